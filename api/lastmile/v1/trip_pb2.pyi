@@ -1,0 +1,146 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class TripStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRIP_STATUS_UNSPECIFIED: _ClassVar[TripStatus]
+    TRIP_STATUS_SCHEDULED: _ClassVar[TripStatus]
+    TRIP_STATUS_ACTIVE: _ClassVar[TripStatus]
+    TRIP_STATUS_COMPLETED: _ClassVar[TripStatus]
+    TRIP_STATUS_CANCELLED: _ClassVar[TripStatus]
+
+class TripRiderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRIP_RIDER_STATUS_UNSPECIFIED: _ClassVar[TripRiderStatus]
+    TRIP_RIDER_STATUS_MATCHED: _ClassVar[TripRiderStatus]
+    TRIP_RIDER_STATUS_PICKED_UP: _ClassVar[TripRiderStatus]
+    TRIP_RIDER_STATUS_DROPPED_OFF: _ClassVar[TripRiderStatus]
+    TRIP_RIDER_STATUS_NO_SHOW: _ClassVar[TripRiderStatus]
+    TRIP_RIDER_STATUS_CANCELLED: _ClassVar[TripRiderStatus]
+TRIP_STATUS_UNSPECIFIED: TripStatus
+TRIP_STATUS_SCHEDULED: TripStatus
+TRIP_STATUS_ACTIVE: TripStatus
+TRIP_STATUS_COMPLETED: TripStatus
+TRIP_STATUS_CANCELLED: TripStatus
+TRIP_RIDER_STATUS_UNSPECIFIED: TripRiderStatus
+TRIP_RIDER_STATUS_MATCHED: TripRiderStatus
+TRIP_RIDER_STATUS_PICKED_UP: TripRiderStatus
+TRIP_RIDER_STATUS_DROPPED_OFF: TripRiderStatus
+TRIP_RIDER_STATUS_NO_SHOW: TripRiderStatus
+TRIP_RIDER_STATUS_CANCELLED: TripRiderStatus
+
+class TripRider(_message.Message):
+    __slots__ = ("rider_id", "request_id", "station_id", "status")
+    RIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    rider_id: str
+    request_id: str
+    station_id: str
+    status: TripRiderStatus
+    def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ..., status: _Optional[_Union[TripRiderStatus, str]] = ...) -> None: ...
+
+class Trip(_message.Message):
+    __slots__ = ("id", "route_id", "driver_id", "status", "riders", "created_at", "updated_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    RIDERS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    route_id: str
+    driver_id: str
+    status: TripStatus
+    riders: _containers.RepeatedCompositeFieldContainer[TripRider]
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., status: _Optional[_Union[TripStatus, str]] = ..., riders: _Optional[_Iterable[_Union[TripRider, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class NewTripRider(_message.Message):
+    __slots__ = ("rider_id", "request_id", "station_id")
+    RIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    rider_id: str
+    request_id: str
+    station_id: str
+    def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class AddRidersRequest(_message.Message):
+    __slots__ = ("route_id", "driver_id", "riders", "idempotency_key")
+    ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    RIDERS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    route_id: str
+    driver_id: str
+    riders: _containers.RepeatedCompositeFieldContainer[NewTripRider]
+    idempotency_key: str
+    def __init__(self, route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., riders: _Optional[_Iterable[_Union[NewTripRider, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class GetTripRequest(_message.Message):
+    __slots__ = ("trip_id",)
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    trip_id: str
+    def __init__(self, trip_id: _Optional[str] = ...) -> None: ...
+
+class GetTripByRouteRequest(_message.Message):
+    __slots__ = ("route_id",)
+    ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
+    route_id: str
+    def __init__(self, route_id: _Optional[str] = ...) -> None: ...
+
+class TripRidersRequest(_message.Message):
+    __slots__ = ("trip_id", "driver_id", "rider_ids")
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    RIDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    trip_id: str
+    driver_id: str
+    rider_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, trip_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., rider_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TripActionRequest(_message.Message):
+    __slots__ = ("trip_id", "driver_id")
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    trip_id: str
+    driver_id: str
+    def __init__(self, trip_id: _Optional[str] = ..., driver_id: _Optional[str] = ...) -> None: ...
+
+class RemoveRiderRequest(_message.Message):
+    __slots__ = ("trip_id", "rider_id")
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    RIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    trip_id: str
+    rider_id: str
+    def __init__(self, trip_id: _Optional[str] = ..., rider_id: _Optional[str] = ...) -> None: ...
+
+class CountTripsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CountTripsResponse(_message.Message):
+    __slots__ = ("trips_by_status",)
+    class TripsByStatusEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    TRIPS_BY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    trips_by_status: _containers.ScalarMap[str, int]
+    def __init__(self, trips_by_status: _Optional[_Mapping[str, int]] = ...) -> None: ...

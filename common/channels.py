@@ -1,0 +1,64 @@
+"""gRPC client channels: dns:/// targets, round_robin over every address, keepalive, a default
+deadline on every call and retries only on UNAVAILABLE, all through the service config."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import grpc
+
+# Calls that stay open for as long as a client is connected get no default deadline.
+LONG_LIVED = (
+    ("lastmile.v1.NotificationService", "Subscribe"),
+    ("lastmile.v1.LocationService", "StreamPositions"),
+    ("grpc.health.v1.Health", "Watch"),
+)
+
+RETRY_POLICY = {
+    "maxAttempts": 4,
+    "initialBackoff": "0.1s",
+    "maxBackoff": "1s",
+    "backoffMultiplier": 2,
+    "retryableStatusCodes": ["UNAVAILABLE"],
+}
+
+
+def service_config(timeout_s: float) -> dict[str, Any]:
+    return {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "methodConfig": [
+            {"name": [{}], "timeout": f"{timeout_s:.3f}s", "retryPolicy": RETRY_POLICY},
+            {
+                "name": [{"service": s, "method": m} for s, m in LONG_LIVED],
+                "retryPolicy": RETRY_POLICY,
+            },
+        ],
+    }
+
+
+def target_of(address: str) -> str:
+    """`host:port` -> `dns:///host:port`, so every address behind a name gets traffic."""
+    return address if "://" in address or address.startswith("unix:") else f"dns:///{address}"
+
+
+def channel_options(timeout_s: float) -> list[tuple[str, Any]]:
+    return [
+        ("grpc.service_config", json.dumps(service_config(timeout_s))),
+        ("grpc.enable_retries", 1),
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.dns_min_time_between_resolutions_ms", 5_000),
+    ]
+
+
+def aio_channel(address: str, timeout_s: float = 5.0) -> grpc.aio.Channel:
+    """An asyncio channel to a peer service. Create once per process and reuse."""
+    return grpc.aio.insecure_channel(target_of(address), options=channel_options(timeout_s))
+
+
+def sync_channel(address: str, timeout_s: float = 5.0) -> grpc.Channel:
+    """A blocking channel (for the gateway's worker threads and tools)."""
+    return grpc.insecure_channel(target_of(address), options=channel_options(timeout_s))

@@ -1,0 +1,182 @@
+"""The server interceptor every service installs: fault injection, domain-error mapping,
+one structured log line and Prometheus metrics per call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from common import metrics
+from common.errors import DomainError
+
+log = logging.getLogger("lastmile.rpc")
+
+# Infrastructure calls that would drown the log and skew latency figures.
+_QUIET_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+
+class Faults:
+    """Injected latency and UNAVAILABLE errors, off unless configured."""
+
+    def __init__(self, delay_ms: int = 0, error_rate: float = 0.0) -> None:
+        self.delay_s = delay_ms / 1000
+        self.error_rate = error_rate
+
+    @property
+    def active(self) -> bool:
+        return self.delay_s > 0 or self.error_rate > 0
+
+    async def apply(self, context: grpc.aio.ServicerContext) -> None:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.error_rate and random.random() < self.error_rate:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "injected fault")
+
+
+class CallInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.faults = faults or Faults()
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(_QUIET_PREFIXES):
+            return handler
+        _, service, method = details.method.split("/")
+        call = _Call(service.rsplit(".", 1)[-1], method, self.faults)
+        streams_out = handler.response_streaming
+        if handler.request_streaming:
+            behavior = handler.stream_stream if streams_out else handler.stream_unary
+        else:
+            behavior = handler.unary_stream if streams_out else handler.unary_unary
+        wrapped = call.wrap_stream(behavior) if streams_out else call.wrap_unary(behavior)
+        factory = {
+            (False, False): grpc.unary_unary_rpc_method_handler,
+            (False, True): grpc.unary_stream_rpc_method_handler,
+            (True, False): grpc.stream_unary_rpc_method_handler,
+            (True, True): grpc.stream_stream_rpc_method_handler,
+        }[(handler.request_streaming, streams_out)]
+        return factory(
+            wrapped,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+class _Call:
+    """Bookkeeping of one method: wraps its behaviour with timing, logging and error mapping."""
+
+    def __init__(self, service: str, method: str, faults: Faults) -> None:
+        self.service, self.method, self.faults = service, method, faults
+
+    def wrap_unary(self, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            start = self._start()
+            code = grpc.StatusCode.OK
+            try:
+                if self.faults.active:
+                    await self.faults.apply(context)
+                return await behavior(request, context)
+            except BaseException as exc:
+                code = _code_for(exc)
+                await self._fail(exc, context)
+            finally:
+                self._finish(start, code, context)
+
+        return run
+
+    def wrap_stream(self, behavior: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
+        async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            start = self._start()
+            code = grpc.StatusCode.OK
+            try:
+                if self.faults.active:
+                    await self.faults.apply(context)
+                async for item in behavior(request, context):
+                    yield item
+            except BaseException as exc:
+                code = _code_for(exc)
+                await self._fail(exc, context)
+            finally:
+                self._finish(start, code, context)
+
+        return run
+
+    def _start(self) -> float:
+        metrics.SERVER_STARTED.labels(self.service, self.method).inc()
+        metrics.SERVER_IN_FLIGHT.labels(self.service).inc()
+        return time.perf_counter()
+
+    async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext) -> None:
+        """Ends the call for `exc`: aborts with the mapped status, or re-raises (always raises)."""
+        if isinstance(exc, DomainError):
+            await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata())
+        if isinstance(exc, asyncio.CancelledError | grpc.aio.AbortError):
+            raise exc
+        if isinstance(exc, Exception):
+            log.exception("unhandled error in %s/%s", self.service, self.method)
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+        raise exc
+
+    def _finish(
+        self, start: float, code: grpc.StatusCode, context: grpc.aio.ServicerContext
+    ) -> None:
+        elapsed = time.perf_counter() - start
+        final = _final_code(context, code)
+        metrics.SERVER_IN_FLIGHT.labels(self.service).dec()
+        metrics.SERVER_HANDLED.labels(self.service, self.method, final.name).inc()
+        metrics.SERVER_HANDLING_SECONDS.labels(self.service, self.method).observe(elapsed)
+        level = logging.INFO if final in _EXPECTED else logging.WARNING
+        if log.isEnabledFor(level):
+            log.log(
+                level,
+                "rpc",
+                extra={
+                    "rpc_service": self.service,
+                    "rpc_method": self.method,
+                    "code": final.name,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "peer": context.peer(),
+                },
+            )
+
+
+_EXPECTED = {
+    grpc.StatusCode.OK,
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.ALREADY_EXISTS,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.UNAUTHENTICATED,
+    grpc.StatusCode.CANCELLED,
+}
+
+
+def _code_for(exc: BaseException) -> grpc.StatusCode:
+    if isinstance(exc, DomainError):
+        return exc.code
+    if isinstance(exc, asyncio.CancelledError):
+        return grpc.StatusCode.CANCELLED
+    if isinstance(exc, grpc.aio.AbortError):
+        return grpc.StatusCode.UNKNOWN  # the context knows the real code
+    return grpc.StatusCode.INTERNAL
+
+
+def _final_code(context: grpc.aio.ServicerContext, fallback: grpc.StatusCode) -> grpc.StatusCode:
+    code = context.code()
+    if code is None:
+        return fallback
+    if isinstance(code, grpc.StatusCode):
+        return code
+    # grpc.aio reports an int from context.code() after abort.
+    return next((c for c in grpc.StatusCode if c.value[0] == code), fallback)

@@ -1,0 +1,130 @@
+"""Typed settings read from environment variables, shared by every service.
+
+Each field is read from the upper-cased environment variable of the same name (e.g.
+`grpc_port` from `GRPC_PORT`). Bad values stop the process at start-up with a message that
+names the variable; see `load_settings`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+OptionalPort = Annotated[int, Field(ge=0, le=65535)]
+
+# Default gRPC and metrics ports per service, so a local run needs no configuration.
+DEFAULT_PORTS: dict[str, int] = {
+    "user": 50051,
+    "station": 50052,
+    "driver": 50053,
+    "rider": 50054,
+    "location": 50055,
+    "matching": 50056,
+    "trip": 50057,
+    "notification": 50058,
+}
+METRICS_PORT_OFFSET = 9100 - 50051 + 1  # user -> 9101, station -> 9102, ...
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service process reads. Field names are the environment variables."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, validate_default=True)
+
+    # Which service this process runs; set by the service's entry point, not by the environment.
+    service_name: str = Field(default="", exclude=True)
+
+    grpc_host: str = Field("0.0.0.0", description="Address the gRPC server binds to.")
+    grpc_port: OptionalPort = Field(0, description="gRPC port; 0 = the service's default.")
+    metrics_port: OptionalPort = Field(
+        0, description="Prometheus metrics port; 0 = the service's default (9101..9108)."
+    )
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics over HTTP.")
+    mongodb_uri: str = Field(
+        "mongodb://127.0.0.1:27017/?directConnection=true",
+        min_length=10,
+        pattern=r"^mongodb(\+srv)?://",
+        description="MongoDB connection string.",
+    )
+    mongodb_db: str = Field("lastmile", min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    rpc_timeout_s: float = Field(5.0, gt=0, le=300, description="Default deadline of calls made.")
+    drain_grace_s: float = Field(
+        10.0, ge=0, le=300, description="How long in-flight calls may finish after SIGTERM."
+    )
+    max_connection_age_s: float = Field(
+        30.0, gt=0, le=3600, description="Servers close connections older than this."
+    )
+
+    # Peers, as host:port (a dns:/// target is built from it) or a full gRPC target.
+    user_addr: str = "127.0.0.1:50051"
+    station_addr: str = "127.0.0.1:50052"
+    driver_addr: str = "127.0.0.1:50053"
+    rider_addr: str = "127.0.0.1:50054"
+    location_addr: str = "127.0.0.1:50055"
+    matching_addr: str = "127.0.0.1:50056"
+    trip_addr: str = "127.0.0.1:50057"
+    notification_addr: str = "127.0.0.1:50058"
+
+    # Fault injection for demos and tests; all off by default.
+    fault_delay_ms: int = Field(0, ge=0, le=600_000, description="Added latency per call.")
+    fault_error_rate: float = Field(
+        0.0, ge=0, le=1, description="Share of calls answered UNAVAILABLE."
+    )
+
+    @property
+    def bind_port(self) -> int:
+        return self.grpc_port or DEFAULT_PORTS[self.service_name]
+
+    @property
+    def bind_metrics_port(self) -> int:
+        return self.metrics_port or DEFAULT_PORTS[self.service_name] + METRICS_PORT_OFFSET
+
+    def peer(self, service: str) -> str:
+        return getattr(self, f"{service}_addr")
+
+
+class JwtSettings(BaseSettings):
+    """Token settings, for the processes that issue or check tokens."""
+
+    jwt_secret: SecretStr = Field(
+        ..., min_length=32, description="HS256 signing key, at least 32 characters. Required."
+    )
+    jwt_ttl_s: int = Field(12 * 3600, ge=60, le=30 * 24 * 3600, description="Token lifetime.")
+
+
+class ConfigError(SystemExit):
+    """Raised (and exits with status 2) when the environment holds bad settings."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def describe_errors(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "?"
+        if item["type"] == "missing":
+            parts.append(f"{name} is required but not set")
+        else:
+            parts.append(f"{name}: {item['msg']} (got {item.get('input')!r})")
+    return "; ".join(parts)
+
+
+def load_settings(cls: type[S], **fixed: object) -> S:
+    """Read `cls` from the environment; on a bad value print which variable and exit 2."""
+    try:
+        return cls(**fixed)
+    except ValidationError as exc:
+        message = "invalid configuration: " + describe_errors(exc)
+        print(message, file=sys.stderr, flush=True)
+        raise ConfigError(message) from None

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from tests.harness import Cluster, EmbeddedMongo
+
+
+@pytest.fixture(scope="session")
+def embedded_mongo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedMongo]:
+    server = EmbeddedMongo(tmp_path_factory.mktemp("mongo"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_name() -> str:
+    """A database of its own for each test, so tests never see each other's data."""
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def mongo_db(embedded_mongo: EmbeddedMongo, db_name: str) -> Iterator:
+    """A blocking handle on the test's database, for checking what services stored."""
+    with MongoClient(embedded_mongo.uri, tz_aware=True) as client:
+        yield client[db_name]
+
+
+@pytest.fixture
+async def cluster(
+    embedded_mongo: EmbeddedMongo, db_name: str, tmp_path: Path
+) -> AsyncIterator[Cluster]:
+    """Start services with `cluster.start("user", ...)`; all are stopped with SIGTERM at the
+    end of the test, and each must exit 0."""
+    c = Cluster(mongo_uri=embedded_mongo.uri, db_name=db_name, log_dir=tmp_path)
+    try:
+        yield c
+    finally:
+        await c.close_channels()
+        codes = c.stop_all()
+    bad = {name: code for name, code in codes.items() if code != 0}
+    assert not bad, f"services did not exit 0 on SIGTERM: {bad}\n" + "\n".join(
+        c.running[n].log() for n in bad
+    )

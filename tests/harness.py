@@ -1,0 +1,231 @@
+"""Real processes for tests: the embedded MongoDB-compatible server and LastMile services,
+each on free loopback ports, plus stubs to talk to them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from pymongo import MongoClient
+
+from api.lastmile.v1 import (
+    driver_pb2_grpc,
+    location_pb2_grpc,
+    matching_pb2_grpc,
+    notification_pb2_grpc,
+    rider_pb2_grpc,
+    station_pb2_grpc,
+    trip_pb2_grpc,
+    user_pb2_grpc,
+)
+from common.channels import aio_channel
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("user", "station", "driver", "rider", "location", "matching", "trip", "notification")
+STUBS = {
+    "user": user_pb2_grpc.UserServiceStub,
+    "station": station_pb2_grpc.StationServiceStub,
+    "driver": driver_pb2_grpc.DriverServiceStub,
+    "rider": rider_pb2_grpc.RiderServiceStub,
+    "location": location_pb2_grpc.LocationServiceStub,
+    "matching": matching_pb2_grpc.MatchingServiceStub,
+    "trip": trip_pb2_grpc.TripServiceStub,
+    "notification": notification_pb2_grpc.NotificationServiceStub,
+}
+TEST_JWT_SECRET = "test-secret-for-lastmile-tests-only-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class EmbeddedMongo:
+    """secantusd-py as a separate process; `:memory:` storage unless a folder is given."""
+
+    def __init__(self, log_dir: Path, storage: str = ":memory:") -> None:
+        self.port = free_port()
+        self.storage = storage
+        self.log_path = log_dir / f"secantus-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self, timeout: float = 30) -> None:
+        exe = Path(sys.executable).with_name("secantusd-py")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(exe), "--host", "127.0.0.1", "--port", str(self.port)]
+                + ["--storage-path", self.storage, "--log-level", "WARNING"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"embedded database exited:\n{_tail(self.log_path)}")
+            try:
+                with MongoClient(self.uri, serverSelectionTimeoutMS=300) as client:
+                    client.admin.command("ping")
+                return
+            except Exception:
+                time.sleep(0.1)
+        raise RuntimeError(f"embedded database did not answer:\n{_tail(self.log_path)}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    metrics_port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", f"services.{self.name}.server"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def log(self) -> str:
+        return _tail(self.log_path)
+
+    def health(self, service: str = "", timeout: float = 1.0) -> int:
+        """The health status code of `service` ("" = the server as a whole)."""
+        with grpc.insecure_channel(self.address) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout).status
+
+    def wait_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}:\n{self.log()}"
+                )
+            try:
+                if self.health() == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not become healthy:\n{self.log()}")
+
+    def signal(self, sig: int = signal.SIGTERM) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, then wait; returns the exit code (kills and returns -9 on a hang)."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return -9
+        return self.proc.returncode
+
+
+@dataclass
+class Cluster:
+    """Ports for all eight services are chosen up front, so every process knows its peers."""
+
+    mongo_uri: str
+    db_name: str
+    log_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
+    running: dict[str, ServiceProcess] = field(default_factory=dict)
+    _channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+
+    def env_for(self, name: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GRPC_", "FAULT_"))}
+        env.update(
+            GRPC_HOST="127.0.0.1",
+            GRPC_PORT=str(self.ports[name]),
+            METRICS_PORT=str(free_port()),
+            MONGODB_URI=self.mongo_uri,
+            MONGODB_DB=self.db_name,
+            JWT_SECRET=TEST_JWT_SECRET,
+            LOG_LEVEL="INFO",
+            DRAIN_GRACE_S="10",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update({f"{s.upper()}_ADDR": f"127.0.0.1:{p}" for s, p in self.ports.items()})
+        env.update(overrides or {})
+        return env
+
+    def spawn(self, name: str, env: dict[str, str] | None = None) -> ServiceProcess:
+        """Starts a service process without waiting for it."""
+        full_env = self.env_for(name, env)
+        proc = ServiceProcess(
+            name=name,
+            port=int(full_env["GRPC_PORT"]),
+            metrics_port=int(full_env["METRICS_PORT"]),
+            env=full_env,
+            log_path=self.log_dir / f"{name}-{full_env['GRPC_PORT']}.log",
+        )
+        proc.start()
+        return proc
+
+    def start(self, *names: str, env: dict[str, str] | None = None) -> list[ServiceProcess]:
+        """Starts the named services (in parallel) and waits until each reports SERVING."""
+        procs = [self.spawn(n, env) for n in names]
+        self.running.update({p.name: p for p in procs})
+        for p in procs:
+            p.wait_healthy()
+        return procs
+
+    def stub(self, name: str) -> Any:
+        """An asyncio stub of a running service; its channel is closed at teardown."""
+        if name not in self._channels:
+            self._channels[name] = aio_channel(f"127.0.0.1:{self.ports[name]}", timeout_s=10)
+        return STUBS[name](self._channels[name])
+
+    async def close_channels(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()
+        self._channels.clear()
+
+    def stop_all(self) -> dict[str, int]:
+        return {name: p.stop() for name, p in self.running.items()}
