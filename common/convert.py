@@ -20,4 +20,7 @@ def from_timestamp(ts: Timestamp) -> datetime:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC, at millisecond precision: what MongoDB stores, so a value answered before
+    and after a round trip through the database is the same."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -3,6 +3,7 @@ each on free loopback ports, plus stubs to talk to them."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -48,6 +49,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_log_numbers = itertools.count(1)
+
+
+def _int_or_zero(text: str) -> int:
+    return int(text) if text.isdigit() else 0
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -131,16 +139,16 @@ class ServiceProcess:
         """The health status code of `service` ("" = the server as a whole)."""
         with grpc.insecure_channel(self.address) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
-            return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout).status
+            return stub.Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=timeout
+            ).status
 
     def wait_healthy(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited with {self.proc.returncode}:\n{self.log()}"
-                )
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log()}")
             try:
                 if self.health() == health_pb2.HealthCheckResponse.SERVING:
                     return
@@ -200,10 +208,10 @@ class Cluster:
         full_env = self.env_for(name, env)
         proc = ServiceProcess(
             name=name,
-            port=int(full_env["GRPC_PORT"]),
-            metrics_port=int(full_env["METRICS_PORT"]),
+            port=_int_or_zero(full_env["GRPC_PORT"]),
+            metrics_port=_int_or_zero(full_env["METRICS_PORT"]),
             env=full_env,
-            log_path=self.log_dir / f"{name}-{full_env['GRPC_PORT']}.log",
+            log_path=self.log_dir / f"{name}-{next(_log_numbers)}.log",
         )
         proc.start()
         return proc

@@ -60,7 +60,9 @@ async def test_get_stations_keeps_the_order_asked(stations) -> None:
     [
         lambda s: s.GetStation(station_pb2.GetStationRequest(station_id="atlantis")),
         lambda s: s.ListAreas(station_pb2.ListAreasRequest(station_id="atlantis")),
-        lambda s: s.GetStations(station_pb2.GetStationsRequest(station_ids=["mg-road", "atlantis"])),
+        lambda s: s.GetStations(
+            station_pb2.GetStationsRequest(station_ids=["mg-road", "atlantis"])
+        ),
         lambda s: s.FindTriggerZones(
             station_pb2.FindTriggerZonesRequest(
                 point=common_pb2.LatLon(lat=12.97, lon=77.6), station_ids=["atlantis"]

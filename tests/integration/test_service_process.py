@@ -1,0 +1,213 @@
+"""What every service process does the same way: health, reflection, metrics, logs, draining
+on SIGTERM, failing fast on bad configuration, client deadlines and retries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+import urllib.request
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from api.lastmile.v1 import station_pb2, station_pb2_grpc, user_pb2
+from common.channels import aio_channel
+from tests.harness import Cluster, ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+FINISHED = ("user", "station")
+SERVICE_NAMES = {"user": "lastmile.v1.UserService", "station": "lastmile.v1.StationService"}
+
+
+def metric(proc: ServiceProcess, name: str, **labels: str) -> float:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{proc.metrics_port}/metrics").read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def wait_exit(proc: ServiceProcess, timeout: float = 30) -> int:
+    assert proc.proc is not None
+    return proc.proc.wait(timeout)
+
+
+async def test_every_service_is_serving_and_reflects_its_api(cluster: Cluster) -> None:
+    procs = cluster.start(*FINISHED)
+    for proc in procs:
+        assert proc.health() == health_pb2.HealthCheckResponse.SERVING
+        assert proc.health(SERVICE_NAMES[proc.name]) == health_pb2.HealthCheckResponse.SERVING
+        async with grpc.aio.insecure_channel(proc.address) as channel:
+            stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+            request = reflection_pb2.ServerReflectionRequest(list_services="")
+            async for answer in stub.ServerReflectionInfo(iter([request])):
+                names = {s.name for s in answer.list_services_response.service}
+                break
+        assert {SERVICE_NAMES[proc.name], "grpc.health.v1.Health"} <= names
+
+
+async def test_sigterm_during_a_slow_call_finishes_it_then_exits_0(cluster: Cluster) -> None:
+    (proc,) = cluster.start("station", env={"FAULT_DELAY_MS": "1500"})
+    stub = cluster.stub("station")
+    slow = asyncio.ensure_future(stub.ListStations(station_pb2.ListStationsRequest(), timeout=10))
+    await asyncio.sleep(0.5)
+    proc.signal()
+    answer = await slow
+    assert len(answer.stations) == 10
+    assert await asyncio.to_thread(wait_exit, proc) == 0
+    log = proc.log_path.read_text()
+    assert '"message": "draining"' in log and '"message": "stopped"' in log
+
+
+async def test_new_calls_are_refused_while_draining(cluster: Cluster) -> None:
+    (proc,) = cluster.start("station", env={"FAULT_DELAY_MS": "2000"})
+    stub = cluster.stub("station")
+    slow = asyncio.ensure_future(stub.ListStations(station_pb2.ListStationsRequest(), timeout=10))
+    await asyncio.sleep(0.5)
+    proc.signal()
+    await asyncio.sleep(0.3)
+    async with grpc.aio.insecure_channel(proc.address) as fresh:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await station_pb2_grpc.StationServiceStub(fresh).ListStations(
+                station_pb2.ListStationsRequest(), timeout=2
+            )
+    assert err.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+    assert len((await slow).stations) == 10
+    assert await asyncio.to_thread(wait_exit, proc) == 0
+
+
+async def test_calls_longer_than_the_grace_period_are_cut_and_exit_is_still_0(
+    cluster: Cluster,
+) -> None:
+    (proc,) = cluster.start("station", env={"FAULT_DELAY_MS": "20000", "DRAIN_GRACE_S": "0.5"})
+    stub = cluster.stub("station")
+    slow = asyncio.ensure_future(stub.ListStations(station_pb2.ListStationsRequest(), timeout=30))
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    proc.signal()
+    with pytest.raises(grpc.aio.AioRpcError):
+        await slow
+    assert await asyncio.to_thread(wait_exit, proc) == 0
+    assert time.monotonic() - started < 10
+
+
+async def test_metrics_count_calls_by_method_and_code(cluster: Cluster) -> None:
+    (proc,) = cluster.start("station")
+    stub = cluster.stub("station")
+    for _ in range(3):
+        await stub.ListStations(station_pb2.ListStationsRequest())
+    with pytest.raises(grpc.aio.AioRpcError):
+        await stub.GetStation(station_pb2.GetStationRequest(station_id="nowhere"))
+    ok = dict(grpc_service="StationService", grpc_method="ListStations", grpc_code="OK")
+    assert metric(proc, "grpc_server_handled_total", **ok) == 3
+    nf = dict(grpc_service="StationService", grpc_method="GetStation", grpc_code="NOT_FOUND")
+    assert metric(proc, "grpc_server_handled_total", **nf) == 1
+    count = metric(proc, "grpc_server_handling_seconds_count", grpc_method="ListStations")
+    assert count == 3
+
+
+async def test_logs_are_json_lines_with_one_line_per_call(cluster: Cluster) -> None:
+    (proc,) = cluster.start("station")
+    await cluster.stub("station").ListStations(station_pb2.ListStationsRequest())
+    await asyncio.sleep(0.2)
+    records = [json.loads(line) for line in proc.log_path.read_text().splitlines() if line]
+    assert all(r["service"] == "station" and "level" in r and "time" in r for r in records)
+    calls = [r for r in records if r["message"] == "rpc"]
+    assert [(c["rpc_method"], c["code"]) for c in calls] == [("ListStations", "OK")]
+    assert calls[0]["duration_ms"] >= 0
+
+
+async def test_client_calls_get_a_default_deadline(cluster: Cluster) -> None:
+    (proc,) = cluster.start("station", env={"FAULT_DELAY_MS": "3000"})
+    async with aio_channel(proc.address, timeout_s=0.3) as channel:
+        stub = station_pb2_grpc.StationServiceStub(channel)
+        started = time.monotonic()
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.ListStations(station_pb2.ListStationsRequest())
+    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert time.monotonic() - started < 2.5
+
+
+async def test_clients_retry_unavailable_and_nothing_else(cluster: Cluster) -> None:
+    (proc,) = cluster.start("station", env={"FAULT_ERROR_RATE": "1"})
+    stub = cluster.stub("station")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ListStations(station_pb2.ListStationsRequest())
+    assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+    started = dict(grpc_service="StationService", grpc_method="ListStations")
+    assert metric(proc, "grpc_server_started_total", **started) == 4  # maxAttempts
+
+
+async def test_domain_errors_are_not_retried(cluster: Cluster) -> None:
+    (proc,) = cluster.start("station")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await cluster.stub("station").GetStation(station_pb2.GetStationRequest(station_id="x"))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    started = dict(grpc_service="StationService", grpc_method="GetStation")
+    assert metric(proc, "grpc_server_started_total", **started) == 1
+
+
+async def test_a_port_in_use_is_reported_not_a_traceback(cluster: Cluster) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = cluster.spawn("station", env={"GRPC_PORT": str(port)})
+        assert await asyncio.to_thread(wait_exit, proc) == 1
+    log = proc.log_path.read_text()
+    assert f"cannot listen on 127.0.0.1:{port}" in log
+    assert "Traceback" not in log
+
+
+@pytest.mark.parametrize(
+    "service,env,named",
+    [
+        ("station", {"GRPC_PORT": "70000"}, "GRPC_PORT"),
+        ("station", {"GRPC_PORT": "http"}, "GRPC_PORT"),
+        ("station", {"MONGODB_URI": "postgres://x"}, "MONGODB_URI"),
+        ("station", {"DRAIN_GRACE_S": "-1"}, "DRAIN_GRACE_S"),
+        ("user", {"JWT_SECRET": "short"}, "JWT_SECRET"),
+    ],
+)
+async def test_bad_settings_fail_at_start_up_naming_the_variable(
+    cluster: Cluster, service: str, env: dict[str, str], named: str
+) -> None:
+    proc = cluster.spawn(service, env=env)
+    assert await asyncio.to_thread(wait_exit, proc) == 2
+    log = proc.log_path.read_text()
+    assert "invalid configuration" in log and named in log
+    assert "Traceback" not in log
+
+
+async def test_a_missing_jwt_secret_fails_at_start_up(cluster: Cluster) -> None:
+    env = cluster.env_for("user")
+    del env["JWT_SECRET"]
+    proc = ServiceProcess("user", cluster.ports["user"], 0, env, cluster.log_dir / "nosecret.log")
+    proc.start()
+    assert await asyncio.to_thread(wait_exit, proc) == 2
+    assert "JWT_SECRET is required but not set" in proc.log_path.read_text()
+
+
+async def test_a_broken_stations_file_stops_start_up_with_a_clear_message(
+    cluster: Cluster, tmp_path
+) -> None:
+    bad = tmp_path / "stations.json"
+    bad.write_text('{"areas": [], "stations": [{"id": "x"}]}')
+    proc = cluster.spawn("station", env={"STATIONS_FILE": str(bad)})
+    assert await asyncio.to_thread(wait_exit, proc) == 1
+    assert "cannot load stations" in proc.log_path.read_text()
+
+
+async def test_user_service_answers_through_the_same_plumbing(cluster: Cluster) -> None:
+    (proc,) = cluster.start("user")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await cluster.stub("user").Login(user_pb2.LoginRequest(phone="+911234567890", password="x"))
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    labels = dict(grpc_service="UserService", grpc_method="Login", grpc_code="UNAUTHENTICATED")
+    assert metric(proc, "grpc_server_handled_total", **labels) == 1
