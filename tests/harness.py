@@ -82,8 +82,17 @@ class EmbeddedMongo:
         exe = Path(sys.executable).with_name("secantusd-py")
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [str(exe), "--host", "127.0.0.1", "--port", str(self.port)]
-                + ["--storage-path", self.storage, "--log-level", "WARNING"],
+                [
+                    str(exe),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--storage-path",
+                    self.storage,
+                    "--log-level",
+                    "WARNING",
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
