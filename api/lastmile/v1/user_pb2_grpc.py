@@ -86,7 +86,7 @@ class UserServiceServicer:
 
     def VerifyToken(self, request, context):
         """Verifies a token's signature and expiry and returns its claims. UNAUTHENTICATED when the
-        token is malformed, forged, expired or names a user that no longer exists.
+        token is malformed, forged or expired (no database read: tokens are self-contained).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,73 @@
+import json
+
+import pytest
+
+from common.channels import LONG_LIVED, service_config, target_of
+from common.settings import ConfigError, JwtSettings, ServiceSettings, load_settings
+
+
+class _WithSecret(ServiceSettings, JwtSettings):
+    pass
+
+
+def test_defaults_need_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("GRPC_PORT", "METRICS_PORT", "MONGODB_URI", "STATION_ADDR"):
+        monkeypatch.delenv(var, raising=False)
+    settings = load_settings(ServiceSettings, service_name="station")
+    assert settings.bind_port == 50052
+    assert settings.bind_metrics_port == 9102
+    assert settings.peer("station") == "127.0.0.1:50052"
+    assert settings.mongodb_uri.startswith("mongodb://")
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRPC_PORT", "6000")
+    monkeypatch.setenv("RIDER_ADDR", "rider.lastmile:50054")
+    settings = load_settings(ServiceSettings, service_name="user")
+    assert settings.bind_port == 6000
+    assert settings.peer("rider") == "rider.lastmile:50054"
+
+
+@pytest.mark.parametrize(
+    "var,value",
+    [("GRPC_PORT", "65536"), ("GRPC_PORT", "-1"), ("RPC_TIMEOUT_S", "0"), ("LOG_LEVEL", "LOUD")],
+)
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, var: str, value: str
+) -> None:
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError) as err:
+        load_settings(ServiceSettings, service_name="user")
+    assert err.value.code == 2
+    assert var in err.value.message and repr(value) in err.value.message
+    assert var in capsys.readouterr().err
+
+
+def test_missing_secret_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    with pytest.raises(ConfigError) as err:
+        load_settings(_WithSecret, service_name="user")
+    assert "JWT_SECRET is required but not set" in err.value.message
+
+
+def test_secret_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_SECRET", "s" * 40)
+    settings = load_settings(_WithSecret, service_name="user")
+    assert "s" * 40 not in repr(settings)
+
+
+def test_targets_use_dns_resolution_for_round_robin() -> None:
+    assert target_of("matching:50056") == "dns:///matching:50056"
+    assert target_of("dns:///a:1") == "dns:///a:1"
+    assert target_of("unix:/tmp/s") == "unix:/tmp/s"
+
+
+def test_service_config_retries_only_unavailable_and_bounds_unary_calls() -> None:
+    config = json.loads(json.dumps(service_config(2.5)))
+    assert config["loadBalancingConfig"] == [{"round_robin": {}}]
+    default, long_lived = config["methodConfig"]
+    assert default["name"] == [{}] and default["timeout"] == "2.500s"
+    for entry in (default, long_lived):
+        assert entry["retryPolicy"]["retryableStatusCodes"] == ["UNAVAILABLE"]
+    assert "timeout" not in long_lived
+    assert {(n["service"], n["method"]) for n in long_lived["name"]} == set(LONG_LIVED)
