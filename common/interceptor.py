@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 
 from common import metrics
-from common.errors import DomainError
+from common.errors import STATUS_DETAILS_KEY, DomainError
 
 log = logging.getLogger("lastmile.rpc")
 
@@ -122,6 +122,14 @@ class _Call:
             await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata())
         if isinstance(exc, asyncio.CancelledError | grpc.aio.AbortError):
             raise exc
+        if isinstance(exc, grpc.aio.AioRpcError):
+            # A peer's answer: its status passes through, a peer that is down is UNAVAILABLE
+            # (so our own caller may retry), and its field detail travels on.
+            code = _PEER_CODES.get(exc.code(), exc.code())
+            details = tuple(
+                (k, v) for k, v in exc.trailing_metadata() or () if k == STATUS_DETAILS_KEY
+            )
+            await context.abort(code, exc.details() or code.name, details)
         if isinstance(exc, Exception):
             log.exception("unhandled error in %s/%s", self.service, self.method)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
@@ -162,9 +170,18 @@ _EXPECTED = {
 }
 
 
+_PEER_CODES = {
+    grpc.StatusCode.DEADLINE_EXCEEDED: grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.CANCELLED: grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.UNKNOWN: grpc.StatusCode.INTERNAL,
+}
+
+
 def _code_for(exc: BaseException) -> grpc.StatusCode:
     if isinstance(exc, DomainError):
         return exc.code
+    if isinstance(exc, grpc.aio.AioRpcError):
+        return _PEER_CODES.get(exc.code(), exc.code())
     if isinstance(exc, asyncio.CancelledError):
         return grpc.StatusCode.CANCELLED
     if isinstance(exc, grpc.aio.AbortError):

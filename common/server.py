@@ -42,6 +42,8 @@ class Service:
     service_names: list[str]
     # Coroutines run for the life of the process (cancelled at shutdown).
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Called when draining starts (e.g. to end long-lived streams so clients move elsewhere).
+    on_drain: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Called after the server stopped, before the database client closes.
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -120,6 +122,8 @@ async def serve(settings: S, build: Callable[[S], Awaitable[Service]]) -> int:
     await stop.wait()
     log.info("draining", extra={"grace_s": settings.drain_grace_s})
     await health_servicer.enter_graceful_shutdown()
+    for hook in service.on_drain:
+        await hook()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

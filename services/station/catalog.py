@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from common.zones import Zone
+
 DEFAULT_SEED_FILE = Path(__file__).with_name("stations.json")
 DEFAULT_TRIGGER_RADIUS_M = 1000.0
 
@@ -43,6 +45,16 @@ class Station:
 
     def serves(self, area_id: str) -> bool:
         return any(a.id == area_id for a in self.areas)
+
+    @property
+    def zone(self) -> Zone:
+        return Zone(
+            self.id,
+            self.location.lat,
+            self.location.lon,
+            self.trigger_radius_m,
+            tuple((p.name, p.location.lat, p.location.lon) for p in self.approach_points),
+        )
 
 
 # --- the seed file -------------------------------------------------------------------------

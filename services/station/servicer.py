@@ -7,8 +7,8 @@ import grpc
 from api.lastmile.v1 import common_pb2, station_pb2, station_pb2_grpc
 from common.errors import InvalidArgument, NotFound
 from common.geo import is_valid_lat_lon
+from common.zones import zone_hits
 from services.station.catalog import Point, Station
-from services.station.zones import zone_hits
 
 
 def _latlon(p: Point) -> common_pb2.LatLon:
@@ -73,7 +73,7 @@ class StationServicer(station_pb2_grpc.StationServiceServicer):
             candidates = [self._get(sid, "station_ids") for sid in request.station_ids]
         else:
             candidates = list(self._by_id.values())
-        hits = zone_hits(candidates, lat, lon)
+        hits = zone_hits((s.zone for s in candidates), lat, lon)
         return station_pb2.FindTriggerZonesResponse(
             hits=[
                 station_pb2.ZoneHit(station_id=h.station_id, distance_m=h.distance_m, via=h.via)

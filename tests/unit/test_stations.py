@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from common.geo import destination_point, haversine_m
+from common.zones import RADIUS, zone_hit, zone_hits
 from services.station.catalog import (
     ApproachPoint,
     Area,
@@ -13,7 +14,6 @@ from services.station.catalog import (
     load_seed,
 )
 from services.station.store import from_document, to_document
-from services.station.zones import RADIUS, zone_hit, zone_hits
 
 CENTRE = Point(12.9755, 77.6068)
 GATE = Point(*destination_point(CENTRE.lat, CENTRE.lon, 180, 2000))
@@ -34,21 +34,21 @@ def at(bearing: float, distance: float, origin: Point = CENTRE) -> tuple[float, 
 
 @pytest.mark.parametrize("bearing", [0, 90, 200, 315])
 def test_trigger_radius_boundary(bearing: float) -> None:
-    assert zone_hit(STATION, *at(bearing, 999)) is not None
-    assert zone_hit(STATION, *at(bearing, 1000 - 1e-6)).via == RADIUS
-    assert zone_hit(STATION, *at(bearing, 1001)) is None
+    assert zone_hit(STATION.zone, *at(bearing, 999)) is not None
+    assert zone_hit(STATION.zone, *at(bearing, 1000 - 1e-6)).via == RADIUS
+    assert zone_hit(STATION.zone, *at(bearing, 1001)) is None
 
 
 def test_approach_point_within_150_m_triggers() -> None:
-    hit = zone_hit(STATION, *at(90, 149, GATE))
+    hit = zone_hit(STATION.zone, *at(90, 149, GATE))
     assert hit is not None and hit.via == "gate"
     assert hit.distance_m == pytest.approx(2000, abs=10)
-    assert zone_hit(STATION, *at(90, 151, GATE)) is None
+    assert zone_hit(STATION.zone, *at(90, 151, GATE)) is None
 
 
 def test_hits_are_nearest_first_and_only_inside() -> None:
     near = Station("near", "Near", Point(*at(0, 600)), 1000, ())
-    hits = zone_hits([near, FAR, STATION], CENTRE.lat, CENTRE.lon)
+    hits = zone_hits([near.zone, FAR.zone, STATION.zone], CENTRE.lat, CENTRE.lon)
     assert [h.station_id for h in hits] == ["s", "near"]
     assert hits[0].distance_m == 0
 

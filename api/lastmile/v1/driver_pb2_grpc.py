@@ -63,17 +63,17 @@ class DriverServiceStub:
         self.ReserveSeats = channel.unary_unary(
                 '/lastmile.v1.DriverService/ReserveSeats',
                 request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ReserveSeatsRequest.SerializeToString,
-                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
+                _registered_method=True)
+        self.ConfirmSeats = channel.unary_unary(
+                '/lastmile.v1.DriverService/ConfirmSeats',
+                request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ConfirmSeatsRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
                 _registered_method=True)
         self.ReleaseSeats = channel.unary_unary(
                 '/lastmile.v1.DriverService/ReleaseSeats',
                 request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ReleaseSeatsRequest.SerializeToString,
-                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
-                _registered_method=True)
-        self.AttachTrip = channel.unary_unary(
-                '/lastmile.v1.DriverService/AttachTrip',
-                request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.AttachTripRequest.SerializeToString,
-                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
                 _registered_method=True)
         self.ListOpenRoutes = channel.unary_unary(
                 '/lastmile.v1.DriverService/ListOpenRoutes',
@@ -128,25 +128,27 @@ class DriverServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReserveSeats(self, request, context):
-        """Takes exactly `count` free seats of an OPEN route in one conditional update.
-        FAILED_PRECONDITION when fewer are free or the route is not OPEN. A repeated
-        idempotency_key has no second effect and answers as the first call did.
+        """Holds a seat for each request, in the order given, as far as free seats go, in one
+        conditional update. Each request id is the idempotency key of its seat: a request that
+        already holds one keeps it, a request whose seat was released never gets another. Answers
+        the seat state of every request asked. FAILED_PRECONDITION when the route is not OPEN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmSeats(self, request, context):
+        """Makes held seats final (HELD -> CONFIRMED) for riders now on the route's trip, and records
+        the trip id on the route. A released seat stays released. FAILED_PRECONDITION when the
+        route is not OPEN.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReleaseSeats(self, request, context):
-        """Gives back `count` seats, never above seats_total. A repeated idempotency_key has no
-        second effect.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def AttachTrip(self, request, context):
-        """Records the trip that serves a route (set once; the same value again is a no-op,
-        a different one is FAILED_PRECONDITION).
+        """Gives back the seats of these requests (HELD or CONFIRMED -> RELEASED), never above
+        seats_total; repeating it has no second effect.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -190,17 +192,17 @@ def add_DriverServiceServicer_to_server(servicer, server):
             'ReserveSeats': grpc.unary_unary_rpc_method_handler(
                     servicer.ReserveSeats,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ReserveSeatsRequest.FromString,
-                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.SerializeToString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.SerializeToString,
+            ),
+            'ConfirmSeats': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmSeats,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ConfirmSeatsRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.SerializeToString,
             ),
             'ReleaseSeats': grpc.unary_unary_rpc_method_handler(
                     servicer.ReleaseSeats,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ReleaseSeatsRequest.FromString,
-                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.SerializeToString,
-            ),
-            'AttachTrip': grpc.unary_unary_rpc_method_handler(
-                    servicer.AttachTrip,
-                    request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.AttachTripRequest.FromString,
-                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.SerializeToString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.SerializeToString,
             ),
             'ListOpenRoutes': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOpenRoutes,
@@ -370,7 +372,34 @@ class DriverService:
             target,
             '/lastmile.v1.DriverService/ReserveSeats',
             api_dot_lastmile_dot_v1_dot_driver__pb2.ReserveSeatsRequest.SerializeToString,
-            api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
+            api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmSeats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.DriverService/ConfirmSeats',
+            api_dot_lastmile_dot_v1_dot_driver__pb2.ConfirmSeatsRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -397,34 +426,7 @@ class DriverService:
             target,
             '/lastmile.v1.DriverService/ReleaseSeats',
             api_dot_lastmile_dot_v1_dot_driver__pb2.ReleaseSeatsRequest.SerializeToString,
-            api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def AttachTrip(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/lastmile.v1.DriverService/AttachTrip',
-            api_dot_lastmile_dot_v1_dot_driver__pb2.AttachTripRequest.SerializeToString,
-            api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
+            api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

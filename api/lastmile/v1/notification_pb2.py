@@ -26,33 +26,37 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"api/lastmile/v1/notification.proto\x12\x0blastmile.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x01\n\x0cNotification\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.lastmile.v1.NotificationKind\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12%\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04read\x18\x08 \x01(\x08\"\xaa\x01\n\rNotifyRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12+\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.lastmile.v1.NotificationKind\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12%\n\x04\x64\x61ta\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\"Q\n\x10SubscribeRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\x19\n\x11heartbeat_seconds\x18\x03 \x01(\x05\"3\n\tHeartbeat\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"y\n\x0eSubscribeEvent\x12\x31\n\x0cnotification\x18\x01 \x01(\x0b\x32\x19.lastmile.v1.NotificationH\x00\x12+\n\theartbeat\x18\x02 \x01(\x0b\x32\x16.lastmile.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"M\n\x18ListNotificationsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\r\n\x05limit\x18\x03 \x01(\x05\"_\n\x19ListNotificationsResponse\x12\x30\n\rnotifications\x18\x01 \x03(\x0b\x32\x19.lastmile.v1.Notification\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"5\n\x0fMarkReadRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tup_to_seq\x18\x02 \x01(\x03\"#\n\x10MarkReadResponse\x12\x0f\n\x07updated\x18\x01 \x01(\x03*\xfb\x02\n\x10NotificationKind\x12!\n\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19NOTIFICATION_KIND_MATCHED\x10\x01\x12%\n!NOTIFICATION_KIND_DRIVER_ARRIVING\x10\x02\x12\x1f\n\x1bNOTIFICATION_KIND_PICKED_UP\x10\x03\x12!\n\x1dNOTIFICATION_KIND_DROPPED_OFF\x10\x04\x12\x1d\n\x19NOTIFICATION_KIND_NO_SHOW\x10\x05\x12%\n!NOTIFICATION_KIND_REQUEST_EXPIRED\x10\x06\x12\'\n#NOTIFICATION_KIND_REQUEST_CANCELLED\x10\x07\x12$\n NOTIFICATION_KIND_TRIP_CANCELLED\x10\x08\x12%\n!NOTIFICATION_KIND_RIDER_CANCELLED\x10\t2\xce\x02\n\x13NotificationService\x12?\n\x06Notify\x12\x1a.lastmile.v1.NotifyRequest\x1a\x19.lastmile.v1.Notification\x12I\n\tSubscribe\x12\x1d.lastmile.v1.SubscribeRequest\x1a\x1b.lastmile.v1.SubscribeEvent0\x01\x12\x62\n\x11ListNotifications\x12%.lastmile.v1.ListNotificationsRequest\x1a&.lastmile.v1.ListNotificationsResponse\x12G\n\x08MarkRead\x12\x1c.lastmile.v1.MarkReadRequest\x1a\x1d.lastmile.v1.MarkReadResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"api/lastmile/v1/notification.proto\x12\x0blastmile.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x01\n\x0cNotification\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.lastmile.v1.NotificationKind\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12%\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04read\x18\x08 \x01(\x08\"\xaa\x01\n\rNotifyRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12+\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.lastmile.v1.NotificationKind\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12%\n\x04\x64\x61ta\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\"G\n\x12NotifyBatchRequest\x12\x31\n\rnotifications\x18\x01 \x03(\x0b\x32\x1a.lastmile.v1.NotifyRequest\"G\n\x13NotifyBatchResponse\x12\x30\n\rnotifications\x18\x01 \x03(\x0b\x32\x19.lastmile.v1.Notification\"Q\n\x10SubscribeRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\x19\n\x11heartbeat_seconds\x18\x03 \x01(\x05\"3\n\tHeartbeat\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"y\n\x0eSubscribeEvent\x12\x31\n\x0cnotification\x18\x01 \x01(\x0b\x32\x19.lastmile.v1.NotificationH\x00\x12+\n\theartbeat\x18\x02 \x01(\x0b\x32\x16.lastmile.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"M\n\x18ListNotificationsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\r\n\x05limit\x18\x03 \x01(\x05\"_\n\x19ListNotificationsResponse\x12\x30\n\rnotifications\x18\x01 \x03(\x0b\x32\x19.lastmile.v1.Notification\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"5\n\x0fMarkReadRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tup_to_seq\x18\x02 \x01(\x03\"#\n\x10MarkReadResponse\x12\x0f\n\x07updated\x18\x01 \x01(\x03*\xfb\x02\n\x10NotificationKind\x12!\n\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19NOTIFICATION_KIND_MATCHED\x10\x01\x12%\n!NOTIFICATION_KIND_DRIVER_ARRIVING\x10\x02\x12\x1f\n\x1bNOTIFICATION_KIND_PICKED_UP\x10\x03\x12!\n\x1dNOTIFICATION_KIND_DROPPED_OFF\x10\x04\x12\x1d\n\x19NOTIFICATION_KIND_NO_SHOW\x10\x05\x12%\n!NOTIFICATION_KIND_REQUEST_EXPIRED\x10\x06\x12\'\n#NOTIFICATION_KIND_REQUEST_CANCELLED\x10\x07\x12$\n NOTIFICATION_KIND_TRIP_CANCELLED\x10\x08\x12%\n!NOTIFICATION_KIND_RIDER_CANCELLED\x10\t2\xa0\x03\n\x13NotificationService\x12?\n\x06Notify\x12\x1a.lastmile.v1.NotifyRequest\x1a\x19.lastmile.v1.Notification\x12P\n\x0bNotifyBatch\x12\x1f.lastmile.v1.NotifyBatchRequest\x1a .lastmile.v1.NotifyBatchResponse\x12I\n\tSubscribe\x12\x1d.lastmile.v1.SubscribeRequest\x1a\x1b.lastmile.v1.SubscribeEvent0\x01\x12\x62\n\x11ListNotifications\x12%.lastmile.v1.ListNotificationsRequest\x1a&.lastmile.v1.ListNotificationsResponse\x12G\n\x08MarkRead\x12\x1c.lastmile.v1.MarkReadRequest\x1a\x1d.lastmile.v1.MarkReadResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'api.lastmile.v1.notification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_NOTIFICATIONKIND']._serialized_start=1037
-  _globals['_NOTIFICATIONKIND']._serialized_end=1416
+  _globals['_NOTIFICATIONKIND']._serialized_start=1183
+  _globals['_NOTIFICATIONKIND']._serialized_end=1562
   _globals['_NOTIFICATION']._serialized_start=115
   _globals['_NOTIFICATION']._serialized_end=334
   _globals['_NOTIFYREQUEST']._serialized_start=337
   _globals['_NOTIFYREQUEST']._serialized_end=507
-  _globals['_SUBSCRIBEREQUEST']._serialized_start=509
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=590
-  _globals['_HEARTBEAT']._serialized_start=592
-  _globals['_HEARTBEAT']._serialized_end=643
-  _globals['_SUBSCRIBEEVENT']._serialized_start=645
-  _globals['_SUBSCRIBEEVENT']._serialized_end=766
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=768
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=845
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=847
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=942
-  _globals['_MARKREADREQUEST']._serialized_start=944
-  _globals['_MARKREADREQUEST']._serialized_end=997
-  _globals['_MARKREADRESPONSE']._serialized_start=999
-  _globals['_MARKREADRESPONSE']._serialized_end=1034
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=1419
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=1753
+  _globals['_NOTIFYBATCHREQUEST']._serialized_start=509
+  _globals['_NOTIFYBATCHREQUEST']._serialized_end=580
+  _globals['_NOTIFYBATCHRESPONSE']._serialized_start=582
+  _globals['_NOTIFYBATCHRESPONSE']._serialized_end=653
+  _globals['_SUBSCRIBEREQUEST']._serialized_start=655
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=736
+  _globals['_HEARTBEAT']._serialized_start=738
+  _globals['_HEARTBEAT']._serialized_end=789
+  _globals['_SUBSCRIBEEVENT']._serialized_start=791
+  _globals['_SUBSCRIBEEVENT']._serialized_end=912
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=914
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=991
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=993
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=1088
+  _globals['_MARKREADREQUEST']._serialized_start=1090
+  _globals['_MARKREADREQUEST']._serialized_end=1143
+  _globals['_MARKREADRESPONSE']._serialized_start=1145
+  _globals['_MARKREADRESPONSE']._serialized_end=1180
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=1565
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=1981
 # @@protoc_insertion_point(module_scope)

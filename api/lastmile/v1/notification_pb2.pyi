@@ -70,6 +70,18 @@ class NotifyRequest(_message.Message):
     idempotency_key: str
     def __init__(self, user_id: _Optional[str] = ..., kind: _Optional[_Union[NotificationKind, str]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
+class NotifyBatchRequest(_message.Message):
+    __slots__ = ("notifications",)
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[NotifyRequest]
+    def __init__(self, notifications: _Optional[_Iterable[_Union[NotifyRequest, _Mapping]]] = ...) -> None: ...
+
+class NotifyBatchResponse(_message.Message):
+    __slots__ = ("notifications",)
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[Notification]
+    def __init__(self, notifications: _Optional[_Iterable[_Union[Notification, _Mapping]]] = ...) -> None: ...
+
 class SubscribeRequest(_message.Message):
     __slots__ = ("user_id", "after_seq", "heartbeat_seconds")
     USER_ID_FIELD_NUMBER: _ClassVar[int]

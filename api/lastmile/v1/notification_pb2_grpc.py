@@ -40,6 +40,11 @@ class NotificationServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_notification__pb2.Notification.FromString,
                 _registered_method=True)
+        self.NotifyBatch = channel.unary_unary(
+                '/lastmile.v1.NotificationService/NotifyBatch',
+                request_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyBatchRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyBatchResponse.FromString,
+                _registered_method=True)
         self.Subscribe = channel.unary_stream(
                 '/lastmile.v1.NotificationService/Subscribe',
                 request_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.SubscribeRequest.SerializeToString,
@@ -64,6 +69,13 @@ class NotificationServiceServicer:
     def Notify(self, request, context):
         """Stores a notification for a user (next seq) and pushes it to the user's live subscribers.
         A repeated idempotency_key answers the stored notification without storing another.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def NotifyBatch(self, request, context):
+        """Notify for several users or kinds at once, each as Notify would, in order.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -98,6 +110,11 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.Notify,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.Notification.SerializeToString,
+            ),
+            'NotifyBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.NotifyBatch,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyBatchRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyBatchResponse.SerializeToString,
             ),
             'Subscribe': grpc.unary_stream_rpc_method_handler(
                     servicer.Subscribe,
@@ -143,6 +160,33 @@ class NotificationService:
             '/lastmile.v1.NotificationService/Notify',
             api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_notification__pb2.Notification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def NotifyBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.NotificationService/NotifyBatch',
+            api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyBatchRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_notification__pb2.NotifyBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -113,7 +113,8 @@ class RiderServiceServicer:
     def CancelRequest(self, request, context):
         """Cancels a WAITING or MATCHED request of this rider. NOT_FOUND when it is not this rider's;
         FAILED_PRECONDITION once picked up or closed. Cancelling a CANCELLED request answers it
-        unchanged. The caller (gateway) tells the trip service to free the seat of a MATCHED one.
+        unchanged. A MATCHED request leaves its trip first (the trip service frees the seat and
+        tells the driver).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

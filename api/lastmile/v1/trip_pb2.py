@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61pi/lastmile/v1/trip.proto\x12\x0blastmile.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"s\n\tTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12,\n\x06status\x18\x04 \x01(\x0e\x32\x1c.lastmile.v1.TripRiderStatus\"\xe8\x01\n\x04Trip\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08route_id\x18\x02 \x01(\t\x12\x11\n\tdriver_id\x18\x03 \x01(\t\x12\'\n\x06status\x18\x04 \x01(\x0e\x32\x17.lastmile.v1.TripStatus\x12&\n\x06riders\x18\x05 \x03(\x0b\x32\x16.lastmile.v1.TripRider\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"H\n\x0cNewTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\"{\n\x10\x41\x64\x64RidersRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12)\n\x06riders\x18\x03 \x03(\x0b\x32\x19.lastmile.v1.NewTripRider\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\"!\n\x0eGetTripRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\")\n\x15GetTripByRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"J\n\x11TripRidersRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x11\n\trider_ids\x18\x03 \x03(\t\"7\n\x11TripActionRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"7\n\x12RemoveRiderRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\"\x13\n\x11\x43ountTripsRequest\"\x97\x01\n\x12\x43ountTripsResponse\x12K\n\x0ftrips_by_status\x18\x01 \x03(\x0b\x32\x32.lastmile.v1.CountTripsResponse.TripsByStatusEntry\x1a\x34\n\x12TripsByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01*\x92\x01\n\nTripStatus\x12\x1b\n\x17TRIP_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15TRIP_STATUS_SCHEDULED\x10\x01\x12\x16\n\x12TRIP_STATUS_ACTIVE\x10\x02\x12\x19\n\x15TRIP_STATUS_COMPLETED\x10\x03\x12\x19\n\x15TRIP_STATUS_CANCELLED\x10\x04*\xd7\x01\n\x0fTripRiderStatus\x12!\n\x1dTRIP_RIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRIP_RIDER_STATUS_MATCHED\x10\x01\x12\x1f\n\x1bTRIP_RIDER_STATUS_PICKED_UP\x10\x02\x12!\n\x1dTRIP_RIDER_STATUS_DROPPED_OFF\x10\x03\x12\x1d\n\x19TRIP_RIDER_STATUS_NO_SHOW\x10\x04\x12\x1f\n\x1bTRIP_RIDER_STATUS_CANCELLED\x10\x05\x32\xe4\x04\n\x0bTripService\x12=\n\tAddRiders\x12\x1d.lastmile.v1.AddRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x39\n\x07GetTrip\x12\x1b.lastmile.v1.GetTripRequest\x1a\x11.lastmile.v1.Trip\x12G\n\x0eGetTripByRoute\x12\".lastmile.v1.GetTripByRouteRequest\x1a\x11.lastmile.v1.Trip\x12;\n\x06PickUp\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nMarkNoShow\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0c\x43ompleteTrip\x12\x1e.lastmile.v1.TripActionRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nCancelTrip\x12\x1e.lastmile.v1.TripActionRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0bRemoveRider\x12\x1f.lastmile.v1.RemoveRiderRequest\x1a\x11.lastmile.v1.Trip\x12M\n\nCountTrips\x12\x1e.lastmile.v1.CountTripsRequest\x1a\x1f.lastmile.v1.CountTripsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61pi/lastmile/v1/trip.proto\x12\x0blastmile.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"s\n\tTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12,\n\x06status\x18\x04 \x01(\x0e\x32\x1c.lastmile.v1.TripRiderStatus\"\xe8\x01\n\x04Trip\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08route_id\x18\x02 \x01(\t\x12\x11\n\tdriver_id\x18\x03 \x01(\t\x12\'\n\x06status\x18\x04 \x01(\x0e\x32\x17.lastmile.v1.TripStatus\x12&\n\x06riders\x18\x05 \x03(\x0b\x32\x16.lastmile.v1.TripRider\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"H\n\x0cNewTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\"s\n\x10\x41\x64\x64RidersRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12)\n\x06riders\x18\x03 \x03(\x0b\x32\x19.lastmile.v1.NewTripRider\x12\x0f\n\x07trip_id\x18\x04 \x01(\t\"8\n\x11\x43\x61ncelTripRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"!\n\x0eGetTripRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\")\n\x15GetTripByRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"J\n\x11TripRidersRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x11\n\trider_ids\x18\x03 \x03(\t\"7\n\x11TripActionRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"\x84\x01\n\x12RemoveRiderRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x10\n\x08route_id\x18\x04 \x01(\t\x12\x11\n\tdriver_id\x18\x05 \x01(\t\x12\x12\n\nstation_id\x18\x06 \x01(\t\"\x13\n\x11\x43ountTripsRequest\"\x97\x01\n\x12\x43ountTripsResponse\x12K\n\x0ftrips_by_status\x18\x01 \x03(\x0b\x32\x32.lastmile.v1.CountTripsResponse.TripsByStatusEntry\x1a\x34\n\x12TripsByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01*\x92\x01\n\nTripStatus\x12\x1b\n\x17TRIP_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15TRIP_STATUS_SCHEDULED\x10\x01\x12\x16\n\x12TRIP_STATUS_ACTIVE\x10\x02\x12\x19\n\x15TRIP_STATUS_COMPLETED\x10\x03\x12\x19\n\x15TRIP_STATUS_CANCELLED\x10\x04*\xd7\x01\n\x0fTripRiderStatus\x12!\n\x1dTRIP_RIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRIP_RIDER_STATUS_MATCHED\x10\x01\x12\x1f\n\x1bTRIP_RIDER_STATUS_PICKED_UP\x10\x02\x12!\n\x1dTRIP_RIDER_STATUS_DROPPED_OFF\x10\x03\x12\x1d\n\x19TRIP_RIDER_STATUS_NO_SHOW\x10\x04\x12\x1f\n\x1bTRIP_RIDER_STATUS_CANCELLED\x10\x05\x32\xe4\x04\n\x0bTripService\x12=\n\tAddRiders\x12\x1d.lastmile.v1.AddRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x39\n\x07GetTrip\x12\x1b.lastmile.v1.GetTripRequest\x1a\x11.lastmile.v1.Trip\x12G\n\x0eGetTripByRoute\x12\".lastmile.v1.GetTripByRouteRequest\x1a\x11.lastmile.v1.Trip\x12;\n\x06PickUp\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nMarkNoShow\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0c\x43ompleteTrip\x12\x1e.lastmile.v1.TripActionRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nCancelTrip\x12\x1e.lastmile.v1.CancelTripRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0bRemoveRider\x12\x1f.lastmile.v1.RemoveRiderRequest\x1a\x11.lastmile.v1.Trip\x12M\n\nCountTrips\x12\x1e.lastmile.v1.CountTripsRequest\x1a\x1f.lastmile.v1.CountTripsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,10 +34,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._loaded_options = None
   _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_options = b'8\001'
-  _globals['_TRIPSTATUS']._serialized_start=1071
-  _globals['_TRIPSTATUS']._serialized_end=1217
-  _globals['_TRIPRIDERSTATUS']._serialized_start=1220
-  _globals['_TRIPRIDERSTATUS']._serialized_end=1435
+  _globals['_TRIPSTATUS']._serialized_start=1199
+  _globals['_TRIPSTATUS']._serialized_end=1345
+  _globals['_TRIPRIDERSTATUS']._serialized_start=1348
+  _globals['_TRIPRIDERSTATUS']._serialized_end=1563
   _globals['_TRIPRIDER']._serialized_start=76
   _globals['_TRIPRIDER']._serialized_end=191
   _globals['_TRIP']._serialized_start=194
@@ -45,23 +45,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NEWTRIPRIDER']._serialized_start=428
   _globals['_NEWTRIPRIDER']._serialized_end=500
   _globals['_ADDRIDERSREQUEST']._serialized_start=502
-  _globals['_ADDRIDERSREQUEST']._serialized_end=625
-  _globals['_GETTRIPREQUEST']._serialized_start=627
-  _globals['_GETTRIPREQUEST']._serialized_end=660
-  _globals['_GETTRIPBYROUTEREQUEST']._serialized_start=662
-  _globals['_GETTRIPBYROUTEREQUEST']._serialized_end=703
-  _globals['_TRIPRIDERSREQUEST']._serialized_start=705
-  _globals['_TRIPRIDERSREQUEST']._serialized_end=779
-  _globals['_TRIPACTIONREQUEST']._serialized_start=781
-  _globals['_TRIPACTIONREQUEST']._serialized_end=836
-  _globals['_REMOVERIDERREQUEST']._serialized_start=838
-  _globals['_REMOVERIDERREQUEST']._serialized_end=893
-  _globals['_COUNTTRIPSREQUEST']._serialized_start=895
-  _globals['_COUNTTRIPSREQUEST']._serialized_end=914
-  _globals['_COUNTTRIPSRESPONSE']._serialized_start=917
-  _globals['_COUNTTRIPSRESPONSE']._serialized_end=1068
-  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_start=1016
-  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_end=1068
-  _globals['_TRIPSERVICE']._serialized_start=1438
-  _globals['_TRIPSERVICE']._serialized_end=2050
+  _globals['_ADDRIDERSREQUEST']._serialized_end=617
+  _globals['_CANCELTRIPREQUEST']._serialized_start=619
+  _globals['_CANCELTRIPREQUEST']._serialized_end=675
+  _globals['_GETTRIPREQUEST']._serialized_start=677
+  _globals['_GETTRIPREQUEST']._serialized_end=710
+  _globals['_GETTRIPBYROUTEREQUEST']._serialized_start=712
+  _globals['_GETTRIPBYROUTEREQUEST']._serialized_end=753
+  _globals['_TRIPRIDERSREQUEST']._serialized_start=755
+  _globals['_TRIPRIDERSREQUEST']._serialized_end=829
+  _globals['_TRIPACTIONREQUEST']._serialized_start=831
+  _globals['_TRIPACTIONREQUEST']._serialized_end=886
+  _globals['_REMOVERIDERREQUEST']._serialized_start=889
+  _globals['_REMOVERIDERREQUEST']._serialized_end=1021
+  _globals['_COUNTTRIPSREQUEST']._serialized_start=1023
+  _globals['_COUNTTRIPSREQUEST']._serialized_end=1042
+  _globals['_COUNTTRIPSRESPONSE']._serialized_start=1045
+  _globals['_COUNTTRIPSRESPONSE']._serialized_end=1196
+  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_start=1144
+  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_end=1196
+  _globals['_TRIPSERVICE']._serialized_start=1566
+  _globals['_TRIPSERVICE']._serialized_end=2178
 # @@protoc_insertion_point(module_scope)

@@ -79,16 +79,24 @@ class NewTripRider(_message.Message):
     def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
 
 class AddRidersRequest(_message.Message):
-    __slots__ = ("route_id", "driver_id", "riders", "idempotency_key")
+    __slots__ = ("route_id", "driver_id", "riders", "trip_id")
     ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
     RIDERS_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     route_id: str
     driver_id: str
     riders: _containers.RepeatedCompositeFieldContainer[NewTripRider]
-    idempotency_key: str
-    def __init__(self, route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., riders: _Optional[_Iterable[_Union[NewTripRider, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    trip_id: str
+    def __init__(self, route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., riders: _Optional[_Iterable[_Union[NewTripRider, _Mapping]]] = ..., trip_id: _Optional[str] = ...) -> None: ...
+
+class CancelTripRequest(_message.Message):
+    __slots__ = ("route_id", "driver_id")
+    ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    route_id: str
+    driver_id: str
+    def __init__(self, route_id: _Optional[str] = ..., driver_id: _Optional[str] = ...) -> None: ...
 
 class GetTripRequest(_message.Message):
     __slots__ = ("trip_id",)
@@ -121,12 +129,20 @@ class TripActionRequest(_message.Message):
     def __init__(self, trip_id: _Optional[str] = ..., driver_id: _Optional[str] = ...) -> None: ...
 
 class RemoveRiderRequest(_message.Message):
-    __slots__ = ("trip_id", "rider_id")
+    __slots__ = ("trip_id", "rider_id", "request_id", "route_id", "driver_id", "station_id")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     RIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
     rider_id: str
-    def __init__(self, trip_id: _Optional[str] = ..., rider_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    route_id: str
+    driver_id: str
+    station_id: str
+    def __init__(self, trip_id: _Optional[str] = ..., rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
 
 class CountTripsRequest(_message.Message):
     __slots__ = ()

@@ -68,7 +68,7 @@ class TripServiceStub:
                 _registered_method=True)
         self.CancelTrip = channel.unary_unary(
                 '/lastmile.v1.TripService/CancelTrip',
-                request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.TripActionRequest.SerializeToString,
+                request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.CancelTripRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.FromString,
                 _registered_method=True)
         self.RemoveRider = channel.unary_unary(
@@ -89,8 +89,8 @@ class TripServiceServicer:
     """
 
     def AddRiders(self, request, context):
-        """Adds matched riders to the route's trip, creating it SCHEDULED on the first call. A repeated
-        idempotency_key (or a rider already on the trip) has no second effect.
+        """Adds matched riders to the route's trip, creating it SCHEDULED on the first call. Riders
+        already on the trip are left alone, so a repeat has no second effect.
         FAILED_PRECONDITION when the trip is COMPLETED or CANCELLED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -136,8 +136,9 @@ class TripServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CancelTrip(self, request, context):
-        """Driver cancels the trip (with the route): MATCHED riders go back to WAITING and are told.
-        FAILED_PRECONDITION once ACTIVE or closed.
+        """The route is being cancelled: its trip (created CANCELLED if there is none yet, so that no
+        late match can add riders) is CANCELLED, MATCHED riders go back to WAITING and are told.
+        FAILED_PRECONDITION once ACTIVE or COMPLETED. Repeating it answers the cancelled trip.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -193,7 +194,7 @@ def add_TripServiceServicer_to_server(servicer, server):
             ),
             'CancelTrip': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelTrip,
-                    request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.TripActionRequest.FromString,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.CancelTripRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.SerializeToString,
             ),
             'RemoveRider': grpc.unary_unary_rpc_method_handler(
@@ -396,7 +397,7 @@ class TripService:
             request,
             target,
             '/lastmile.v1.TripService/CancelTrip',
-            api_dot_lastmile_dot_v1_dot_trip__pb2.TripActionRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_trip__pb2.CancelTripRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.FromString,
             options,
             channel_credentials,

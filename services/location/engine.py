@@ -1,0 +1,211 @@
+"""The location service's work: keep the latest positions, notice trigger-zone entries, fire
+each (route, station) trigger once, and hand it to matching.
+
+The per-update path touches only memory: the driver's open route is cached (refreshed every
+ROUTE_CACHE_S), station geometry is loaded once, positions are written in batches by a
+background task. The database is touched when a trigger fires (to make it unique across
+replicas and restarts) and when a route is first seen (to learn which of its stations fired
+before a restart).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import grpc
+
+from api.lastmile.v1 import driver_pb2, location_pb2, matching_pb2, station_pb2
+from common.convert import to_timestamp, utcnow
+from common.errors import FailedPrecondition
+from common.peers import Peers
+from common.zones import Zone
+from services.location.store import LocationStore
+from services.location.tracking import (
+    Position,
+    RouteView,
+    StationEta,
+    check_coordinates,
+    entered_zones,
+    etas,
+)
+
+log = logging.getLogger("lastmile.location")
+FINAL_CODES = {
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.INVALID_ARGUMENT,
+}
+
+
+@dataclass(slots=True)
+class _Cached:
+    view: RouteView | None
+    expires: float
+
+
+class Tracker:
+    def __init__(
+        self,
+        store: LocationStore,
+        peers: Peers,
+        route_cache_s: float = 10.0,
+        no_route_cache_s: float = 2.0,
+    ) -> None:
+        self.store = store
+        self.peers = peers
+        self.route_cache_s = route_cache_s
+        self.no_route_cache_s = no_route_cache_s
+        self.zones: dict[str, Zone] = {}
+        self.latest: dict[str, Position] = {}
+        self._dirty: dict[str, Position] = {}
+        self._routes: dict[str, _Cached] = {}
+
+    async def load_stations(self) -> None:
+        # At start-up the station service may still be starting too.
+        answer = await self.peers.station.ListStations(
+            station_pb2.ListStationsRequest(), wait_for_ready=True, timeout=30
+        )
+        self.zones = {
+            s.id: Zone(
+                s.id,
+                s.location.lat,
+                s.location.lon,
+                s.trigger_radius_m,
+                tuple((p.name, p.location.lat, p.location.lon) for p in s.approach_points),
+            )
+            for s in answer.stations
+        }
+
+    async def route_of(self, driver_id: str) -> RouteView | None:
+        cached = self._routes.get(driver_id)
+        now = time.monotonic()
+        if cached is not None and now < cached.expires:
+            return cached.view
+        try:
+            route = await self.peers.driver.GetCurrentRoute(
+                driver_pb2.GetCurrentRouteRequest(driver_id=driver_id)
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.NOT_FOUND:
+                raise
+            self._routes[driver_id] = _Cached(None, now + self.no_route_cache_s)
+            return None
+        if cached is not None and cached.view is not None and cached.view.route_id == route.id:
+            view = cached.view
+        else:
+            view = RouteView(route.id, tuple(route.station_ids))
+            view.fired = await self.store.fired_stations(route.id)
+        self._routes[driver_id] = _Cached(view, now + self.route_cache_s)
+        return view
+
+    async def update(
+        self, driver_id: str, lat: float, lon: float, at: float, speed_mps: float
+    ) -> tuple[RouteView, list[location_pb2.Trigger]]:
+        """Records one position; answers the route and the triggers it fired."""
+        check_coordinates(lat, lon)
+        view = await self.route_of(driver_id)
+        if view is None:
+            raise FailedPrecondition(
+                f"driver {driver_id} has no open route; register one before driving"
+            )
+        position = Position(lat, lon, at, speed_mps, view.route_id)
+        self.latest[driver_id] = position
+        self._dirty[driver_id] = position
+        entered = entered_zones(view, self.zones, lat, lon)
+        if not entered:
+            return view, []
+        fired = []
+        for station_id in entered:
+            view.fired.add(station_id)
+            trigger = await self._fire(view, station_id, driver_id, position)
+            if trigger is not None:
+                fired.append(trigger)
+        return view, fired
+
+    def etas_of(self, driver_id: str) -> list[StationEta]:
+        position = self.latest.get(driver_id)
+        cached = self._routes.get(driver_id)
+        if position is None or cached is None or cached.view is None:
+            return []
+        view = cached.view
+        return etas(position.lat, position.lon, position.speed_mps, view.remaining(), self.zones)
+
+    async def _fire(
+        self, view: RouteView, station_id: str, driver_id: str, position: Position
+    ) -> location_pb2.Trigger | None:
+        if not await self.store.claim_trigger(view.route_id, station_id, driver_id):
+            return None  # another replica, or this one before a restart, fired it
+        ahead = etas(position.lat, position.lon, position.speed_mps, [station_id], self.zones)
+        eta = utcnow() + timedelta(seconds=ahead[0].eta_s if ahead else 0)
+        return await self._match(view.route_id, station_id, eta)
+
+    async def _match(
+        self, route_id: str, station_id: str, eta: datetime
+    ) -> location_pb2.Trigger | None:
+        try:
+            result = await self.peers.matching.Trigger(
+                matching_pb2.TriggerRequest(
+                    route_id=route_id, station_id=station_id, driver_eta=to_timestamp(eta)
+                )
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in FINAL_CODES:
+                await self.store.finish_trigger(
+                    route_id, station_id, {"error": exc.code().name, "message": exc.details()}
+                )
+            else:
+                log.warning(
+                    "trigger not delivered; will retry",
+                    extra={"route_id": route_id, "station_id": station_id, "code": exc.code().name},
+                )
+            return None
+        await self.store.finish_trigger(
+            route_id, station_id, {"tripId": result.trip_id, "requestIds": list(result.request_ids)}
+        )
+        log.info(
+            "trigger",
+            extra={
+                "route_id": route_id,
+                "station_id": station_id,
+                "matched": len(result.rider_ids),
+            },
+        )
+        return location_pb2.Trigger(
+            route_id=route_id,
+            station_id=station_id,
+            trip_id=result.trip_id,
+            rider_ids=list(result.rider_ids),
+        )
+
+    async def retry_pending(self, older_than_s: float = 5.0) -> int:
+        """Re-sends triggers whose matching call failed (here or in a replica that died)."""
+        stale = await self.store.stale_pending(utcnow() - timedelta(seconds=older_than_s), 100)
+        for doc in stale:
+            await self.store.touch_trigger(doc["_id"])
+            await self._match(doc["routeId"], doc["stationId"], utcnow())
+        return len(stale)
+
+    async def flush_positions(self) -> None:
+        dirty, self._dirty = self._dirty, {}
+        try:
+            await self.store.save_positions(dirty)
+        except Exception:
+            # Keep what failed unless a newer position arrived meanwhile.
+            for driver_id, p in dirty.items():
+                self._dirty.setdefault(driver_id, p)
+            raise
+
+    async def positions(self) -> list[tuple[str, Position]]:
+        since = utcnow() - timedelta(minutes=10)
+        merged: dict[str, Position] = {}
+        for doc in await self.store.recent_positions(since):
+            lon, lat = doc["location"]["coordinates"]
+            merged[doc["_id"]] = Position(
+                lat, lon, doc["at"].timestamp(), doc.get("speedMps", 0.0), doc.get("routeId", "")
+            )
+        cutoff = since.timestamp()
+        merged.update({d: p for d, p in self.latest.items() if p.at >= cutoff})
+        return sorted(merged.items())

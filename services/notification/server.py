@@ -1,0 +1,40 @@
+"""Notification service process."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from api.lastmile.v1 import notification_pb2, notification_pb2_grpc
+from common import mongo
+from common.server import Service, run
+from common.settings import ServiceSettings
+from services.notification.fanout import Fanout
+from services.notification.servicer import NotificationServicer
+from services.notification.store import NotificationStore
+
+
+class NotificationSettings(ServiceSettings):
+    subscribe_poll_s: float = Field(
+        2.0, gt=0, le=60, description="How often a live stream re-reads the log for other replicas."
+    )
+
+
+async def build(settings: NotificationSettings) -> Service:
+    store = NotificationStore(mongo.get_database(settings))
+    await store.ensure_indexes()
+    servicer = NotificationServicer(store, Fanout(), settings.subscribe_poll_s)
+    return Service(
+        servicers=[(notification_pb2_grpc.add_NotificationServiceServicer_to_server, servicer)],
+        service_names=[
+            notification_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
+        ],
+        on_drain=[servicer.close_streams],
+    )
+
+
+def main() -> None:
+    run(NotificationSettings, "notification", build)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""NotificationService: store first, then wake live subscribers; Subscribe replays from the
+database and then follows it."""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.struct_pb2 import Struct
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from api.lastmile.v1 import notification_pb2, notification_pb2_grpc
+from common.convert import to_timestamp, utcnow
+from common.errors import InvalidArgument
+from services.notification.fanout import Fanout
+from services.notification.store import NotificationStore
+
+MAX_TITLE, MAX_BODY, MAX_BATCH = 120, 1000, 100
+REPLAY_PAGE = 100
+Kind = notification_pb2.NotificationKind
+PREFIX = "NOTIFICATION_KIND_"
+
+
+def notification_message(doc: dict[str, Any]) -> notification_pb2.Notification:
+    data = Struct()
+    data.update(doc.get("data") or {})
+    return notification_pb2.Notification(
+        seq=doc["seq"],
+        user_id=doc["userId"],
+        kind=Kind.Value(PREFIX + doc["kind"]),
+        title=doc["title"],
+        body=doc["body"],
+        data=data,
+        created_at=to_timestamp(doc["createdAt"]),
+        read=doc["read"],
+    )
+
+
+def validate(request: notification_pb2.NotifyRequest) -> None:
+    if not request.user_id:
+        raise InvalidArgument("user_id is required", "user_id")
+    if request.kind == Kind.NOTIFICATION_KIND_UNSPECIFIED or request.kind not in Kind.values():
+        raise InvalidArgument("kind must be one of the notification kinds", "kind")
+    if not 1 <= len(request.title) <= MAX_TITLE:
+        raise InvalidArgument(f"title must be 1 to {MAX_TITLE} characters", "title")
+    if len(request.body) > MAX_BODY:
+        raise InvalidArgument(f"body must be at most {MAX_BODY} characters", "body")
+    if not request.idempotency_key:
+        raise InvalidArgument("idempotency_key is required", "idempotency_key")
+
+
+class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
+    def __init__(self, store: NotificationStore, fanout: Fanout, poll_s: float = 2.0) -> None:
+        self.store = store
+        self.fanout = fanout
+        self.poll_s = poll_s
+        # Per-user order of sequence numbers and inserts, striped to bound memory.
+        self._locks = [asyncio.Lock() for _ in range(64)]
+        self._closing = asyncio.Event()
+
+    async def close_streams(self) -> None:
+        """Ends every Subscribe stream (at shutdown); clients resume elsewhere from their seq."""
+        self._closing.set()
+        self.fanout.publish_all()
+
+    async def _store(self, request: notification_pb2.NotifyRequest) -> dict[str, Any]:
+        validate(request)
+        lock = self._locks[zlib.crc32(request.user_id.encode()) % len(self._locks)]
+        async with lock:
+            existing = await self.store.by_key(request.user_id, request.idempotency_key)
+            if existing is not None:
+                return existing
+            doc = await self.store.insert(
+                {
+                    "userId": request.user_id,
+                    "seq": await self.store.next_seq(request.user_id),
+                    "kind": Kind.Name(request.kind).removeprefix(PREFIX),
+                    "title": request.title,
+                    "body": request.body,
+                    "data": json_format.MessageToDict(request.data),
+                    "createdAt": utcnow(),
+                    "read": False,
+                    "key": request.idempotency_key,
+                }
+            )
+        self.fanout.publish(request.user_id)
+        return doc
+
+    async def Notify(
+        self, request: notification_pb2.NotifyRequest, context: grpc.aio.ServicerContext
+    ) -> notification_pb2.Notification:
+        return notification_message(await self._store(request))
+
+    async def NotifyBatch(
+        self, request: notification_pb2.NotifyBatchRequest, context: grpc.aio.ServicerContext
+    ) -> notification_pb2.NotifyBatchResponse:
+        if len(request.notifications) > MAX_BATCH:
+            raise InvalidArgument(f"at most {MAX_BATCH} notifications per batch", "notifications")
+        for item in request.notifications:
+            validate(item)
+        docs = [await self._store(item) for item in request.notifications]
+        return notification_pb2.NotifyBatchResponse(
+            notifications=[notification_message(d) for d in docs]
+        )
+
+    async def Subscribe(
+        self, request: notification_pb2.SubscribeRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[notification_pb2.SubscribeEvent]:
+        if not request.user_id:
+            raise InvalidArgument("user_id is required", "user_id")
+        heartbeat_s = min(max(request.heartbeat_seconds or 10, 1), 60)
+        last = max(request.after_seq, 0)
+        wake = self.fanout.subscribe(request.user_id)
+        idle = 0.0
+        try:
+            while not self._closing.is_set():
+                wake.clear()
+                docs = await self.store.after(request.user_id, last, REPLAY_PAGE)
+                for doc in docs:
+                    last = doc["seq"]
+                    yield notification_pb2.SubscribeEvent(notification=notification_message(doc))
+                if len(docs) == REPLAY_PAGE:
+                    continue
+                if docs:
+                    idle = 0.0
+                # Wait for a wake-up from this process; poll now and then for other replicas.
+                wait = min(self.poll_s, heartbeat_s - idle)
+                try:
+                    await asyncio.wait_for(wake.wait(), timeout=max(wait, 0.01))
+                    idle = 0.0
+                except TimeoutError:
+                    idle += wait
+                if idle >= heartbeat_s:
+                    idle = 0.0
+                    now = Timestamp()
+                    now.GetCurrentTime()
+                    yield notification_pb2.SubscribeEvent(
+                        heartbeat=notification_pb2.Heartbeat(at=now)
+                    )
+        finally:
+            self.fanout.unsubscribe(request.user_id, wake)
+
+    async def ListNotifications(
+        self, request: notification_pb2.ListNotificationsRequest, context: grpc.aio.ServicerContext
+    ) -> notification_pb2.ListNotificationsResponse:
+        if not request.user_id:
+            raise InvalidArgument("user_id is required", "user_id")
+        limit = min(request.limit or 50, 500)
+        if limit < 0:
+            raise InvalidArgument("limit must not be negative", "limit")
+        docs = await self.store.after(request.user_id, request.after_seq, limit + 1)
+        return notification_pb2.ListNotificationsResponse(
+            notifications=[notification_message(d) for d in docs[:limit]],
+            has_more=len(docs) > limit,
+        )
+
+    async def MarkRead(
+        self, request: notification_pb2.MarkReadRequest, context: grpc.aio.ServicerContext
+    ) -> notification_pb2.MarkReadResponse:
+        if not request.user_id:
+            raise InvalidArgument("user_id is required", "user_id")
+        updated = await self.store.mark_read(request.user_id, request.up_to_seq)
+        return notification_pb2.MarkReadResponse(updated=updated)

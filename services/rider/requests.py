@@ -1,0 +1,61 @@
+"""Ride-request rules: when a request may be made, and how its status may move."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from common.errors import FailedPrecondition, InvalidArgument
+
+EARLIEST_ARRIVAL = timedelta(minutes=10)  # in the past
+LATEST_ARRIVAL = timedelta(hours=24)  # ahead
+
+
+class RequestStatus(StrEnum):
+    WAITING = "WAITING"
+    MATCHED = "MATCHED"
+    PICKED_UP = "PICKED_UP"
+    DROPPED_OFF = "DROPPED_OFF"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+    NO_SHOW = "NO_SHOW"
+
+
+# A rider has at most one request in these states.
+OPEN = (RequestStatus.WAITING, RequestStatus.MATCHED, RequestStatus.PICKED_UP)
+
+# Moves the trip drives, from -> allowed targets.
+TRIP_MOVES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
+    RequestStatus.MATCHED: (
+        RequestStatus.PICKED_UP,
+        RequestStatus.NO_SHOW,
+        RequestStatus.CANCELLED,
+    ),
+    RequestStatus.PICKED_UP: (RequestStatus.DROPPED_OFF,),
+}
+
+
+def validate_arrival(arrival: datetime, now: datetime) -> None:
+    if arrival < now - EARLIEST_ARRIVAL:
+        raise InvalidArgument(
+            "arrivalTime must be no more than 10 minutes in the past", "arrivalTime"
+        )
+    if arrival > now + LATEST_ARRIVAL:
+        raise InvalidArgument("arrivalTime must be within the next 24 hours", "arrivalTime")
+
+
+def check_trip_move(current: RequestStatus, target: RequestStatus) -> bool:
+    """True when the move is to be made, False when it was already made (a repeat);
+    FailedPrecondition when the trip may not make it."""
+    if current is target:
+        return False
+    if target not in TRIP_MOVES.get(current, ()):
+        raise FailedPrecondition(
+            f"a {current.value} request cannot become {target.value}", "status"
+        )
+    return True
+
+
+def expiry_cutoff(now: datetime, expiry: timedelta) -> datetime:
+    """WAITING requests whose arrival time is before this have expired."""
+    return now - expiry

@@ -1,0 +1,237 @@
+"""RiderService: protobuf in and out; rules in requests.py, data in store.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from api.lastmile.v1 import notification_pb2, rider_pb2, rider_pb2_grpc, station_pb2, trip_pb2
+from common.convert import from_timestamp, to_timestamp, utcnow
+from common.errors import FailedPrecondition, InvalidArgument, NotFound
+from common.ids import new_id
+from common.notify import notice
+from common.paging import MAX_PAGE, next_token, page_of
+from common.peers import Peers
+from services.rider.requests import RequestStatus, check_trip_move, validate_arrival
+from services.rider.store import RequestStore
+
+STATUS_TO_PROTO = {
+    s: rider_pb2.RequestStatus.Value(f"REQUEST_STATUS_{s.value}") for s in RequestStatus
+}
+STATUS_FROM_PROTO = {v: k for k, v in STATUS_TO_PROTO.items()}
+Kind = notification_pb2.NotificationKind
+
+
+def request_message(doc: dict[str, Any]) -> rider_pb2.RideRequest:
+    return rider_pb2.RideRequest(
+        id=doc["_id"],
+        rider_id=doc["riderId"],
+        station_id=doc["stationId"],
+        destination_area_id=doc["destinationAreaId"],
+        arrival_time=to_timestamp(doc["arrivalTime"]),
+        status=STATUS_TO_PROTO[RequestStatus(doc["status"])],
+        trip_id=doc.get("tripId", ""),
+        route_id=doc.get("routeId", ""),
+        driver_id=doc.get("driverId", ""),
+        created_at=to_timestamp(doc["createdAt"]),
+        updated_at=to_timestamp(doc["updatedAt"]),
+    )
+
+
+class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
+    def __init__(self, store: RequestStore, peers: Peers) -> None:
+        self.store = store
+        self.peers = peers
+
+    async def CreateRequest(
+        self, request: rider_pb2.CreateRideRequestRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.RideRequest:
+        if not request.rider_id:
+            raise InvalidArgument("rider_id is required", "rider_id")
+        if not request.HasField("arrival_time"):
+            raise InvalidArgument("arrivalTime is required", "arrivalTime")
+        try:
+            station = await self.peers.station.GetStation(
+                station_pb2.GetStationRequest(station_id=request.station_id)
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.NOT_FOUND:
+                raise
+            raise InvalidArgument(f"unknown station {request.station_id!r}", "stationId") from None
+        if request.destination_area_id not in {a.id for a in station.areas}:
+            raise InvalidArgument(
+                f"{station.name} does not serve area {request.destination_area_id!r}",
+                "destinationAreaId",
+            )
+        now = utcnow()
+        arrival = from_timestamp(request.arrival_time)
+        validate_arrival(arrival, now)
+        doc = {
+            "_id": new_id(),
+            "riderId": request.rider_id,
+            "stationId": request.station_id,
+            "destinationAreaId": request.destination_area_id,
+            "arrivalTime": arrival.replace(microsecond=arrival.microsecond // 1000 * 1000),
+            "status": RequestStatus.WAITING.value,
+            "createdAt": now,
+            "updatedAt": now,
+        }
+        if request.idempotency_key:
+            doc["createKey"] = request.idempotency_key
+        try:
+            await self.store.insert(doc)
+        except FailedPrecondition:
+            existing = await self.store.open_for_rider(request.rider_id)
+            if not (
+                request.idempotency_key
+                and existing
+                and existing.get("createKey") == request.idempotency_key
+            ):
+                raise
+            doc = existing
+        return request_message(doc)
+
+    async def GetRequest(
+        self, request: rider_pb2.GetRideRequestRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.RideRequest:
+        return request_message(await self.store.require(request.request_id))
+
+    async def ListRequests(
+        self, request: rider_pb2.ListRideRequestsRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.ListRideRequestsResponse:
+        skip, limit = page_of(request.page)
+        docs = await self.store.list_for_rider(request.rider_id, skip, limit + 1)
+        return rider_pb2.ListRideRequestsResponse(
+            requests=[request_message(d) for d in docs[:limit]],
+            next_page_token=next_token(skip, limit, len(docs)),
+        )
+
+    async def CancelRequest(
+        self, request: rider_pb2.CancelRideRequestRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.RideRequest:
+        for _ in range(5):
+            doc = await self.store.require(request.request_id)
+            if doc["riderId"] != request.rider_id:
+                raise NotFound(f"no ride request with id {request.request_id!r}", "request_id")
+            status = RequestStatus(doc["status"])
+            if status is RequestStatus.CANCELLED:
+                if doc.get("tripId"):  # finish a cancellation a failure interrupted
+                    await self._leave_trip(doc)
+                return request_message(doc)
+            if status is RequestStatus.WAITING:
+                done = await self.store.move(
+                    doc["_id"], {"status": status.value}, RequestStatus.CANCELLED
+                )
+            elif status is RequestStatus.MATCHED:
+                # The trip decides (it refuses once the rider is picked up) and frees the seat.
+                await self._leave_trip(doc)
+                done = await self.store.move(
+                    doc["_id"],
+                    {"status": status.value, "tripId": doc["tripId"]},
+                    RequestStatus.CANCELLED,
+                )
+            else:
+                raise FailedPrecondition(f"a {status.value} request can no longer be cancelled")
+            if done is not None:
+                await self.peers.notification.Notify(
+                    notice(
+                        done["riderId"],
+                        Kind.NOTIFICATION_KIND_REQUEST_CANCELLED,
+                        "Ride request cancelled",
+                        "Your ride request was cancelled.",
+                        key=f"request-cancelled:{done['_id']}",
+                        requestId=done["_id"],
+                    )
+                )
+                return request_message(done)
+        raise FailedPrecondition("the request is changing; try again")
+
+    async def _leave_trip(self, doc: dict[str, Any]) -> None:
+        await self.peers.trip.RemoveRider(
+            trip_pb2.RemoveRiderRequest(
+                trip_id=doc["tripId"],
+                rider_id=doc["riderId"],
+                request_id=doc["_id"],
+                route_id=doc["routeId"],
+                driver_id=doc["driverId"],
+                station_id=doc["stationId"],
+            )
+        )
+
+    async def FindEligible(
+        self, request: rider_pb2.FindEligibleRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.FindEligibleResponse:
+        limit = min(request.limit or 50, MAX_PAGE)
+        docs = await self.store.eligible(
+            request.station_id,
+            request.destination_area_id,
+            from_timestamp(request.latest_arrival),
+            limit,
+        )
+        return rider_pb2.FindEligibleResponse(requests=[request_message(d) for d in docs])
+
+    async def Claim(
+        self, request: rider_pb2.ClaimRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.ClaimResponse:
+        if not request.trip_id:
+            raise InvalidArgument("trip_id is required", "trip_id")
+        trip = {
+            "tripId": request.trip_id,
+            "routeId": request.route_id,
+            "driverId": request.driver_id,
+        }
+        claimed, not_claimed = [], []
+        for rid in dict.fromkeys(request.request_ids):
+            doc = await self.store.move(
+                rid, {"status": RequestStatus.WAITING.value}, RequestStatus.MATCHED, trip
+            )
+            if doc is None:
+                doc = await self.store.get(rid)
+                if not (
+                    doc and doc["status"] == "MATCHED" and doc.get("tripId") == request.trip_id
+                ):
+                    not_claimed.append(rid)
+                    continue
+            claimed.append(request_message(doc))
+        return rider_pb2.ClaimResponse(claimed=claimed, not_claimed=not_claimed)
+
+    async def Unclaim(
+        self, request: rider_pb2.UnclaimRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.UnclaimResponse:
+        released = []
+        for rid in dict.fromkeys(request.request_ids):
+            doc = await self.store.move(
+                rid,
+                {"status": RequestStatus.MATCHED.value, "tripId": request.trip_id},
+                RequestStatus.WAITING,
+                unset_trip=True,
+            )
+            if doc is not None:
+                released.append(rid)
+        return rider_pb2.UnclaimResponse(released=released)
+
+    async def SetTripStatus(
+        self, request: rider_pb2.SetTripStatusRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.RideRequest:
+        target = STATUS_FROM_PROTO.get(request.status)
+        if target is None:
+            raise InvalidArgument("status is required", "status")
+        for _ in range(5):
+            doc = await self.store.require(request.request_id)
+            if doc.get("tripId") != request.trip_id:
+                raise FailedPrecondition(f"request {doc['_id']} is not on trip {request.trip_id}")
+            current = RequestStatus(doc["status"])
+            if not check_trip_move(current, target):
+                return request_message(doc)
+            done = await self.store.move(
+                doc["_id"], {"status": current.value, "tripId": request.trip_id}, target
+            )
+            if done is not None:
+                return request_message(done)
+        raise FailedPrecondition("the request is changing; try again")
+
+    async def CountWaiting(
+        self, request: rider_pb2.CountWaitingRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.CountWaitingResponse:
+        return rider_pb2.CountWaitingResponse(waiting_by_station=await self.store.count_waiting())
