@@ -233,6 +233,35 @@ class Cluster:
             p.wait_healthy()
         return procs
 
+    def start_replicas(
+        self, name: str, count: int, env: dict[str, str] | None = None
+    ) -> list[ServiceProcess]:
+        """Starts `count` processes of one service, each on a port of its own."""
+        procs = [
+            self.spawn(name, {"GRPC_PORT": str(free_port()), **(env or {})}) for _ in range(count)
+        ]
+        for i, p in enumerate(procs):
+            self.running[f"{name}#{i}"] = p
+        for p in procs:
+            p.wait_healthy()
+        return procs
+
+    def kill(self, proc: ServiceProcess) -> None:
+        """kill -9; the process is no longer expected to exit 0 at teardown."""
+        assert proc.proc is not None
+        proc.proc.kill()
+        proc.proc.wait()
+        for key, p in list(self.running.items()):
+            if p is proc:
+                del self.running[key]
+
+    def stub_at(self, name: str, address: str) -> Any:
+        """A stub of one particular process (e.g. one replica)."""
+        key = f"{name}@{address}"
+        if key not in self._channels:
+            self._channels[key] = aio_channel(address, timeout_s=30)
+        return STUBS[name](self._channels[key])
+
     def stub(self, name: str) -> Any:
         """An asyncio stub of a running service; its channel is closed at teardown."""
         if name not in self._channels:

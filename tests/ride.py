@@ -85,13 +85,17 @@ def south_of(point: tuple[float, float], metres: float) -> tuple[float, float]:
     return destination_point(point[0], point[1], 180, metres)
 
 
-def update(driver_id: str, lat: float, lon: float, speed: float = 10) -> location_pb2.PositionUpdate:
+def update(
+    driver_id: str, lat: float, lon: float, speed: float = 10
+) -> location_pb2.PositionUpdate:
     return location_pb2.PositionUpdate(
         driver_id=driver_id, position=common_pb2.LatLon(lat=lat, lon=lon), speed_mps=speed
     )
 
 
-async def move(c: Cluster, driver_id: str, metres_south_of_mg_road: float) -> location_pb2.UpdateResult:
+async def move(
+    c: Cluster, driver_id: str, metres_south_of_mg_road: float
+) -> location_pb2.UpdateResult:
     lat, lon = south_of(MG_ROAD, metres_south_of_mg_road)
     return await c.stub("location").UpdatePosition(update(driver_id, lat, lon))
 
@@ -107,7 +111,9 @@ class Inbox:
     def __init__(self, c: Cluster, user_id: str, after_seq: int = 0) -> None:
         self.items: list[notification_pb2.Notification] = []
         self._call = c.stub("notification").Subscribe(
-            notification_pb2.SubscribeRequest(user_id=user_id, after_seq=after_seq, heartbeat_seconds=1)
+            notification_pb2.SubscribeRequest(
+                user_id=user_id, after_seq=after_seq, heartbeat_seconds=1
+            )
         )
         self._task = asyncio.create_task(self._read())
         self._changed = asyncio.Event()
@@ -120,15 +126,19 @@ class Inbox:
                     self._changed.set()
 
     def kinds(self) -> list[str]:
-        return [notification_pb2.NotificationKind.Name(n.kind).removeprefix("NOTIFICATION_KIND_") for n in self.items]
+        return [
+            notification_pb2.NotificationKind.Name(n.kind).removeprefix("NOTIFICATION_KIND_")
+            for n in self.items
+        ]
 
-    async def wait_for(self, count: int, timeout: float = 10) -> list[notification_pb2.Notification]:
+    async def wait_for(self, count: int, within: float = 10) -> list[notification_pb2.Notification]:
         async def enough() -> None:
             while len(self.items) < count:
                 self._changed.clear()
                 await self._changed.wait()
 
-        await asyncio.wait_for(enough(), timeout)
+        async with asyncio.timeout(within):
+            await enough()
         return self.items
 
     async def close(self) -> None:

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 ARRIVAL_SLACK = timedelta(minutes=5)
 # Claims can fail (another driver got the rider first), so ask for a few more than the seats.
 CANDIDATE_SLACK = 5
+# Rounds of hold-claim-confirm per match when other drivers keep winning the riders.
+MAX_ROUNDS = 20
 
 
 def latest_arrival(driver_eta: datetime) -> datetime:

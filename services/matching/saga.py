@@ -65,22 +65,29 @@ class MatchSaga:
         if station_id not in route.station_ids:
             raise FailedPrecondition(f"route {route_id} does not pass station {station_id}")
         trip_id = trip_id_for_route(route_id)
-        pending = [s.request_id for s in route.seats if s.state == HELD]
-        eligible: list[rider_pb2.RideRequest] = []
-        if route.seats_free > 0:
-            found = await self.peers.rider.FindEligible(
-                rider_pb2.FindEligibleRequest(
-                    station_id=station_id,
-                    destination_area_id=route.destination_area_id,
-                    latest_arrival=to_timestamp(plan.latest_arrival(driver_eta)),
-                    limit=plan.candidate_limit(route.seats_free),
-                )
-            )
-            eligible = list(found.requests)
-        wanted = plan.candidates(pending, (r.id for r in eligible))
         claimed: dict[str, rider_pb2.RideRequest] = {}
-        if wanted:
-            route, claimed = await self._hold_claim_confirm(route, trip_id, wanted)
+        for _ in range(plan.MAX_ROUNDS):
+            pending = [s.request_id for s in route.seats if s.state == HELD]
+            eligible: list[str] = []
+            if route.seats_free > 0:
+                found = await self.peers.rider.FindEligible(
+                    rider_pb2.FindEligibleRequest(
+                        station_id=station_id,
+                        destination_area_id=route.destination_area_id,
+                        latest_arrival=to_timestamp(plan.latest_arrival(driver_eta)),
+                        limit=plan.candidate_limit(route.seats_free),
+                    )
+                )
+                seen = {s.request_id for s in route.seats}
+                eligible = [r.id for r in found.requests if r.id not in seen]
+            wanted = plan.candidates(pending, eligible)
+            if not wanted:
+                break
+            route, got, contended = await self._hold_claim_confirm(route, trip_id, wanted)
+            claimed.update(got)
+            # Riders other drivers claimed first cost us seats for nothing: look again.
+            if not contended or route.seats_free == 0:
+                break
         confirmed = [s.request_id for s in route.seats if s.state == CONFIRMED]
         outcome = Outcome(route_id, station_id, seats_free=route.seats_free)
         if not confirmed:
@@ -98,7 +105,9 @@ class MatchSaga:
 
     async def _hold_claim_confirm(
         self, route: driver_pb2.Route, trip_id: str, wanted: list[str]
-    ) -> tuple[driver_pb2.Route, dict[str, rider_pb2.RideRequest]]:
+    ) -> tuple[driver_pb2.Route, dict[str, rider_pb2.RideRequest], bool]:
+        """Answers the route after the change, the riders now confirmed on it, and whether
+        some riders were lost to other drivers."""
         driver = self.peers.driver
         held = await driver.ReserveSeats(
             driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=wanted)
@@ -106,7 +115,7 @@ class MatchSaga:
         holding = [s.request_id for s in held.seats if s.state == HELD]
         route = held.route
         if not holding:
-            return route, {}
+            return route, {}, False
         claim = await self.peers.rider.Claim(
             rider_pb2.ClaimRequest(
                 request_ids=holding,
@@ -122,8 +131,9 @@ class MatchSaga:
             )
             route = released.route
         claimed = {r.id: r for r in claim.claimed}
+        contended = bool(claim.not_claimed)
         if not claimed:
-            return route, {}
+            return route, {}, contended
         confirm = await driver.ConfirmSeats(
             driver_pb2.ConfirmSeatsRequest(
                 route_id=route.id, request_ids=list(claimed), trip_id=trip_id
@@ -138,7 +148,8 @@ class MatchSaga:
                     request_ids=lost, trip_id=trip_id, idempotency_key=f"lost:{route.id}"
                 )
             )
-        return confirm.route, {rid: r for rid, r in claimed.items() if rid not in lost}
+        kept = {rid: r for rid, r in claimed.items() if rid not in lost}
+        return confirm.route, kept, contended
 
     async def _add_to_trip(
         self,
