@@ -23,7 +23,11 @@ class LocationStore:
         self.triggers = db["triggers"]
 
     async def ensure_indexes(self) -> None:
-        await self.positions.create_index([("location", "2dsphere")], name="near")
+        # Version given explicitly: the embedded server records it and then refuses a second
+        # create_index without it (MongoDB treats both as the same index).
+        await self.positions.create_index(
+            [("location", "2dsphere")], name="near", **{"2dsphereIndexVersion": 3}
+        )
         await self.positions.create_index([("at", ASCENDING)], name="recent")
         await self.triggers.create_index([("routeId", ASCENDING)], name="by_route")
         await self.triggers.create_index(

@@ -1,0 +1,149 @@
+"""Who gets matched: eligibility, seat limits, order; and the location triggers that start it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+
+from api.lastmile.v1 import driver_pb2, location_pb2, matching_pb2, rider_pb2
+from tests import ride
+from tests.harness import Cluster
+
+pytestmark = pytest.mark.integration
+WAITING, MATCHED = rider_pb2.REQUEST_STATUS_WAITING, rider_pb2.REQUEST_STATUS_MATCHED
+
+
+@pytest.fixture
+def c(cluster: Cluster) -> Cluster:
+    cluster.start(*ride.ALL)
+    return cluster
+
+
+async def match_now(c: Cluster, route_id: str, station: str = "mg-road") -> matching_pb2.MatchResult:
+    return await c.stub("matching").MatchNow(
+        matching_pb2.MatchNowRequest(route_id=route_id, station_id=station)
+    )
+
+
+async def test_only_eligible_riders_are_matched(c: Cluster) -> None:
+    route = await ride.route(c, "d-1", ("mg-road", "trinity"), "domlur", seats=8)
+    now = datetime.now(UTC)
+    ok = await ride.request(c, "r-ok", "mg-road", "domlur", now + timedelta(minutes=3))
+    other_area = await ride.request(c, "r-area", "mg-road", "ulsoor", now)
+    other_station = await ride.request(c, "r-station", "cubbon-park", "shivajinagar", now)
+    too_late = await ride.request(c, "r-late", "mg-road", "domlur", now + timedelta(minutes=6))
+    # Already matched to somebody else's route.
+    rival = await ride.route(c, "d-2", ("mg-road",), "domlur", seats=1)
+    taken = await ride.request(c, "r-taken", "mg-road", "domlur", now - timedelta(minutes=5))
+    assert list((await match_now(c, rival.id)).request_ids) == [taken.id]
+
+    result = await match_now(c, route.id)
+    assert list(result.request_ids) == [ok.id]
+    for req in (other_area, other_station, too_late):
+        assert await ride.request_status(c, req.id) == WAITING
+    got = await c.stub("rider").GetRequest(rider_pb2.GetRideRequestRequest(request_id=taken.id))
+    assert got.trip_id == (await match_now(c, rival.id)).trip_id != result.trip_id
+
+
+async def test_five_riders_three_seats_the_three_oldest_win(c: Cluster) -> None:
+    route = await ride.route(c, "d-1", ("mg-road",), "ulsoor", seats=3)
+    now = datetime.now(UTC)
+    reqs = [
+        await ride.request(c, f"r-{i}", "mg-road", "ulsoor", now + timedelta(minutes=m))
+        for i, m in enumerate([3, -2, 1, -5, 2])
+    ]
+    result = await match_now(c, route.id)
+    oldest = [reqs[3].id, reqs[1].id, reqs[2].id]
+    assert list(result.request_ids) == oldest
+    assert result.seats_free == 0
+    for req in reqs:
+        expected = MATCHED if req.id in oldest else WAITING
+        assert await ride.request_status(c, req.id) == expected
+    again = await match_now(c, route.id)
+    assert list(again.request_ids) == oldest and again.seats_free == 0
+    current = await c.stub("driver").GetRoute(driver_pb2.GetRouteRequest(route_id=route.id))
+    assert current.seats_free == 0
+
+
+async def test_match_now_refuses_what_cannot_be_matched(c: Cluster) -> None:
+    route = await ride.route(c, "d-1", ("mg-road",), "ulsoor")
+    for route_id, station, code in [
+        ("nope", "mg-road", grpc.StatusCode.NOT_FOUND),
+        (route.id, "trinity", grpc.StatusCode.FAILED_PRECONDITION),
+        ("", "mg-road", grpc.StatusCode.INVALID_ARGUMENT),
+    ]:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await match_now(c, route_id, station)
+        assert err.value.code() == code
+
+
+async def test_a_position_stream_fires_once_and_survives_bad_updates(c: Cluster) -> None:
+    driver = await ride.driver(c)
+    await ride.route(c, driver.id, ("mg-road",), "ulsoor", seats=2)
+    waiting = await ride.request(c, "r-1", "mg-road", "ulsoor")
+
+    def updates():
+        yield ride.update("nobody", *ride.MG_ROAD)  # no open route
+        for metres in range(3000, -1, -100):
+            yield ride.update(driver.id, *ride.south_of(ride.MG_ROAD, metres))
+            if metres == 2000:
+                yield ride.update(driver.id, 95.0, 77.6)  # impossible
+
+    summary = await c.stub("location").StreamPositions(updates())
+    assert (summary.accepted, summary.rejected) == (31, 2)
+    assert [(r.index, r.code) for r in summary.rejections] == [
+        (0, "FAILED_PRECONDITION"),
+        (12, "INVALID_ARGUMENT"),
+    ]
+    assert [(t.station_id, list(t.rider_ids)) for t in summary.triggered] == [("mg-road", ["r-1"])]
+    assert await ride.request_status(c, waiting.id) == MATCHED
+    position = await c.stub("location").GetPosition(
+        location_pb2.GetPositionRequest(driver_id=driver.id)
+    )
+    assert position.position.lat == pytest.approx(ride.MG_ROAD[0])
+
+
+async def test_a_trigger_fires_once_across_location_replicas_and_restarts(c: Cluster, mongo_db) -> None:
+    second = c.start_replicas("location", 1)[0]
+    driver = await ride.driver(c)
+    await ride.route(c, driver.id, ("mg-road", "trinity"), "ulsoor", seats=4)
+    stubs = [c.stub("location"), c.stub_at("location", second.address)]
+    inside = ride.south_of(ride.MG_ROAD, 500)
+    results = await asyncio.gather(
+        *(stubs[i % 2].UpdatePosition(ride.update(driver.id, *inside)) for i in range(10))
+    )
+    assert sum(len(r.triggered) for r in results) == 1
+    assert mongo_db["triggers"].count_documents({"stationId": "mg-road"}) == 1
+
+    c.running["location"].stop()
+    c.running["location"].start()
+    c.running["location"].wait_healthy()
+    again = await c.stub("location").UpdatePosition(ride.update(driver.id, *inside))
+    assert not again.triggered
+
+
+async def test_positions_are_written_in_batches_not_per_update(c: Cluster, mongo_db) -> None:
+    driver = await ride.driver(c)
+    await ride.route(c, driver.id, ("majestic",), "chickpet")
+    for metres in range(5000, 4000, -50):
+        await c.stub("location").UpdatePosition(
+            ride.update(driver.id, *ride.south_of((12.9757, 77.5729), metres))
+        )
+    await asyncio.sleep(2.5)
+    doc = mongo_db["driver_positions"].find_one({"_id": driver.id})
+    lon, lat = doc["location"]["coordinates"]
+    assert lat == pytest.approx(ride.south_of((12.9757, 77.5729), 4050)[0])
+    near = mongo_db["driver_positions"].find_one(
+        {
+            "location": {
+                "$near": {
+                    "$geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "$maxDistance": 50,
+                }
+            }
+        }
+    )
+    assert near["_id"] == driver.id
