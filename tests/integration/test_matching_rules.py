@@ -22,7 +22,9 @@ def c(cluster: Cluster) -> Cluster:
     return cluster
 
 
-async def match_now(c: Cluster, route_id: str, station: str = "mg-road") -> matching_pb2.MatchResult:
+async def match_now(
+    c: Cluster, route_id: str, station: str = "mg-road"
+) -> matching_pb2.MatchResult:
     return await c.stub("matching").MatchNow(
         matching_pb2.MatchNowRequest(route_id=route_id, station_id=station)
     )
@@ -106,7 +108,9 @@ async def test_a_position_stream_fires_once_and_survives_bad_updates(c: Cluster)
     assert position.position.lat == pytest.approx(ride.MG_ROAD[0])
 
 
-async def test_a_trigger_fires_once_across_location_replicas_and_restarts(c: Cluster, mongo_db) -> None:
+async def test_a_trigger_fires_once_across_location_replicas_and_restarts(
+    c: Cluster, mongo_db
+) -> None:
     second = c.start_replicas("location", 1)[0]
     driver = await ride.driver(c)
     await ride.route(c, driver.id, ("mg-road", "trinity"), "ulsoor", seats=4)
