@@ -142,7 +142,7 @@ async def test_rider_cancel_frees_the_seat_and_tells_the_driver(c: Cluster) -> N
 
 
 async def test_only_the_owner_cancels_and_not_after_pick_up(c: Cluster) -> None:
-    driver, route, people, reqs, trip_id = await matched_trip(c, riders=1)
+    driver, _route, people, reqs, trip_id = await matched_trip(c, riders=1)
     riders = c.stub("rider")
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await riders.CancelRequest(
@@ -234,7 +234,7 @@ async def test_no_show_releases_the_seat(c: Cluster) -> None:
     ],
 )
 async def test_illegal_trip_transitions_are_refused(c: Cluster, steps, failing) -> None:
-    driver, route, people, reqs, trip_id = await matched_trip(c, riders=2)
+    driver, _route, people, _reqs, trip_id = await matched_trip(c, riders=2)
     trips = c.stub("trip")
 
     def act(name: str, who):

@@ -1,0 +1,171 @@
+"""Driver routes and rider requests: validation, one open at a time, atomic seats."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+
+from api.lastmile.v1 import driver_pb2, rider_pb2
+from common.convert import to_timestamp
+from common.errors import field_of
+from tests import ride
+from tests.harness import Cluster
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def c(cluster: Cluster) -> Cluster:
+    cluster.start("station", "driver", "rider", "trip", "notification")
+    return cluster
+
+
+@pytest.mark.parametrize(
+    "stations,area,seats,field",
+    [
+        ([], "ulsoor", 2, "stationIds"),
+        (["mg-road", "atlantis"], "ulsoor", 2, "stationIds"),
+        (["mg-road", "trinity", "mg-road"], "ulsoor", 2, "stationIds"),
+        (["mg-road"], "malleswaram", 2, "destinationAreaId"),
+        (["mg-road"], "ulsoor", 0, "seats"),
+        (["mg-road"], "ulsoor", 9, "seats"),
+    ],
+)
+async def test_invalid_routes_are_refused_naming_the_field(
+    c: Cluster, mongo_db, stations, area, seats, field
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await ride.route(c, "d-1", tuple(stations), area, seats)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_of(err.value) == field
+    assert mongo_db["routes"].count_documents({}) == 0
+
+
+async def test_one_open_route_per_driver_even_when_racing(c: Cluster, mongo_db) -> None:
+    results = await asyncio.gather(
+        *(ride.route(c, "d-1", ("mg-road",), "ulsoor") for _ in range(8)), return_exceptions=True
+    )
+    created = [r for r in results if isinstance(r, driver_pb2.Route)]
+    refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(created) == 1
+    assert {e.code() for e in refused} == {grpc.StatusCode.FAILED_PRECONDITION}
+    assert mongo_db["routes"].count_documents({"driverId": "d-1", "status": "OPEN"}) == 1
+    current = await c.stub("driver").GetCurrentRoute(
+        driver_pb2.GetCurrentRouteRequest(driver_id="d-1")
+    )
+    assert current.id == created[0].id
+
+
+async def test_a_retried_create_answers_the_first_route(c: Cluster) -> None:
+    request = driver_pb2.CreateRouteRequest(
+        driver_id="d-1",
+        station_ids=["mg-road"],
+        destination_area_id="ulsoor",
+        seats=2,
+        idempotency_key="k-1",
+    )
+    first = await c.stub("driver").CreateRoute(request)
+    again = await c.stub("driver").CreateRoute(request)
+    assert again.id == first.id
+
+
+async def test_seats_are_never_taken_twice_or_below_zero(c: Cluster) -> None:
+    route = await ride.route(c, "d-1", ("mg-road",), "ulsoor", seats=3)
+    drivers = c.stub("driver")
+    answers = await asyncio.gather(
+        *(
+            drivers.ReserveSeats(
+                driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=[f"q-{i}"])
+            )
+            for i in range(40)
+        )
+    )
+    held = [
+        a.seats[0].request_id for a in answers if a.seats[0].state == driver_pb2.SEAT_STATE_HELD
+    ]
+    assert len(held) == 3
+    current = await drivers.GetRoute(driver_pb2.GetRouteRequest(route_id=route.id))
+    assert current.seats_free == 0
+    # Releasing twice gives the seat back once; a released request never holds again.
+    for _ in range(2):
+        await drivers.ReleaseSeats(
+            driver_pb2.ReleaseSeatsRequest(route_id=route.id, request_ids=[held[0]])
+        )
+    current = await drivers.GetRoute(driver_pb2.GetRouteRequest(route_id=route.id))
+    assert current.seats_free == 1
+    again = await drivers.ReserveSeats(
+        driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=[held[0], "q-new"])
+    )
+    assert [s.state for s in again.seats] == [
+        driver_pb2.SEAT_STATE_RELEASED,
+        driver_pb2.SEAT_STATE_HELD,
+    ]
+    assert again.route.seats_free == 0
+
+
+async def test_closed_routes_take_no_seats(c: Cluster) -> None:
+    route = await ride.route(c, "d-1", ("mg-road",), "ulsoor", seats=3)
+    await c.stub("driver").CancelRoute(
+        driver_pb2.CancelRouteRequest(route_id=route.id, driver_id="d-1")
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await c.stub("driver").ReserveSeats(
+            driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=["q"])
+        )
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await c.stub("driver").CancelRoute(
+            driver_pb2.CancelRouteRequest(route_id=route.id, driver_id="d-2")
+        )
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def _request(**overrides) -> rider_pb2.CreateRideRequestRequest:
+    fields = dict(
+        rider_id="r-1",
+        station_id="mg-road",
+        destination_area_id="ulsoor",
+        arrival_time=to_timestamp(datetime.now(UTC) + timedelta(minutes=5)),
+    )
+    fields.update(overrides)
+    return rider_pb2.CreateRideRequestRequest(**fields)
+
+
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"station_id": "atlantis"}, "stationId"),
+        ({"destination_area_id": "malleswaram"}, "destinationAreaId"),
+        ({"arrival_time": to_timestamp(datetime.now(UTC) - timedelta(minutes=11))}, "arrivalTime"),
+        ({"arrival_time": to_timestamp(datetime.now(UTC) + timedelta(hours=25))}, "arrivalTime"),
+        ({"rider_id": ""}, "rider_id"),
+    ],
+)
+async def test_invalid_requests_are_refused_naming_the_field(
+    c: Cluster, mongo_db, overrides, field
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await c.stub("rider").CreateRequest(_request(**overrides))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_of(err.value) == field
+    assert mongo_db["ride_requests"].count_documents({}) == 0
+
+
+async def test_one_open_request_per_rider(c: Cluster) -> None:
+    riders = c.stub("rider")
+    results = await asyncio.gather(
+        *(riders.CreateRequest(_request()) for _ in range(6)), return_exceptions=True
+    )
+    assert sum(isinstance(r, rider_pb2.RideRequest) for r in results) == 1
+    first = next(r for r in results if isinstance(r, rider_pb2.RideRequest))
+    await riders.CancelRequest(
+        rider_pb2.CancelRideRequestRequest(request_id=first.id, rider_id="r-1")
+    )
+    second = await riders.CreateRequest(_request())
+    listed = await riders.ListRequests(rider_pb2.ListRideRequestsRequest(rider_id="r-1"))
+    assert [r.id for r in listed.requests] == [second.id, first.id]
+    counts = await riders.CountWaiting(rider_pb2.CountWaitingRequest())
+    assert dict(counts.waiting_by_station) == {"mg-road": 1}
