@@ -1,0 +1,77 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.errors import FailedPrecondition, InvalidArgument
+from common.geo import destination_point
+from common.zones import Zone
+from services.location.tracking import RouteView, check_coordinates, entered_zones, etas
+from services.matching import plan
+from services.rider.requests import RequestStatus as S
+from services.rider.requests import check_trip_move, validate_arrival
+
+NOW = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("offset", [timedelta(minutes=-10), timedelta(0), timedelta(hours=24)])
+def test_arrival_window_bounds_are_inclusive(offset) -> None:
+    validate_arrival(NOW + offset, NOW)
+
+
+@pytest.mark.parametrize(
+    "offset", [timedelta(minutes=-10, seconds=-1), timedelta(hours=24, seconds=1)]
+)
+def test_arrival_outside_the_window(offset) -> None:
+    with pytest.raises(InvalidArgument) as err:
+        validate_arrival(NOW + offset, NOW)
+    assert err.value.field == "arrivalTime"
+
+
+def test_trip_moves() -> None:
+    assert check_trip_move(S.MATCHED, S.PICKED_UP)
+    assert check_trip_move(S.PICKED_UP, S.DROPPED_OFF)
+    assert not check_trip_move(S.PICKED_UP, S.PICKED_UP)
+    for current, target in [
+        (S.WAITING, S.PICKED_UP),
+        (S.DROPPED_OFF, S.PICKED_UP),
+        (S.NO_SHOW, S.MATCHED),
+    ]:
+        with pytest.raises(FailedPrecondition):
+            check_trip_move(current, target)
+
+
+A = Zone("a", 12.9755, 77.6068, 1000)
+B = Zone("b", 12.9730, 77.6170, 1000)
+ZONES = {"a": A, "b": B}
+
+
+def test_entered_zones_skips_fired_stations() -> None:
+    view = RouteView("r", ("a", "b"))
+    lat, lon = destination_point(A.lat, A.lon, 180, 900)
+    assert entered_zones(view, ZONES, lat, lon) == ["a"]
+    view.fired.add("a")
+    assert entered_zones(view, ZONES, lat, lon) == []
+    assert view.remaining() == ["b"]
+
+
+def test_etas_accumulate_along_the_route() -> None:
+    lat, lon = destination_point(A.lat, A.lon, 180, 2000)
+    out = etas(lat, lon, 10.0, ["a", "b"], ZONES)
+    assert out[0].distance_m == pytest.approx(2000, abs=1)
+    assert out[0].eta_s == pytest.approx(200, abs=0.5)
+    assert out[1].distance_m > out[0].distance_m + 1000
+    default = etas(lat, lon, 0, ["a"], ZONES)[0]
+    assert default.eta_s == pytest.approx(2000 / (25 / 3.6), abs=1)
+
+
+@pytest.mark.parametrize("lat,lon", [(91, 0), (0, 200), (float("nan"), 0)])
+def test_impossible_coordinates(lat, lon) -> None:
+    with pytest.raises(InvalidArgument):
+        check_coordinates(lat, lon)
+
+
+def test_match_plan() -> None:
+    assert plan.latest_arrival(NOW) == NOW + timedelta(minutes=5)
+    assert plan.candidates(["p1"], ["e1", "p1", "e2"]) == ["p1", "e1", "e2"]
+    assert plan.candidate_limit(0) == 0 and plan.candidate_limit(3) == 11
+    assert plan.missing_from_trip(["a", "b", "c"], ["b"]) == ["a", "c"]
