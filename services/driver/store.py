@@ -92,13 +92,13 @@ class RouteStore:
                 "updatedAt": utcnow(),
                 **(extra or {}),
             }
-            updated = await self.collection.find_one_and_update(
+            # We hold the whole document, so the written one is known without reading it back.
+            result = await self.collection.update_one(
                 {"_id": route_id, "version": doc["version"]},
                 {"$set": fields, "$inc": {"version": 1}},
-                return_document=ReturnDocument.AFTER,
             )
-            if updated is not None:
-                return updated
+            if result.modified_count == 1:
+                return {**doc, **fields, "version": doc["version"] + 1}
         raise FailedPrecondition(f"route {route_id} is too busy; try again")
 
     async def set_status(

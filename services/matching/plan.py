@@ -17,8 +17,10 @@ def latest_arrival(driver_eta: datetime) -> datetime:
     return driver_eta + ARRIVAL_SLACK
 
 
-def candidate_limit(seats_free: int) -> int:
-    return seats_free * 2 + CANDIDATE_SLACK if seats_free > 0 else 0
+def candidate_limit(seats_free: int, seen: int = 0) -> int:
+    """How many eligible riders to ask for: enough to fill the seats when some are lost to
+    other drivers, plus those this route has already seen (they are skipped)."""
+    return min(seats_free * 2 + CANDIDATE_SLACK + seen, 500) if seats_free > 0 else 0
 
 
 def candidates(pending: Sequence[str], eligible: Iterable[str]) -> list[str]:

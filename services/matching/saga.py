@@ -75,7 +75,7 @@ class MatchSaga:
                         station_id=station_id,
                         destination_area_id=route.destination_area_id,
                         latest_arrival=to_timestamp(plan.latest_arrival(driver_eta)),
-                        limit=plan.candidate_limit(route.seats_free),
+                        limit=plan.candidate_limit(route.seats_free, len(route.seats)),
                     )
                 )
                 seen = {s.request_id for s in route.seats}
@@ -83,10 +83,13 @@ class MatchSaga:
             wanted = plan.candidates(pending, eligible)
             if not wanted:
                 break
-            route, got, contended = await self._hold_claim_confirm(route, trip_id, wanted)
+            route, got = await self._hold_claim_confirm(route, trip_id, wanted)
             claimed.update(got)
-            # Riders other drivers claimed first cost us seats for nothing: look again.
-            if not contended or route.seats_free == 0:
+            # Each round settles the riders it was offered (confirmed, or released for good on
+            # this route). When seats are still free, riders other drivers claimed first cost
+            # us seats: look further down the list. Seats other matches of this route hold
+            # are theirs to settle once we have looked at them.
+            if not eligible or route.seats_free == 0:
                 break
         confirmed = [s.request_id for s in route.seats if s.state == CONFIRMED]
         outcome = Outcome(route_id, station_id, seats_free=route.seats_free)
@@ -105,9 +108,8 @@ class MatchSaga:
 
     async def _hold_claim_confirm(
         self, route: driver_pb2.Route, trip_id: str, wanted: list[str]
-    ) -> tuple[driver_pb2.Route, dict[str, rider_pb2.RideRequest], bool]:
-        """Answers the route after the change, the riders now confirmed on it, and whether
-        some riders were lost to other drivers."""
+    ) -> tuple[driver_pb2.Route, dict[str, rider_pb2.RideRequest]]:
+        """Answers the route after the change and the riders now confirmed on it."""
         driver = self.peers.driver
         held = await driver.ReserveSeats(
             driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=wanted)
@@ -115,7 +117,7 @@ class MatchSaga:
         holding = [s.request_id for s in held.seats if s.state == HELD]
         route = held.route
         if not holding:
-            return route, {}, False
+            return route, {}
         claim = await self.peers.rider.Claim(
             rider_pb2.ClaimRequest(
                 request_ids=holding,
@@ -131,9 +133,8 @@ class MatchSaga:
             )
             route = released.route
         claimed = {r.id: r for r in claim.claimed}
-        contended = bool(claim.not_claimed)
         if not claimed:
-            return route, {}, contended
+            return route, {}
         confirm = await driver.ConfirmSeats(
             driver_pb2.ConfirmSeatsRequest(
                 route_id=route.id, request_ids=list(claimed), trip_id=trip_id
@@ -148,8 +149,7 @@ class MatchSaga:
                     request_ids=lost, trip_id=trip_id, idempotency_key=f"lost:{route.id}"
                 )
             )
-        kept = {rid: r for rid, r in claimed.items() if rid not in lost}
-        return confirm.route, kept, contended
+        return confirm.route, {rid: r for rid, r in claimed.items() if rid not in lost}
 
     async def _add_to_trip(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,12 +16,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from api.lastmile.v1 import notification_pb2, notification_pb2_grpc
 from common.convert import to_timestamp, utcnow
-from common.errors import InvalidArgument
+from common.errors import FailedPrecondition, InvalidArgument
 from services.notification.fanout import Fanout
 from services.notification.store import NotificationStore
 
 MAX_TITLE, MAX_BODY, MAX_BATCH = 120, 1000, 100
 REPLAY_PAGE = 100
+SEQ_CACHE = 10_000
 Kind = notification_pb2.NotificationKind
 PREFIX = "NOTIFICATION_KIND_"
 
@@ -61,23 +63,34 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         # Per-user order of sequence numbers and inserts, striped to bound memory.
         self._locks = [asyncio.Lock() for _ in range(64)]
         self._closing = asyncio.Event()
+        # Last sequence number stored per user, learnt from the database on first use; the
+        # unique (userId, seq) index catches a number another replica used meanwhile.
+        self._last_seq: OrderedDict[str, int] = OrderedDict()
 
     async def close_streams(self) -> None:
         """Ends every Subscribe stream (at shutdown); clients resume elsewhere from their seq."""
         self._closing.set()
         self.fanout.publish_all()
 
+    async def _next_seq(self, user_id: str) -> int:
+        last = self._last_seq.get(user_id)
+        if last is None:
+            last = await self.store.last_seq(user_id)
+        self._last_seq[user_id] = last
+        self._last_seq.move_to_end(user_id)
+        while len(self._last_seq) > SEQ_CACHE:
+            self._last_seq.popitem(last=False)
+        return last + 1
+
     async def _store(self, request: notification_pb2.NotifyRequest) -> dict[str, Any]:
         validate(request)
-        lock = self._locks[zlib.crc32(request.user_id.encode()) % len(self._locks)]
+        user = request.user_id
+        lock = self._locks[zlib.crc32(user.encode()) % len(self._locks)]
         async with lock:
-            existing = await self.store.by_key(request.user_id, request.idempotency_key)
-            if existing is not None:
-                return existing
-            doc = await self.store.insert(
-                {
-                    "userId": request.user_id,
-                    "seq": await self.store.next_seq(request.user_id),
+            for _ in range(10):
+                doc = {
+                    "userId": user,
+                    "seq": await self._next_seq(user),
                     "kind": Kind.Name(request.kind).removeprefix(PREFIX),
                     "title": request.title,
                     "body": request.body,
@@ -86,8 +99,17 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                     "read": False,
                     "key": request.idempotency_key,
                 }
-            )
-        self.fanout.publish(request.user_id)
+                if await self.store.insert(doc):
+                    self._last_seq[user] = doc["seq"]
+                    break
+                existing = await self.store.by_key(user, request.idempotency_key)
+                if existing is not None:
+                    return existing  # a repeat: stored once, answered again
+                # Another replica took the seq: learn the latest and try again.
+                self._last_seq.pop(user, None)
+            else:
+                raise FailedPrecondition("notifications for this user are too busy; try again")
+        self.fanout.publish(user)
         return doc
 
     async def Notify(
@@ -102,7 +124,17 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
             raise InvalidArgument(f"at most {MAX_BATCH} notifications per batch", "notifications")
         for item in request.notifications:
             validate(item)
-        docs = [await self._store(item) for item in request.notifications]
+        # Users in parallel; one user's notifications in the order given.
+        by_user: dict[str, list[int]] = {}
+        for i, item in enumerate(request.notifications):
+            by_user.setdefault(item.user_id, []).append(i)
+        docs: list[dict[str, Any]] = [{}] * len(request.notifications)
+
+        async def store_for(indexes: list[int]) -> None:
+            for i in indexes:
+                docs[i] = await self._store(request.notifications[i])
+
+        await asyncio.gather(*(store_for(ix) for ix in by_user.values()))
         return notification_pb2.NotifyBatchResponse(
             notifications=[notification_message(d) for d in docs]
         )

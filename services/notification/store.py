@@ -1,11 +1,11 @@
-"""The `notifications` collection (and its per-user sequence counters): a durable log per user,
-unique on (userId, seq), and on (userId, key) so a repeated event is stored once."""
+"""The `notifications` collection: a durable log per user, unique on (userId, seq), and on
+(userId, key) so a repeated event is stored once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from common.mongo import is_duplicate_key
@@ -14,7 +14,6 @@ from common.mongo import is_duplicate_key
 class NotificationStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["notifications"]
-        self.counters = db["notification_counters"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index(
@@ -30,27 +29,21 @@ class NotificationStore:
     async def by_key(self, user_id: str, key: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"userId": user_id, "key": key})
 
-    async def next_seq(self, user_id: str) -> int:
-        counter = await self.counters.find_one_and_update(
-            {"_id": user_id},
-            {"$inc": {"seq": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+    async def last_seq(self, user_id: str) -> int:
+        doc = await self.collection.find_one(
+            {"userId": user_id}, {"seq": 1}, sort=[("seq", DESCENDING)]
         )
-        return counter["seq"]
+        return doc["seq"] if doc else 0
 
-    async def insert(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """Stores `doc`; when its key was stored meanwhile, answers that one instead."""
+    async def insert(self, doc: dict[str, Any]) -> bool:
+        """Stores `doc`; False when its seq or its key is taken already."""
         try:
             await self.collection.insert_one(doc)
-            return doc
+            return True
         except Exception as exc:
-            if not is_duplicate_key(exc):
-                raise
-        existing = await self.by_key(doc["userId"], doc["key"])
-        if existing is None:
-            raise RuntimeError("duplicate notification vanished")
-        return existing
+            if is_duplicate_key(exc):
+                return False
+            raise
 
     async def after(self, user_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
         cursor = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import grpc
@@ -181,19 +182,12 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             "routeId": request.route_id,
             "driverId": request.driver_id,
         }
-        claimed, not_claimed = [], []
-        for rid in dict.fromkeys(request.request_ids):
-            doc = await self.store.move(
-                rid, {"status": RequestStatus.WAITING.value}, RequestStatus.MATCHED, trip
-            )
-            if doc is None:
-                doc = await self.store.get(rid)
-                if not (
-                    doc and doc["status"] == "MATCHED" and doc.get("tripId") == request.trip_id
-                ):
-                    not_claimed.append(rid)
-                    continue
-            claimed.append(request_message(doc))
+        ids = list(dict.fromkeys(request.request_ids))
+
+        # Each claim is its own conditional update, so they can run side by side.
+        docs = await asyncio.gather(*(self.store.claim(rid, trip) for rid in ids))
+        claimed = [request_message(d) for d in docs if d is not None]
+        not_claimed = [rid for rid, d in zip(ids, docs, strict=True) if d is None]
         return rider_pb2.ClaimResponse(claimed=claimed, not_claimed=not_claimed)
 
     async def Unclaim(

@@ -118,6 +118,20 @@ class RequestStore:
             {"_id": request_id, **expected}, update, return_document=ReturnDocument.AFTER
         )
 
+    async def claim(self, request_id: str, trip: dict[str, str]) -> dict[str, Any] | None:
+        """WAITING -> MATCHED on the given trip in one conditional update. Answers the request
+        when it is now matched to that trip (by this call or an earlier one), else None."""
+        result = await self.collection.update_one(
+            {"_id": request_id, "status": RequestStatus.WAITING.value},
+            {"$set": {"status": RequestStatus.MATCHED.value, "updatedAt": utcnow(), **trip}},
+        )
+        doc = await self.get(request_id)
+        if doc is None or doc.get("tripId") != trip["tripId"]:
+            return None
+        if result.modified_count == 0 and doc["status"] != RequestStatus.MATCHED.value:
+            return None
+        return doc
+
     async def count_waiting(self) -> dict[str, int]:
         cursor = await self.collection.aggregate(
             [

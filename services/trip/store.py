@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from common.convert import utcnow
@@ -103,20 +102,18 @@ class TripStore:
             changed = change(trip)
             if changed == trip:
                 return doc
-            updated = await self.collection.find_one_and_update(
+            fields = {
+                "status": changed.status.value,
+                "riders": _riders(changed),
+                "updatedAt": utcnow(),
+            }
+            # We hold the whole document, so the written one is known without reading it back.
+            result = await self.collection.update_one(
                 {"_id": trip_id, "version": doc["version"]},
-                {
-                    "$set": {
-                        "status": changed.status.value,
-                        "riders": _riders(changed),
-                        "updatedAt": utcnow(),
-                    },
-                    "$inc": {"version": 1},
-                },
-                return_document=ReturnDocument.AFTER,
+                {"$set": fields, "$inc": {"version": 1}},
             )
-            if updated is not None:
-                return updated
+            if result.modified_count == 1:
+                return {**doc, **fields, "version": doc["version"] + 1}
         raise FailedPrecondition(f"trip {trip_id} is too busy; try again")
 
     async def count_by_status(self) -> dict[str, int]:

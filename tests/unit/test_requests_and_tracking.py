@@ -74,4 +74,5 @@ def test_match_plan() -> None:
     assert plan.latest_arrival(NOW) == NOW + timedelta(minutes=5)
     assert plan.candidates(["p1"], ["e1", "p1", "e2"]) == ["p1", "e1", "e2"]
     assert plan.candidate_limit(0) == 0 and plan.candidate_limit(3) == 11
+    assert plan.candidate_limit(3, seen=4) == 15 and plan.candidate_limit(400, 400) == 500
     assert plan.missing_from_trip(["a", "b", "c"], ["b"]) == ["a", "c"]

@@ -1,0 +1,311 @@
+"""Ride-flow benchmark: location ingestion against a raw gRPC stream, and trigger -> MATCHED
+latency under load, on the embedded database. Prints figures; asserts nothing.
+
+    python scripts/bench_flow.py [--drivers 500] [--riders 2000] [--streams 20] [--updates 2000]
+
+1. Baseline: the rate at which this machine moves PositionUpdate messages through an empty
+   grpc.aio client stream (a server process that only counts them).
+2. Ingestion: the same client, the same messages, against the real location service (drivers
+   with open routes, positions away from every trigger zone).
+3. Matching latency: every driver enters a station's trigger zone, at a steady rate; for a
+   sample of drivers the time from sending that position to their MATCHED notification
+   arriving on their Subscribe stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from api.lastmile.v1 import (  # noqa: E402
+    common_pb2,
+    driver_pb2,
+    location_pb2,
+    location_pb2_grpc,
+    notification_pb2,
+    rider_pb2,
+    station_pb2,
+)
+from common.convert import to_timestamp  # noqa: E402
+from common.geo import destination_point  # noqa: E402
+from tests.harness import Cluster, EmbeddedMongo, free_port  # noqa: E402
+
+SERVICES = ("station", "user", "notification", "driver", "rider", "trip", "matching", "location")
+
+
+# --- the raw baseline ----------------------------------------------------------------------
+
+
+class _CountingLocation(location_pb2_grpc.LocationServiceServicer):
+    async def StreamPositions(self, request_iterator, context):
+        n = 0
+        async for _ in request_iterator:
+            n += 1
+        return location_pb2.StreamSummary(accepted=n)
+
+
+async def serve_raw(port: int) -> None:
+    server = grpc.aio.server()
+    location_pb2_grpc.add_LocationServiceServicer_to_server(_CountingLocation(), server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    await server.start()
+    await server.wait_for_termination()
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def stream_rate(
+    address: str, drivers: list[str], updates: int, far: tuple[float, float]
+) -> float:
+    """Messages/s through `len(drivers)` concurrent client streams of `updates` each."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = location_pb2_grpc.LocationServiceStub(channel)
+
+        # Built before the clock starts, so the figure is the transport's and the server's.
+        points = [destination_point(far[0], far[1], 90, i * 5) for i in range(100)]
+        prepared = {
+            d: [
+                location_pb2.PositionUpdate(
+                    driver_id=d,
+                    position=common_pb2.LatLon(lat=points[i % 100][0], lon=points[i % 100][1]),
+                    speed_mps=10,
+                )
+                for i in range(updates)
+            ]
+            for d in drivers
+        }
+
+        def messages(driver_id: str):
+            yield from prepared[driver_id]
+
+        started = time.perf_counter()
+        summaries = await asyncio.gather(*(stub.StreamPositions(messages(d)) for d in drivers))
+        elapsed = time.perf_counter() - started
+    accepted = sum(s.accepted for s in summaries)
+    if accepted != len(drivers) * updates:
+        raise SystemExit(f"only {accepted} of {len(drivers) * updates} updates accepted")
+    return accepted / elapsed
+
+
+async def bounded(limit: int, coros) -> list:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(coro):
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(one(c) for c in coros))
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+async def run(args: argparse.Namespace) -> None:
+    rng = random.Random(1)
+    tmp = Path(tempfile.mkdtemp(prefix="lastmile-bench-"))
+    mongo = EmbeddedMongo(tmp)
+    mongo.start()
+    raw_port = free_port()
+    raw = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve-raw", str(raw_port)
+    )
+    cluster = Cluster(mongo.uri, "bench", tmp)
+    try:
+        cluster.start(*SERVICES, env={"LOG_LEVEL": "WARNING"})
+        print(f"machine: {args.machine}")
+        stations = (
+            await cluster.stub("station").ListStations(station_pb2.ListStationsRequest())
+        ).stations
+
+        # Routes: each driver passes one station, heading to one of its areas.
+        plans = []
+        for i in range(args.drivers):
+            s = rng.choice(stations)
+            plans.append((f"bench-driver-{i}", s, rng.choice(s.areas).id))
+        t0 = time.perf_counter()
+        routes = await bounded(
+            32,
+            [
+                cluster.stub("driver").CreateRoute(
+                    driver_pb2.CreateRouteRequest(
+                        driver_id=d, station_ids=[s.id], destination_area_id=a, seats=4
+                    )
+                )
+                for d, s, a in plans
+            ],
+        )
+        now = datetime.now(UTC)
+        await bounded(
+            32,
+            [
+                cluster.stub("rider").CreateRequest(
+                    rider_pb2.CreateRideRequestRequest(
+                        rider_id=f"bench-rider-{i}",
+                        station_id=(s := rng.choice(stations)).id,
+                        destination_area_id=rng.choice(s.areas).id,
+                        arrival_time=to_timestamp(now + timedelta(minutes=rng.randint(0, 10))),
+                    )
+                )
+                for i in range(args.riders)
+            ],
+        )
+        print(
+            f"setup: {len(routes)} routes, {args.riders} waiting riders "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+
+        # 1 + 2: ingestion against the raw stream, same client, same messages.
+        far = (13.20, 77.40)  # well away from every station
+        stream_drivers = [d for d, _, _ in plans[: args.streams]]
+        raw_rate = await stream_rate(f"127.0.0.1:{raw_port}", stream_drivers, args.updates, far)
+        real_rate = await stream_rate(
+            cluster.running["location"].address, stream_drivers, args.updates, far
+        )
+        print(f"raw grpc.aio client-stream:  {raw_rate:10,.0f} updates/s (baseline)")
+        print(f"location service ingestion:  {real_rate:10,.0f} updates/s")
+        print(f"ingestion / raw:             {real_rate / raw_rate:10.1%}")
+
+        # 3: trigger -> MATCHED latency.
+        sample = {plans[i][0] for i in rng.sample(range(len(plans)), min(args.sample, len(plans)))}
+        arrivals: dict[str, float] = {}
+        ready = asyncio.Event()
+        ready_count = 0
+
+        async def follow(driver_id: str) -> None:
+            nonlocal ready_count
+            call = cluster.stub("notification").Subscribe(
+                notification_pb2.SubscribeRequest(user_id=driver_id, heartbeat_seconds=30)
+            )
+            ready_count += 1
+            if ready_count == len(sample):
+                ready.set()
+            async for event in call:
+                if event.HasField("notification") and driver_id not in arrivals:
+                    arrivals[driver_id] = time.perf_counter()
+
+        followers = [asyncio.create_task(follow(d)) for d in sample]
+        await ready.wait()
+        await asyncio.sleep(1)
+        sent: dict[str, float] = {}
+        calls: dict[str, float] = {}
+        matched_drivers: set[str] = set()
+        location = cluster.stub("location")
+
+        async def enter(driver_id: str, station: station_pb2.Station) -> None:
+            lat, lon = destination_point(station.location.lat, station.location.lon, 180, 1500)
+            await location.UpdatePosition(
+                location_pb2.PositionUpdate(
+                    driver_id=driver_id, position=common_pb2.LatLon(lat=lat, lon=lon), speed_mps=10
+                )
+            )
+            lat, lon = destination_point(station.location.lat, station.location.lon, 180, 900)
+            sent[driver_id] = time.perf_counter()
+            result = await location.UpdatePosition(
+                location_pb2.PositionUpdate(
+                    driver_id=driver_id, position=common_pb2.LatLon(lat=lat, lon=lon), speed_mps=10
+                )
+            )
+            calls[driver_id] = time.perf_counter() - sent[driver_id]
+            if any(t.rider_ids for t in result.triggered):
+                matched_drivers.add(driver_id)
+
+        interval = 1 / args.rate
+        t0 = time.perf_counter()
+        tasks = []
+        for i, (driver_id, station, _) in enumerate(plans):
+            delay = t0 + i * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(enter(driver_id, station)))
+        await asyncio.gather(*tasks)
+        await asyncio.sleep(2)
+        for task in followers:
+            task.cancel()
+        latencies = [
+            (arrivals[d] - sent[d]) * 1000 for d in sample if d in arrivals and d in matched_drivers
+        ]
+        print(
+            f"triggers: {len(plans)} drivers entering zones at {args.rate}/s; "
+            f"{len(matched_drivers)} matched riders"
+        )
+        spans = [v * 1000 for v in calls.values()]
+        print(
+            f"position update that fires the trigger (returns after matching): "
+            f"p50 {percentile(spans, 50):.0f} ms, p99 {percentile(spans, 99):.0f} ms"
+        )
+        if latencies:
+            print(
+                f"trigger -> MATCHED notification ({len(latencies)} sampled drivers): "
+                f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
+                f"p99 {percentile(latencies, 99):.0f} ms, max {max(latencies):.0f} ms, "
+                f"mean {statistics.fmean(latencies):.0f} ms"
+            )
+        if args.breakdown:
+            print_breakdown(cluster)
+    finally:
+        await cluster.close_channels()
+        cluster.stop_all()
+        raw.terminate()
+        await raw.wait()
+        mongo.stop()
+
+
+def print_breakdown(cluster: Cluster) -> None:
+    """Server-side time per RPC method, from each service's Prometheus metrics."""
+    import urllib.request
+
+    rows = []
+    for name, proc in cluster.running.items():
+        text = urllib.request.urlopen(f"http://127.0.0.1:{proc.metrics_port}/metrics").read()
+        sums: dict[str, list[float]] = {}
+        for line in text.decode().splitlines():
+            for kind in ("_sum", "_count"):
+                if line.startswith("grpc_server_handling_seconds" + kind + "{"):
+                    method = line.split('grpc_method="')[1].split('"')[0]
+                    sums.setdefault(method, [0.0, 0.0])[kind == "_count"] += float(line.split()[-1])
+        rows += [(total, count, f"{name}.{method}") for method, (total, count) in sums.items()]
+    print(f"{'method':40} {'calls':>7} {'mean ms':>8} {'total s':>8}")
+    for total, count, method in sorted(rows, reverse=True)[:15]:
+        print(f"{method:40} {count:7.0f} {total / count * 1000:8.1f} {total:8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--drivers", type=int, default=500)
+    parser.add_argument("--riders", type=int, default=2000)
+    parser.add_argument("--streams", type=int, default=20, help="concurrent client streams")
+    parser.add_argument("--updates", type=int, default=2000, help="updates per stream")
+    parser.add_argument("--rate", type=float, default=25, help="zone entries per second")
+    parser.add_argument("--sample", type=int, default=100, help="drivers whose latency is measured")
+    parser.add_argument("--machine", default=f"{__import__('os').cpu_count()} cores")
+    parser.add_argument("--breakdown", action="store_true", help="server time per RPC method")
+    parser.add_argument("--serve-raw", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_raw:
+        asyncio.run(serve_raw(args.serve_raw))
+    else:
+        asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
