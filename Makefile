@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format protos clean
+.PHONY: install test lint format protos bench clean
 
 # Create/update the virtualenv whenever the dependencies change.
 $(STAMP): pyproject.toml
@@ -29,6 +29,10 @@ protos: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Benchmarks print figures; they are not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python scripts/bench_flow.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

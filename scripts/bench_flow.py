@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import grpc
@@ -105,14 +106,16 @@ async def stream_rate(
     return accepted / elapsed
 
 
-async def bounded(limit: int, coros) -> list:
+async def bounded(limit: int, calls) -> list:
+    """Runs the calls (functions returning awaitables), at most `limit` at a time. A gRPC stub
+    call starts when made, so each is made only once a slot is free."""
     gate = asyncio.Semaphore(limit)
 
-    async def one(coro):
+    async def one(call):
         async with gate:
-            return await coro
+            return await call()
 
-    return await asyncio.gather(*(one(c) for c in coros))
+    return await asyncio.gather(*(one(c) for c in calls))
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -144,10 +147,11 @@ async def run(args: argparse.Namespace) -> None:
         routes = await bounded(
             32,
             [
-                cluster.stub("driver").CreateRoute(
+                partial(
+                    cluster.stub("driver").CreateRoute,
                     driver_pb2.CreateRouteRequest(
                         driver_id=d, station_ids=[s.id], destination_area_id=a, seats=4
-                    )
+                    ),
                 )
                 for d, s, a in plans
             ],
@@ -156,13 +160,14 @@ async def run(args: argparse.Namespace) -> None:
         await bounded(
             32,
             [
-                cluster.stub("rider").CreateRequest(
+                partial(
+                    cluster.stub("rider").CreateRequest,
                     rider_pb2.CreateRideRequestRequest(
                         rider_id=f"bench-rider-{i}",
                         station_id=(s := rng.choice(stations)).id,
                         destination_area_id=rng.choice(s.areas).id,
                         arrival_time=to_timestamp(now + timedelta(minutes=rng.randint(0, 10))),
-                    )
+                    ),
                 )
                 for i in range(args.riders)
             ],
@@ -295,7 +300,7 @@ def main() -> None:
     parser.add_argument("--riders", type=int, default=2000)
     parser.add_argument("--streams", type=int, default=20, help="concurrent client streams")
     parser.add_argument("--updates", type=int, default=2000, help="updates per stream")
-    parser.add_argument("--rate", type=float, default=25, help="zone entries per second")
+    parser.add_argument("--rate", type=float, default=5, help="zone entries per second")
     parser.add_argument("--sample", type=int, default=100, help="drivers whose latency is measured")
     parser.add_argument("--machine", default=f"{__import__('os').cpu_count()} cores")
     parser.add_argument("--breakdown", action="store_true", help="server time per RPC method")

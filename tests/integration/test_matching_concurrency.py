@@ -7,6 +7,7 @@ import asyncio
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import grpc
 import pytest
@@ -23,14 +24,16 @@ STATIONS = ("mg-road", "trinity")
 AREAS = ("ulsoor", "domlur")  # served by both stations
 
 
-async def _bounded(limit: int, coros) -> list:
+async def _bounded(limit: int, calls) -> list:
+    """Runs the calls (functions returning awaitables), at most `limit` at a time. A gRPC stub
+    call starts when made, so each is made only once a slot is free."""
     gate = asyncio.Semaphore(limit)
 
-    async def one(coro):
+    async def one(call):
         async with gate:
-            return await coro
+            return await call()
 
-    return await asyncio.gather(*(one(c) for c in coros), return_exceptions=True)
+    return await asyncio.gather(*(one(c) for c in calls), return_exceptions=True)
 
 
 async def populate(
@@ -40,13 +43,14 @@ async def populate(
     made = await _bounded(
         16,
         [
-            drivers.CreateRoute(
+            partial(
+                drivers.CreateRoute,
                 driver_pb2.CreateRouteRequest(
                     driver_id=f"driver-{i}",
                     station_ids=list(STATIONS),
                     destination_area_id=rng.choice(AREAS),
                     seats=rng.randint(1, 8),
-                )
+                ),
             )
             for i in range(routes)
         ],
@@ -55,13 +59,14 @@ async def populate(
     asked = await _bounded(
         16,
         [
-            requests.CreateRequest(
+            partial(
+                requests.CreateRequest,
                 rider_pb2.CreateRideRequestRequest(
                     rider_id=f"rider-{uuid.uuid4().hex[:8]}",
                     station_id=rng.choice(STATIONS),
                     destination_area_id=rng.choice(AREAS),
                     arrival_time=to_timestamp(now + timedelta(seconds=rng.randint(0, 600))),
-                )
+                ),
             )
             for _ in range(riders)
         ],
@@ -95,7 +100,7 @@ async def test_duplicate_triggers_on_five_replicas_never_double_book(
     for station in STATIONS:
         sends = [t for t in triggers(routes, copies=3) if t.station_id == station]
         rng.shuffle(sends)
-        results = await _bounded(60, [rng.choice(stubs).Trigger(t) for t in sends])
+        results = await _bounded(60, [partial(rng.choice(stubs).Trigger, t) for t in sends])
         failures = [r for r in results if isinstance(r, Exception)]
         assert not failures, failures[:3]
 
@@ -124,7 +129,7 @@ async def test_a_replica_killed_mid_burst_then_retries_keep_the_books_straight(
     sends = triggers(routes, copies=1)
 
     victim_stub = cluster.stub_at("matching", victim.address)
-    burst = asyncio.ensure_future(_bounded(30, [victim_stub.Trigger(t) for t in sends]))
+    burst = asyncio.ensure_future(_bounded(30, [partial(victim_stub.Trigger, t) for t in sends]))
     await asyncio.sleep(0.4)
     cluster.kill(victim)
     results = await burst
@@ -132,7 +137,7 @@ async def test_a_replica_killed_mid_burst_then_retries_keep_the_books_straight(
     assert lost, "the kill came too late to interrupt anything"
 
     stubs = [cluster.stub_at("matching", p.address) for p in survivors]
-    retried = await _bounded(30, [rng.choice(stubs).Trigger(t) for t in sends])
+    retried = await _bounded(30, [partial(rng.choice(stubs).Trigger, t) for t in sends])
     assert not [r for r in retried if isinstance(r, Exception)]
     counts = check_match_invariants(mongo_db)
     assert counts["matched"] > 0
