@@ -17,9 +17,16 @@ from datetime import datetime, timedelta
 
 import grpc
 
-from api.lastmile.v1 import driver_pb2, location_pb2, matching_pb2, station_pb2
+from api.lastmile.v1 import (
+    driver_pb2,
+    location_pb2,
+    matching_pb2,
+    notification_pb2,
+    station_pb2,
+)
 from common.convert import to_timestamp, utcnow
 from common.errors import FailedPrecondition
+from common.notify import notice
 from common.peers import Peers
 from common.zones import Zone
 from services.location.store import LocationStore
@@ -27,6 +34,7 @@ from services.location.tracking import (
     Position,
     RouteView,
     StationEta,
+    arriving_at,
     check_coordinates,
     entered_zones,
     etas,
@@ -59,6 +67,7 @@ class Tracker:
         self.route_cache_s = route_cache_s
         self.no_route_cache_s = no_route_cache_s
         self.zones: dict[str, Zone] = {}
+        self.station_names: dict[str, str] = {}
         self.latest: dict[str, Position] = {}
         self._dirty: dict[str, Position] = {}
         self._routes: dict[str, _Cached] = {}
@@ -78,6 +87,7 @@ class Tracker:
             )
             for s in answer.stations
         }
+        self.station_names = {s.id: s.name for s in answer.stations}
 
     async def route_of(self, driver_id: str) -> RouteView | None:
         cached = self._routes.get(driver_id)
@@ -114,16 +124,41 @@ class Tracker:
         position = Position(lat, lon, at, speed_mps, view.route_id)
         self.latest[driver_id] = position
         self._dirty[driver_id] = position
-        entered = entered_zones(view, self.zones, lat, lon)
-        if not entered:
-            return view, []
         fired = []
-        for station_id in entered:
+        for station_id in entered_zones(view, self.zones, lat, lon):
             view.fired.add(station_id)
             trigger = await self._fire(view, station_id, driver_id, position)
             if trigger is not None:
                 fired.append(trigger)
+                view.matched[station_id] = list(trigger.rider_ids)
+        if view.matched:
+            for station_id in arriving_at(view, self.zones, lat, lon):
+                view.announced.add(station_id)
+                await self._announce(view, station_id)
         return view, fired
+
+    async def _announce(self, view: RouteView, station_id: str) -> None:
+        name = self.station_names.get(station_id, station_id)
+        try:
+            await self.peers.notification.NotifyBatch(
+                notification_pb2.NotifyBatchRequest(
+                    notifications=[
+                        notice(
+                            rider_id,
+                            notification_pb2.NOTIFICATION_KIND_DRIVER_ARRIVING,
+                            "Your driver is arriving",
+                            f"Your driver is a few minutes from {name}.",
+                            key=f"arriving:{view.route_id}:{station_id}:{rider_id}",
+                            routeId=view.route_id,
+                            stationId=station_id,
+                        )
+                        for rider_id in view.matched[station_id]
+                    ]
+                )
+            )
+        except grpc.aio.AioRpcError as exc:
+            # A courtesy, not a promise: the MATCHED notification already told them.
+            log.warning("arrival notice not sent", extra={"code": exc.code().name})
 
     def etas_of(self, driver_id: str) -> list[StationEta]:
         position = self.latest.get(driver_id)

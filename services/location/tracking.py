@@ -11,6 +11,7 @@ from common.geo import haversine_m, is_valid_lat_lon
 from common.zones import Zone, zone_hit
 
 DEFAULT_SPEED_MPS = 25 / 3.6  # city traffic, when the device reports no speed
+ARRIVING_RADIUS_M = 300.0  # riders are told their driver is arriving inside this
 MIN_SPEED_MPS = 0.5
 
 
@@ -30,6 +31,10 @@ class RouteView:
     route_id: str
     station_ids: tuple[str, ...]
     fired: set[str] = field(default_factory=set)
+    # Riders matched at each station (known to this replica), and stations whose riders were
+    # told the driver is arriving.
+    matched: dict[str, list[str]] = field(default_factory=dict)
+    announced: set[str] = field(default_factory=set)
 
     def remaining(self) -> list[str]:
         return [s for s in self.station_ids if s not in self.fired]
@@ -55,6 +60,18 @@ def entered_zones(route: RouteView, zones: Mapping[str, Zone], lat: float, lon: 
         sid
         for sid in route.station_ids
         if sid not in route.fired and (z := zones.get(sid)) and zone_hit(z, lat, lon)
+    ]
+
+
+def arriving_at(route: RouteView, zones: Mapping[str, Zone], lat: float, lon: float) -> list[str]:
+    """Stations with matched riders, not yet announced, that the driver is now close to."""
+    return [
+        sid
+        for sid, riders in route.matched.items()
+        if riders
+        and sid not in route.announced
+        and (z := zones.get(sid))
+        and haversine_m(lat, lon, z.lat, z.lon) <= ARRIVING_RADIUS_M
     ]
 
 

@@ -34,11 +34,12 @@ async def test_the_whole_ride_flow_over_grpc(c: Cluster) -> None:
             ("mg-road", [rider.id])
         ]
         trip_id = result.triggered[0].trip_id
-        for metres in (800, 500, 100, 0):
-            assert not (await ride.move(c, driver.id, metres)).triggered
-
         (matched,) = await rider_box.wait_for(1)
         assert rider_box.kinds() == ["MATCHED"]
+        for metres in (800, 500, 250, 100, 0):
+            assert not (await ride.move(c, driver.id, metres)).triggered
+        await rider_box.wait_for(2)
+        assert rider_box.kinds() == ["MATCHED", "DRIVER_ARRIVING"]
         assert "Ravi" in matched.title and "MG Road" in matched.body
         assert matched.data["tripId"] == trip_id
         await driver_box.wait_for(1)
@@ -65,6 +66,6 @@ async def test_the_whole_ride_flow_over_grpc(c: Cluster) -> None:
         done = await c.stub("driver").GetRoute(driver_pb2.GetRouteRequest(route_id=route.id))
         assert done.status == driver_pb2.ROUTE_STATUS_COMPLETED
 
-        await rider_box.wait_for(3)
-        assert rider_box.kinds() == ["MATCHED", "PICKED_UP", "DROPPED_OFF"]
+        await rider_box.wait_for(4)
+        assert rider_box.kinds() == ["MATCHED", "DRIVER_ARRIVING", "PICKED_UP", "DROPPED_OFF"]
         assert [n.seq for n in rider_box.items] == sorted(n.seq for n in rider_box.items)

@@ -16,12 +16,11 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from api.lastmile.v1 import station_pb2, station_pb2_grpc, user_pb2
 from common.channels import aio_channel
-from tests.harness import Cluster, ServiceProcess
+from tests.harness import SERVICES, Cluster, ServiceProcess
 
 pytestmark = pytest.mark.integration
 
-FINISHED = ("user", "station")
-SERVICE_NAMES = {"user": "lastmile.v1.UserService", "station": "lastmile.v1.StationService"}
+SERVICE_NAMES = {name: f"lastmile.v1.{name.capitalize()}Service" for name in SERVICES}
 
 
 def metric(proc: ServiceProcess, name: str, **labels: str) -> float:
@@ -39,7 +38,7 @@ def wait_exit(proc: ServiceProcess, timeout: float = 30) -> int:
 
 
 async def test_every_service_is_serving_and_reflects_its_api(cluster: Cluster) -> None:
-    procs = cluster.start(*FINISHED)
+    procs = cluster.start(*SERVICES)
     for proc in procs:
         assert proc.health() == health_pb2.HealthCheckResponse.SERVING
         assert proc.health(SERVICE_NAMES[proc.name]) == health_pb2.HealthCheckResponse.SERVING
@@ -211,3 +210,21 @@ async def test_user_service_answers_through_the_same_plumbing(cluster: Cluster) 
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     labels = dict(grpc_service="UserService", grpc_method="Login", grpc_code="UNAUTHENTICATED")
     assert metric(proc, "grpc_server_handled_total", **labels) == 1
+
+
+async def test_draining_ends_live_streams_so_clients_resume_elsewhere(cluster: Cluster) -> None:
+    from api.lastmile.v1 import notification_pb2
+
+    (proc,) = cluster.start("notification")
+    stream = cluster.stub("notification").Subscribe(
+        notification_pb2.SubscribeRequest(user_id="u-1", heartbeat_seconds=60)
+    )
+    reading = asyncio.ensure_future(stream.read())
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    proc.signal()
+    ended = await reading  # the stream closes instead of waiting out the grace period
+    assert ended is grpc.aio.EOF
+    assert await stream.code() == grpc.StatusCode.OK
+    assert await asyncio.to_thread(wait_exit, proc) == 0
+    assert time.monotonic() - started < 5  # DRAIN_GRACE_S is 10

@@ -76,3 +76,16 @@ def test_match_plan() -> None:
     assert plan.candidate_limit(0) == 0 and plan.candidate_limit(3) == 11
     assert plan.candidate_limit(3, seen=4) == 15 and plan.candidate_limit(400, 400) == 500
     assert plan.missing_from_trip(["a", "b", "c"], ["b"]) == ["a", "c"]
+
+
+def test_arriving_only_near_stations_with_matched_riders() -> None:
+    from services.location.tracking import arriving_at
+
+    view = RouteView("r", ("a", "b"), matched={"a": ["u1"], "b": []})
+    near_a = destination_point(A.lat, A.lon, 0, 250)
+    far_a = destination_point(A.lat, A.lon, 0, 350)
+    assert arriving_at(view, ZONES, *far_a) == []
+    assert arriving_at(view, ZONES, *near_a) == ["a"]
+    view.announced.add("a")
+    assert arriving_at(view, ZONES, *near_a) == []
+    assert arriving_at(view, ZONES, B.lat, B.lon) == []
