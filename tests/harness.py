@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -45,10 +46,31 @@ STUBS = {
 TEST_JWT_SECRET = "test-secret-for-lastmile-tests-only-0123456789"
 
 
+_EPHEMERAL = (
+    tuple(int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    if Path("/proc/sys/net/ipv4/ip_local_port_range").exists()
+    else (32768, 60999)
+)
+_taken: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port below the kernel's ephemeral range, so that no outgoing connection
+    of ours can be holding it by the time a service binds it; never the same twice per run."""
+    rng = random.Random()
+    low, high = 10_000, min(_EPHEMERAL[0], 32_768) - 1
+    for _ in range(1000):
+        port = rng.randint(low, high)
+        if port in _taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
+    raise RuntimeError("no free port found")
 
 
 _log_numbers = itertools.count(1)

@@ -122,7 +122,7 @@ async def test_a_trigger_fires_once_across_location_replicas_and_restarts(
     assert sum(len(r.triggered) for r in results) == 1
     assert mongo_db["triggers"].count_documents({"stationId": "mg-road"}) == 1
 
-    c.running["location"].stop()
+    assert c.running["location"].stop() == 0
     c.running["location"].start()
     c.running["location"].wait_healthy()
     again = await c.stub("location").UpdatePosition(ride.update(driver.id, *inside))
