@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from common.settings import ServiceSettings
 
@@ -31,5 +35,11 @@ async def close() -> None:
         await client.close()
 
 
-def is_duplicate_key(error: Exception) -> bool:
-    return getattr(error, "code", None) == 11000
+async def insert_unique(
+    collection: AsyncCollection, doc: dict[str, Any], conflict: Exception
+) -> None:
+    """Inserts `doc`; raises `conflict` when a unique index refuses it."""
+    try:
+        await collection.insert_one(doc)
+    except DuplicateKeyError:
+        raise conflict from None

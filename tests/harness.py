@@ -19,30 +19,11 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pymongo import MongoClient
 
-from api.lastmile.v1 import (
-    driver_pb2_grpc,
-    location_pb2_grpc,
-    matching_pb2_grpc,
-    notification_pb2_grpc,
-    rider_pb2_grpc,
-    station_pb2_grpc,
-    trip_pb2_grpc,
-    user_pb2_grpc,
-)
 from common.channels import aio_channel
+from common.peers import STUB_CLASSES as STUBS
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("user", "station", "driver", "rider", "location", "matching", "trip", "notification")
-STUBS = {
-    "user": user_pb2_grpc.UserServiceStub,
-    "station": station_pb2_grpc.StationServiceStub,
-    "driver": driver_pb2_grpc.DriverServiceStub,
-    "rider": rider_pb2_grpc.RiderServiceStub,
-    "location": location_pb2_grpc.LocationServiceStub,
-    "matching": matching_pb2_grpc.MatchingServiceStub,
-    "trip": trip_pb2_grpc.TripServiceStub,
-    "notification": notification_pb2_grpc.NotificationServiceStub,
-}
+SERVICES = tuple(STUBS)
 TEST_JWT_SECRET = "test-secret-for-lastmile-tests-only-0123456789"
 
 

@@ -9,6 +9,7 @@ import grpc
 from api.lastmile.v1 import driver_pb2, driver_pb2_grpc, station_pb2, trip_pb2
 from common.convert import to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument, NotFound
+from common.idempotency import create_once
 from common.ids import new_id
 from common.paging import next_token, page_of
 from common.peers import Peers
@@ -96,19 +97,13 @@ class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
             "createdAt": now,
             "updatedAt": now,
         }
-        if request.idempotency_key:
-            doc["createKey"] = request.idempotency_key
-        try:
-            await self.store.insert(doc)
-        except FailedPrecondition:
-            existing = await self.store.open_for_driver(request.driver_id)
-            if not (
-                request.idempotency_key
-                and existing
-                and existing.get("createKey") == request.idempotency_key
-            ):
-                raise
-            doc = existing
+        doc = await create_once(
+            doc,
+            request.idempotency_key,
+            self.store.insert,
+            lambda: self.store.open_for_driver(request.driver_id),
+            FailedPrecondition,
+        )
         return route_message(doc)
 
     async def _areas_by_station(self, station_ids: list[str]) -> dict[str, frozenset[str]]:

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from common.convert import utcnow
 from common.errors import FailedPrecondition, NotFound
-from common.mongo import is_duplicate_key
+from common.mongo import insert_unique
 from services.driver.routes import RouteStatus, SeatBook, SeatState
 
 CAS_ATTEMPTS = 50
@@ -43,14 +43,11 @@ class RouteStore:
         )
 
     async def insert(self, doc: dict[str, Any]) -> None:
-        try:
-            await self.collection.insert_one(doc)
-        except Exception as exc:
-            if is_duplicate_key(exc):
-                raise FailedPrecondition(
-                    "you already have an open route; complete or cancel it first"
-                ) from None
-            raise
+        await insert_unique(
+            self.collection,
+            doc,
+            FailedPrecondition("you already have an open route; complete or cancel it first"),
+        )
 
     async def get(self, route_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": route_id})

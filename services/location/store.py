@@ -9,9 +9,9 @@ from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from common.convert import utcnow
-from common.mongo import is_duplicate_key
 from services.location.tracking import Position
 
 PENDING, DONE = "PENDING", "DONE"
@@ -78,10 +78,8 @@ class LocationStore:
                 }
             )
             return True
-        except Exception as exc:
-            if is_duplicate_key(exc):
-                return False
-            raise
+        except DuplicateKeyError:
+            return False
 
     async def fired_stations(self, route_id: str) -> set[str]:
         docs = await self.triggers.find({"routeId": route_id}, {"stationId": 1}).to_list()

@@ -7,8 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-
-from common.mongo import is_duplicate_key
+from pymongo.errors import DuplicateKeyError
 
 
 class NotificationStore:
@@ -40,10 +39,8 @@ class NotificationStore:
         try:
             await self.collection.insert_one(doc)
             return True
-        except Exception as exc:
-            if is_duplicate_key(exc):
-                return False
-            raise
+        except DuplicateKeyError:
+            return False
 
     async def after(self, user_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
         cursor = (

@@ -10,6 +10,7 @@ import grpc
 from api.lastmile.v1 import notification_pb2, rider_pb2, rider_pb2_grpc, station_pb2, trip_pb2
 from common.convert import from_timestamp, to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument, NotFound
+from common.idempotency import create_once
 from common.ids import new_id
 from common.notify import notice
 from common.paging import MAX_PAGE, next_token, page_of
@@ -78,19 +79,13 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             "createdAt": now,
             "updatedAt": now,
         }
-        if request.idempotency_key:
-            doc["createKey"] = request.idempotency_key
-        try:
-            await self.store.insert(doc)
-        except FailedPrecondition:
-            existing = await self.store.open_for_rider(request.rider_id)
-            if not (
-                request.idempotency_key
-                and existing
-                and existing.get("createKey") == request.idempotency_key
-            ):
-                raise
-            doc = existing
+        doc = await create_once(
+            doc,
+            request.idempotency_key,
+            self.store.insert,
+            lambda: self.store.open_for_rider(request.rider_id),
+            FailedPrecondition,
+        )
         return request_message(doc)
 
     async def GetRequest(

@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from common.convert import utcnow
 from common.errors import FailedPrecondition, NotFound
-from common.mongo import is_duplicate_key
+from common.mongo import insert_unique
 from services.rider.requests import OPEN, RequestStatus
 
 TRIP_FIELDS = ("tripId", "routeId", "driverId")
@@ -50,14 +50,11 @@ class RequestStore:
         )
 
     async def insert(self, doc: dict[str, Any]) -> None:
-        try:
-            await self.collection.insert_one(doc)
-        except Exception as exc:
-            if is_duplicate_key(exc):
-                raise FailedPrecondition(
-                    "you already have an open ride request; cancel it first"
-                ) from None
-            raise
+        await insert_unique(
+            self.collection,
+            doc,
+            FailedPrecondition("you already have an open ride request; cancel it first"),
+        )
 
     async def get(self, request_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": request_id})

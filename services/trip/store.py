@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from common.convert import utcnow
 from common.errors import FailedPrecondition, NotFound
-from common.mongo import is_duplicate_key
 from services.trip.lifecycle import CancelledBy, RiderStatus, Trip, TripRider, TripStatus
 
 CAS_ATTEMPTS = 50
@@ -94,10 +94,8 @@ class TripStore:
                 try:
                     await self.collection.insert_one(fresh)
                     return fresh
-                except Exception as exc:
-                    if is_duplicate_key(exc):
-                        continue  # created meanwhile: apply the change to that one
-                    raise
+                except DuplicateKeyError:
+                    continue  # created meanwhile: apply the change to that one
             trip = to_trip(doc)
             changed = change(trip)
             if changed == trip:

@@ -10,6 +10,7 @@ import grpc
 from api.lastmile.v1 import common_pb2, user_pb2, user_pb2_grpc
 from common.convert import to_timestamp, utcnow
 from common.errors import AlreadyExists, InvalidArgument, NotFound, Unauthenticated
+from common.idempotency import create_once
 from common.ids import new_id
 from services.user.accounts import (
     Passwords,
@@ -79,19 +80,13 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         }
         if account.vehicle:
             doc["vehicle"] = {"plate": account.vehicle.plate, "model": account.vehicle.model}
-        if request.idempotency_key:
-            doc["signUpKey"] = request.idempotency_key
-        try:
-            await self.store.insert(doc)
-        except AlreadyExists:
-            existing = await self.store.by_phone(account.phone)
-            if not (
-                request.idempotency_key
-                and existing
-                and existing.get("signUpKey") == request.idempotency_key
-            ):
-                raise
-            doc = existing  # a retry of the sign-up that created this account
+        doc = await create_once(
+            doc,
+            request.idempotency_key,
+            self.store.insert,
+            lambda: self.store.by_phone(account.phone),
+            AlreadyExists,
+        )
         return self._auth(doc)
 
     async def Login(

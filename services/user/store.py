@@ -7,7 +7,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from common.errors import AlreadyExists
-from common.mongo import is_duplicate_key
+from common.mongo import insert_unique
 
 
 class UserStore:
@@ -19,12 +19,11 @@ class UserStore:
 
     async def insert(self, doc: dict[str, Any]) -> None:
         """Stores a new account; ALREADY_EXISTS when the phone is taken."""
-        try:
-            await self.collection.insert_one(doc)
-        except Exception as exc:
-            if is_duplicate_key(exc):
-                raise AlreadyExists("an account with this phone already exists", "phone") from None
-            raise
+        await insert_unique(
+            self.collection,
+            doc,
+            AlreadyExists("an account with this phone already exists", "phone"),
+        )
 
     async def by_phone(self, phone: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"phone": phone})
