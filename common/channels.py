@@ -24,13 +24,22 @@ RETRY_POLICY = {
 }
 
 
-def service_config(timeout_s: float) -> dict[str, Any]:
+def service_config(timeout_s: float, wait_for_ready: bool = True) -> dict[str, Any]:
+    """Round robin; a default deadline (none for long-lived streams); retries on UNAVAILABLE.
+    With `wait_for_ready`, a call to a peer that is restarting waits (within its deadline) for
+    it to come back instead of failing at once; callers that must fail fast turn it off."""
     return {
         "loadBalancingConfig": [{"round_robin": {}}],
         "methodConfig": [
-            {"name": [{}], "timeout": f"{timeout_s:.3f}s", "retryPolicy": RETRY_POLICY},
+            {
+                "name": [{}],
+                "timeout": f"{timeout_s:.3f}s",
+                "waitForReady": wait_for_ready,
+                "retryPolicy": RETRY_POLICY,
+            },
             {
                 "name": [{"service": s, "method": m} for s, m in LONG_LIVED],
+                "waitForReady": wait_for_ready,
                 "retryPolicy": RETRY_POLICY,
             },
         ],
@@ -42,9 +51,13 @@ def target_of(address: str) -> str:
     return address if "://" in address or address.startswith("unix:") else f"dns:///{address}"
 
 
-def channel_options(timeout_s: float) -> list[tuple[str, Any]]:
+def channel_options(timeout_s: float, wait_for_ready: bool = True) -> list[tuple[str, Any]]:
     return [
-        ("grpc.service_config", json.dumps(service_config(timeout_s))),
+        ("grpc.service_config", json.dumps(service_config(timeout_s, wait_for_ready))),
+        # Peers restart (deploys, crashes): reconnect within a second or two, not minutes.
+        ("grpc.initial_reconnect_backoff_ms", 200),
+        ("grpc.min_reconnect_backoff_ms", 200),
+        ("grpc.max_reconnect_backoff_ms", 2_000),
         ("grpc.enable_retries", 1),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_timeout_ms", 10_000),
@@ -54,11 +67,17 @@ def channel_options(timeout_s: float) -> list[tuple[str, Any]]:
     ]
 
 
-def aio_channel(address: str, timeout_s: float = 5.0) -> grpc.aio.Channel:
+def aio_channel(
+    address: str, timeout_s: float = 5.0, wait_for_ready: bool = True
+) -> grpc.aio.Channel:
     """An asyncio channel to a peer service. Create once per process and reuse."""
-    return grpc.aio.insecure_channel(target_of(address), options=channel_options(timeout_s))
+    return grpc.aio.insecure_channel(
+        target_of(address), options=channel_options(timeout_s, wait_for_ready)
+    )
 
 
-def sync_channel(address: str, timeout_s: float = 5.0) -> grpc.Channel:
+def sync_channel(address: str, timeout_s: float = 5.0, wait_for_ready: bool = True) -> grpc.Channel:
     """A blocking channel (for the gateway's worker threads and tools)."""
-    return grpc.insecure_channel(target_of(address), options=channel_options(timeout_s))
+    return grpc.insecure_channel(
+        target_of(address), options=channel_options(timeout_s, wait_for_ready)
+    )

@@ -258,11 +258,11 @@ class Cluster:
             if p is proc:
                 del self.running[key]
 
-    def stub_at(self, name: str, address: str) -> Any:
+    def stub_at(self, name: str, address: str, wait_for_ready: bool = True) -> Any:
         """A stub of one particular process (e.g. one replica)."""
-        key = f"{name}@{address}"
+        key = f"{name}@{address}/{wait_for_ready}"
         if key not in self._channels:
-            self._channels[key] = aio_channel(address, timeout_s=30)
+            self._channels[key] = aio_channel(address, 30, wait_for_ready)
         return STUBS[name](self._channels[key])
 
     def stub(self, name: str) -> Any:

@@ -128,7 +128,8 @@ async def test_a_replica_killed_mid_burst_then_retries_keep_the_books_straight(
     routes = await populate(cluster, routes=30, riders=120, rng=rng)
     sends = triggers(routes, copies=1)
 
-    victim_stub = cluster.stub_at("matching", victim.address)
+    # This client sees the failure at once rather than waiting for the replica to return.
+    victim_stub = cluster.stub_at("matching", victim.address, wait_for_ready=False)
     burst = asyncio.ensure_future(_bounded(30, [partial(victim_stub.Trigger, t) for t in sends]))
     await asyncio.sleep(0.4)
     cluster.kill(victim)

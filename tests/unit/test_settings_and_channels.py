@@ -67,6 +67,8 @@ def test_service_config_retries_only_unavailable_and_bounds_unary_calls() -> Non
     assert config["loadBalancingConfig"] == [{"round_robin": {}}]
     default, long_lived = config["methodConfig"]
     assert default["name"] == [{}] and default["timeout"] == "2.500s"
+    assert default["waitForReady"] is True
+    assert service_config(1, wait_for_ready=False)["methodConfig"][0]["waitForReady"] is False
     for entry in (default, long_lived):
         assert entry["retryPolicy"]["retryableStatusCodes"] == ["UNAVAILABLE"]
     assert "timeout" not in long_lived
