@@ -278,3 +278,67 @@ class Cluster:
 
     def stop_all(self) -> dict[str, int]:
         return {name: p.stop() for name, p in self.running.items()}
+
+
+@dataclass
+class GatewayProcess:
+    """The gateway under gunicorn, as production runs it."""
+
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1"
+
+    def start(self, timeout: float = 30) -> None:
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "gateway.app:main()"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gateway exited:\n{_tail(self.log_path)}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gateway did not start:\n{_tail(self.log_path)}")
+
+    def stop(self, timeout: float = 30) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return -9
+        return self.proc.returncode
+
+
+def start_gateway(cluster: Cluster, env: dict[str, str] | None = None) -> GatewayProcess:
+    full = cluster.env_for("user")
+    full.update(
+        HTTP_HOST="127.0.0.1",
+        HTTP_PORT=str(free_port()),
+        GATEWAY_WORKERS="1",
+        GATEWAY_THREADS="64",
+        LOGIN_RATE_LIMIT="1000/minute",
+        TOKEN_CACHE_S="0",
+        DRAIN_GRACE_S="3",
+    )
+    full.update(env or {})
+    gateway = GatewayProcess(int(full["HTTP_PORT"]), full, cluster.log_dir / "gateway.log")
+    gateway.start()
+    return gateway

@@ -1,0 +1,122 @@
+"""Protobuf answers of the backends -> the REST models of API.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from api.lastmile.v1 import (
+    driver_pb2,
+    notification_pb2,
+    rider_pb2,
+    station_pb2,
+    trip_pb2,
+    user_pb2,
+)
+from gateway import models
+
+ROLE = {user_pb2.ROLE_RIDER: "rider", user_pb2.ROLE_DRIVER: "driver"}
+
+
+def _enum(enum: Any, value: int, prefix: str) -> str:
+    return enum.Name(value).removeprefix(prefix)
+
+
+def iso(ts: Timestamp) -> str:
+    return ts.ToDatetime().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def latlon(p: Any) -> models.LatLon:
+    return models.LatLon(lat=p.lat, lon=p.lon)
+
+
+def vehicle(v: Any) -> models.Vehicle:
+    return models.Vehicle(plate=v.plate, model=v.model)
+
+
+def user(u: user_pb2.User) -> models.User:
+    return models.User(
+        id=u.id,
+        name=u.name,
+        phone=u.phone,
+        role=ROLE[u.role],
+        vehicle=vehicle(u.vehicle) if u.HasField("vehicle") else None,
+    )
+
+
+def station(s: station_pb2.Station) -> models.Station:
+    return models.Station(
+        id=s.id,
+        name=s.name,
+        location=latlon(s.location),
+        trigger_radius_m=s.trigger_radius_m,
+        areas=[models.Area(id=a.id, name=a.name, location=latlon(a.location)) for a in s.areas],
+    )
+
+
+def route(r: driver_pb2.Route) -> models.Route:
+    return models.Route(
+        id=r.id,
+        driver_id=r.driver_id,
+        station_ids=list(r.station_ids),
+        destination_area_id=r.destination_area_id,
+        seats_total=r.seats_total,
+        seats_free=r.seats_free,
+        status=_enum(driver_pb2.RouteStatus, r.status, "ROUTE_STATUS_"),
+        trip_id=r.trip_id or None,
+    )
+
+
+def ride_request(
+    r: rider_pb2.RideRequest, driver: user_pb2.User | None = None
+) -> models.RideRequest:
+    return models.RideRequest(
+        id=r.id,
+        rider_id=r.rider_id,
+        station_id=r.station_id,
+        destination_area_id=r.destination_area_id,
+        arrival_time=iso(r.arrival_time),
+        status=_enum(rider_pb2.RequestStatus, r.status, "REQUEST_STATUS_"),
+        trip_id=r.trip_id or None,
+        driver=models.DriverInfo(
+            id=driver.id,
+            name=driver.name,
+            vehicle=vehicle(driver.vehicle) if driver.HasField("vehicle") else None,
+        )
+        if driver is not None
+        else None,
+    )
+
+
+def trip(t: trip_pb2.Trip) -> models.Trip:
+    return models.Trip(
+        id=t.id,
+        route_id=t.route_id,
+        driver_id=t.driver_id,
+        status=_enum(trip_pb2.TripStatus, t.status, "TRIP_STATUS_"),
+        riders=[
+            models.TripRider(
+                rider_id=r.rider_id,
+                request_id=r.request_id,
+                station_id=r.station_id,
+                status=_enum(trip_pb2.TripRiderStatus, r.status, "TRIP_RIDER_STATUS_"),
+            )
+            for r in t.riders
+        ],
+        created_at=iso(t.created_at),
+        updated_at=iso(t.updated_at),
+    )
+
+
+def notification(n: notification_pb2.Notification) -> models.Notification:
+    return models.Notification(
+        seq=n.seq,
+        kind=_enum(notification_pb2.NotificationKind, n.kind, "NOTIFICATION_KIND_"),
+        title=n.title,
+        body=n.body,
+        data=json_format.MessageToDict(n.data),
+        created_at=iso(n.created_at),
+        read=n.read,
+    )

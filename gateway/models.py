@@ -1,0 +1,204 @@
+"""The REST contract's bodies, as pydantic models: they validate requests and generate the
+OpenAPI document. Field names are camelCase on the wire; unknown fields, wrong types and
+non-finite numbers are refused (strict mode)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True
+    )
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class VehicleIn(Model):
+    plate: Annotated[str, Field(min_length=1, max_length=40)]
+    model: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class SignUpBody(Model):
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    phone: Annotated[str, Field(min_length=1, max_length=24)]
+    password: Annotated[str, Field(min_length=8, max_length=128)]
+    role: Literal["rider", "driver"]
+    vehicle: VehicleIn | None = None
+
+
+class LoginBody(Model):
+    phone: Annotated[str, Field(min_length=1, max_length=24)]
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class CreateRouteBody(Model):
+    station_ids: Annotated[list[Id], Field(min_length=1, max_length=10)]
+    destination_area_id: Id
+    seats: Annotated[int, Field(ge=1, le=8)]
+
+
+class LocationBody(Model):
+    lat: Lat
+    lon: Lon
+    at: datetime | None = None
+    speed_mps: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+
+
+class CreateRequestBody(Model):
+    station_id: Id
+    destination_area_id: Id
+    arrival_time: datetime
+
+
+class RiderIdsBody(Model):
+    rider_ids: Annotated[list[Id], Field(min_length=1, max_length=8)]
+
+
+class MarkReadBody(Model):
+    up_to: Annotated[int, Field(ge=0)]
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+class LatLon(Model):
+    lat: float
+    lon: float
+
+
+class Vehicle(Model):
+    plate: str
+    model: str
+
+
+class User(Model):
+    id: str
+    name: str
+    phone: str
+    role: Literal["rider", "driver"]
+    vehicle: Vehicle | None = None
+
+
+class Auth(Model):
+    token: str
+    user: User
+
+
+class Area(Model):
+    id: str
+    name: str
+    location: LatLon
+
+
+class Station(Model):
+    id: str
+    name: str
+    location: LatLon
+    trigger_radius_m: float
+    areas: list[Area]
+
+
+class Route(Model):
+    id: str
+    driver_id: str
+    station_ids: list[str]
+    destination_area_id: str
+    seats_total: int
+    seats_free: int
+    status: Literal["OPEN", "COMPLETED", "CANCELLED"]
+    trip_id: str | None = None
+
+
+class Triggered(Model):
+    station_id: str
+    trip_id: str
+    rider_ids: list[str]
+
+
+class LocationAccepted(Model):
+    triggered: list[Triggered]
+
+
+class DriverInfo(Model):
+    id: str
+    name: str
+    vehicle: Vehicle | None = None
+
+
+class RideRequest(Model):
+    id: str
+    rider_id: str
+    station_id: str
+    destination_area_id: str
+    arrival_time: str
+    status: Literal[
+        "WAITING", "MATCHED", "PICKED_UP", "DROPPED_OFF", "CANCELLED", "EXPIRED", "NO_SHOW"
+    ]
+    trip_id: str | None = None
+    driver: DriverInfo | None = None
+
+
+class TripRider(Model):
+    rider_id: str
+    request_id: str
+    station_id: str
+    status: Literal["MATCHED", "PICKED_UP", "DROPPED_OFF", "NO_SHOW", "CANCELLED"]
+
+
+class Trip(Model):
+    id: str
+    route_id: str
+    driver_id: str
+    status: Literal["SCHEDULED", "ACTIVE", "COMPLETED", "CANCELLED"]
+    riders: list[TripRider]
+    created_at: str
+    updated_at: str
+
+
+class Notification(Model):
+    seq: int
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    created_at: str
+    read: bool
+
+
+class Updated(Model):
+    updated: int
+
+
+class SnapshotDriver(Model):
+    driver_id: str
+    location: LatLon
+    route_id: str
+    seats_free: int | None = None
+
+
+class Snapshot(Model):
+    stations: list[Station]
+    drivers: list[SnapshotDriver]
+    waiting: dict[str, int]
+    trips: dict[str, int]
+
+
+class ErrorDetail(Model):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class Error(Model):
+    error: ErrorDetail

@@ -1,0 +1,159 @@
+"""Endpoints declared once: the declaration routes the request, validates its body with the
+model, checks the caller's role, and feeds the OpenAPI document."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from flask import Blueprint, Response, g, jsonify, request
+from pydantic import BaseModel
+
+from gateway import auth
+from gateway.errors import ApiError
+from gateway.models import Error
+
+Role = Literal["public", "any", "rider", "driver"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    summary: str
+    role: Role
+    body: type[BaseModel] | None
+    response: Any
+    status: int
+    query: tuple[tuple[str, str], ...] = ()
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+def endpoint(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    summary: str,
+    *,
+    role: Role = "any",
+    body: type[BaseModel] | None = None,
+    response: Any = None,
+    status: int = 200,
+    query: tuple[tuple[str, str], ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declares `METHOD /api/v1{path}`; the view gets the validated body as `body` and answers
+    a model, a list of models, a dict, or a Response."""
+    ENDPOINTS.append(Endpoint(method, path, summary, role, body, response, status, query))
+    flask_path = re.sub(r"\{(\w+)\}", r"<\1>", path)
+
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handler(**kwargs: Any) -> Any:
+            if role != "public":
+                g.principal = auth.require(role)
+            if body is not None:
+                if not request.is_json:
+                    raise ApiError(
+                        400,
+                        "INVALID_ARGUMENT",
+                        "send a JSON body with Content-Type: application/json",
+                    )
+                kwargs["body"] = body.model_validate_json(request.get_data() or b"")
+            answer = view(**kwargs)
+            if isinstance(answer, Response):
+                return answer
+            response = jsonify(_dump(answer))
+            response.status_code = status
+            return response
+
+        bp.add_url_rule(flask_path, view.__name__, handler, methods=[method])
+        return handler
+
+    return wrap
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_none=True, mode="json")
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
+
+
+def openapi() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every declared endpoint."""
+    from pydantic.json_schema import models_json_schema
+
+    models: set[type[BaseModel]] = {Error}
+    for e in ENDPOINTS:
+        if e.body:
+            models.add(e.body)
+        inner = getattr(e.response, "__args__", (e.response,))[0] if e.response else None
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            models.add(inner)
+    _, schemas = models_json_schema(
+        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
+    )
+    paths: dict[str, Any] = {}
+    for e in ENDPOINTS:
+        op: dict[str, Any] = {
+            "summary": e.summary,
+            "operationId": e.method.lower()
+            + "_"
+            + re.sub(r"[^a-z0-9]+", "_", e.path.lower()).strip("_"),
+            "responses": {
+                str(e.status): {"description": "OK", **_content(e.response)},
+                "default": {"description": "error", **_content(Error)},
+            },
+        }
+        params = [
+            {
+                "name": n,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 64},
+            }
+            for n in re.findall(r"\{(\w+)\}", e.path)
+        ]
+        params += [
+            {"name": n, "in": "query", "required": False, "schema": {"type": t}} for n, t in e.query
+        ]
+        if params:
+            op["parameters"] = params
+        if e.body:
+            op["requestBody"] = {"required": True, **_content(e.body)}
+        if e.role != "public":
+            op["security"] = [{"bearer": []}]
+        paths.setdefault("/api/v1" + e.path, {})[e.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "LastMile", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
+
+
+def _content(model: Any) -> dict[str, Any]:
+    if model is None:
+        return {}
+    if getattr(model, "__origin__", None) is list:
+        schema = {
+            "type": "array",
+            "items": {"$ref": f"#/components/schemas/{model.__args__[0].__name__}"},
+        }
+    else:
+        schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"content": {"application/json": {"schema": schema}}}

@@ -1,0 +1,97 @@
+"""Operations: liveness, readiness, the operator snapshot, metrics, the OpenAPI document."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+from flask import Blueprint, Response, jsonify
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.lastmile.v1 import (
+    driver_pb2,
+    location_pb2,
+    rider_pb2,
+    station_pb2,
+    trip_pb2,
+)
+from common.peers import STUB_CLASSES
+from gateway import backends, convert, models, spec
+from gateway.backends import stub
+from gateway.spec import endpoint
+
+bp = Blueprint("ops", __name__)
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="readyz")
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"status": "ok"})
+
+
+def _health(service: str) -> bool:
+    backends.stub(service)  # make sure the channel exists
+    channel = backends._channels[service]
+    try:
+        answer = health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(), timeout=1.0
+        )
+    except grpc.RpcError:
+        return False
+    return answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    from flask import copy_current_request_context
+
+    services = list(STUB_CLASSES)
+    checks = [_pool.submit(copy_current_request_context(_health), s) for s in services]
+    status = {s: ("ok" if f.result() else "down") for s, f in zip(services, checks, strict=True)}
+    down = [s for s, v in status.items() if v != "ok"]
+    response = jsonify({"ready": not down, "services": status})
+    response.status_code = 503 if down else 200
+    return response
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/ops/snapshot",
+    "What the operator view shows (no personal data)",
+    role="public",
+    response=models.Snapshot,
+)
+def snapshot() -> models.Snapshot:
+    stations = stub("station").ListStations(station_pb2.ListStationsRequest()).stations
+    routes = stub("driver").ListOpenRoutes(driver_pb2.ListOpenRoutesRequest()).routes
+    by_driver = {r.driver_id: r for r in routes}
+    positions = stub("location").ListPositions(location_pb2.ListPositionsRequest()).positions
+    waiting = stub("rider").CountWaiting(rider_pb2.CountWaitingRequest()).waiting_by_station
+    trips = stub("trip").CountTrips(trip_pb2.CountTripsRequest()).trips_by_status
+    return models.Snapshot(
+        stations=[convert.station(s) for s in stations],
+        drivers=[
+            models.SnapshotDriver(
+                driver_id=p.driver_id,
+                location=convert.latlon(p.position),
+                route_id=p.route_id,
+                seats_free=by_driver[p.driver_id].seats_free,
+            )
+            for p in positions
+            if p.driver_id in by_driver
+        ],
+        waiting=dict(waiting),
+        trips=dict(trips),
+    )
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(spec.openapi())

@@ -1,0 +1,77 @@
+"""Accounts and stations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from api.lastmile.v1 import common_pb2, station_pb2, user_pb2
+from gateway import convert, models
+from gateway.backends import stub
+from gateway.limits import limiter, login_key_by_phone, login_limit
+from gateway.spec import endpoint
+
+bp = Blueprint("public", __name__)
+ROLE_IN = {"rider": user_pb2.ROLE_RIDER, "driver": user_pb2.ROLE_DRIVER}
+
+
+def _auth(answer: user_pb2.AuthResponse) -> models.Auth:
+    return models.Auth(token=answer.token, user=convert.user(answer.user))
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/auth/signup",
+    "Create an account",
+    role="public",
+    body=models.SignUpBody,
+    response=models.Auth,
+    status=201,
+)
+def signup(body: models.SignUpBody) -> models.Auth:
+    request = user_pb2.SignUpRequest(
+        name=body.name, phone=body.phone, password=body.password, role=ROLE_IN[body.role]
+    )
+    if body.vehicle:
+        request.vehicle.CopyFrom(
+            common_pb2.Vehicle(plate=body.vehicle.plate, model=body.vehicle.model)
+        )
+    return _auth(stub("user").SignUp(request))
+
+
+@endpoint(
+    bp, "POST", "/auth/login", "Log in", role="public", body=models.LoginBody, response=models.Auth
+)
+@limiter.limit(login_limit, key_func=login_key_by_phone)
+@limiter.limit(login_limit)
+def login(body: models.LoginBody) -> models.Auth:
+    return _auth(
+        stub("user").Login(user_pb2.LoginRequest(phone=body.phone, password=body.password))
+    )
+
+
+@endpoint(bp, "GET", "/me", "The caller's account", response=models.User)
+def me() -> models.User:
+    return convert.user(stub("user").GetUser(user_pb2.GetUserRequest(user_id=g.principal.user_id)))
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/stations",
+    "Every station with its areas",
+    role="public",
+    response=list[models.Station],
+)
+def stations() -> list[models.Station]:
+    answer = stub("station").ListStations(station_pb2.ListStationsRequest())
+    return [convert.station(s) for s in answer.stations]
+
+
+@endpoint(
+    bp, "GET", "/stations/{station_id}", "One station", role="public", response=models.Station
+)
+def station(station_id: str) -> models.Station:
+    return convert.station(
+        stub("station").GetStation(station_pb2.GetStationRequest(station_id=station_id))
+    )

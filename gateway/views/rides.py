@@ -1,0 +1,278 @@
+"""The driver's and the rider's endpoints, and trips."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+from flask import Blueprint, g, request
+
+from api.lastmile.v1 import (
+    common_pb2,
+    driver_pb2,
+    location_pb2,
+    rider_pb2,
+    trip_pb2,
+    user_pb2,
+)
+from common.convert import to_timestamp
+from gateway import convert, models
+from gateway.backends import stub
+from gateway.errors import ApiError
+from gateway.spec import endpoint
+
+bp = Blueprint("rides", __name__)
+
+
+def _key() -> str:
+    """The client's Idempotency-Key header, so a retried POST has one effect."""
+    return request.headers.get("Idempotency-Key", "")[:100] or uuid.uuid4().hex
+
+
+# --- driver --------------------------------------------------------------------------------
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/driver/routes",
+    "Register a route",
+    role="driver",
+    body=models.CreateRouteBody,
+    response=models.Route,
+    status=201,
+)
+def create_route(body: models.CreateRouteBody) -> models.Route:
+    return convert.route(
+        stub("driver").CreateRoute(
+            driver_pb2.CreateRouteRequest(
+                driver_id=g.principal.user_id,
+                station_ids=body.station_ids,
+                destination_area_id=body.destination_area_id,
+                seats=body.seats,
+                idempotency_key=_key(),
+            )
+        )
+    )
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/driver/routes/current",
+    "The driver's open route",
+    role="driver",
+    response=models.Route,
+)
+def current_route() -> models.Route:
+    return convert.route(
+        stub("driver").GetCurrentRoute(
+            driver_pb2.GetCurrentRouteRequest(driver_id=g.principal.user_id)
+        )
+    )
+
+
+@endpoint(
+    bp,
+    "DELETE",
+    "/driver/routes/{route_id}",
+    "Cancel a route",
+    role="driver",
+    response=models.Route,
+)
+def cancel_route(route_id: str) -> models.Route:
+    return convert.route(
+        stub("driver").CancelRoute(
+            driver_pb2.CancelRouteRequest(route_id=route_id, driver_id=g.principal.user_id)
+        )
+    )
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/driver/location",
+    "Report a position",
+    role="driver",
+    body=models.LocationBody,
+    response=models.LocationAccepted,
+    status=202,
+)
+def location(body: models.LocationBody) -> models.LocationAccepted:
+    update = location_pb2.PositionUpdate(
+        driver_id=g.principal.user_id,
+        position=common_pb2.LatLon(lat=body.lat, lon=body.lon),
+        speed_mps=body.speed_mps or 0.0,
+    )
+    if body.at is not None:
+        update.at.CopyFrom(to_timestamp(body.at))
+    result = stub("location").UpdatePosition(update)
+    return models.LocationAccepted(
+        triggered=[
+            models.Triggered(
+                station_id=t.station_id, trip_id=t.trip_id, rider_ids=list(t.rider_ids)
+            )
+            for t in result.triggered
+        ]
+    )
+
+
+# --- rider ---------------------------------------------------------------------------------
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/rider/requests",
+    "Ask for a ride from a station",
+    role="rider",
+    body=models.CreateRequestBody,
+    response=models.RideRequest,
+    status=201,
+)
+def create_request(body: models.CreateRequestBody) -> models.RideRequest:
+    if body.arrival_time.tzinfo is None:
+        raise ApiError(
+            400, "INVALID_ARGUMENT", "arrivalTime must carry a time zone (Z)", "arrivalTime"
+        )
+    return convert.ride_request(
+        stub("rider").CreateRequest(
+            rider_pb2.CreateRideRequestRequest(
+                rider_id=g.principal.user_id,
+                station_id=body.station_id,
+                destination_area_id=body.destination_area_id,
+                arrival_time=to_timestamp(body.arrival_time),
+                idempotency_key=_key(),
+            )
+        )
+    )
+
+
+def _with_driver(r: rider_pb2.RideRequest) -> models.RideRequest:
+    driver = None
+    if r.driver_id:
+        try:
+            driver = stub("user").GetUser(user_pb2.GetUserRequest(user_id=r.driver_id))
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.NOT_FOUND:
+                raise
+    return convert.ride_request(r, driver)
+
+
+def _own_request(request_id: str) -> rider_pb2.RideRequest:
+    r = stub("rider").GetRequest(rider_pb2.GetRideRequestRequest(request_id=request_id))
+    if r.rider_id != g.principal.user_id:
+        raise ApiError(404, "NOT_FOUND", f"no ride request with id {request_id!r}")
+    return r
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/rider/requests",
+    "The rider's requests, newest first",
+    role="rider",
+    response=list[models.RideRequest],
+)
+def list_requests() -> list[models.RideRequest]:
+    answer = stub("rider").ListRequests(
+        rider_pb2.ListRideRequestsRequest(
+            rider_id=g.principal.user_id, page=common_pb2.PageRequest(page_size=100)
+        )
+    )
+    return [convert.ride_request(r) for r in answer.requests]
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/rider/requests/{request_id}",
+    "One of the rider's requests",
+    role="rider",
+    response=models.RideRequest,
+)
+def get_request(request_id: str) -> models.RideRequest:
+    return _with_driver(_own_request(request_id))
+
+
+@endpoint(
+    bp,
+    "DELETE",
+    "/rider/requests/{request_id}",
+    "Cancel a request",
+    role="rider",
+    response=models.RideRequest,
+)
+def cancel_request(request_id: str) -> models.RideRequest:
+    return convert.ride_request(
+        stub("rider").CancelRequest(
+            rider_pb2.CancelRideRequestRequest(request_id=request_id, rider_id=g.principal.user_id)
+        )
+    )
+
+
+# --- trips ---------------------------------------------------------------------------------
+
+
+@endpoint(
+    bp, "GET", "/trips/{trip_id}", "A trip (its driver or a rider on it)", response=models.Trip
+)
+def get_trip(trip_id: str) -> models.Trip:
+    t = stub("trip").GetTrip(trip_pb2.GetTripRequest(trip_id=trip_id))
+    me = g.principal.user_id
+    if t.driver_id != me and all(r.rider_id != me for r in t.riders):
+        raise ApiError(404, "NOT_FOUND", f"no trip with id {trip_id!r}")
+    return convert.trip(t)
+
+
+def _riders_action(call: str, trip_id: str, body: models.RiderIdsBody) -> models.Trip:
+    method = getattr(stub("trip"), call)
+    return convert.trip(
+        method(
+            trip_pb2.TripRidersRequest(
+                trip_id=trip_id, driver_id=g.principal.user_id, rider_ids=body.rider_ids
+            )
+        )
+    )
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/trips/{trip_id}/pickup",
+    "Mark riders picked up",
+    role="driver",
+    body=models.RiderIdsBody,
+    response=models.Trip,
+)
+def pickup(trip_id: str, body: models.RiderIdsBody) -> models.Trip:
+    return _riders_action("PickUp", trip_id, body)
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/trips/{trip_id}/no-show",
+    "Mark riders absent",
+    role="driver",
+    body=models.RiderIdsBody,
+    response=models.Trip,
+)
+def no_show(trip_id: str, body: models.RiderIdsBody) -> models.Trip:
+    return _riders_action("MarkNoShow", trip_id, body)
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/trips/{trip_id}/complete",
+    "Complete the trip",
+    role="driver",
+    response=models.Trip,
+)
+def complete(trip_id: str) -> models.Trip:
+    return convert.trip(
+        stub("trip").CompleteTrip(
+            trip_pb2.TripActionRequest(trip_id=trip_id, driver_id=g.principal.user_id)
+        )
+    )

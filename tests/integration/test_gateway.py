@@ -1,0 +1,212 @@
+"""The public REST API through the real gateway (gunicorn) and the real services."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from common.geo import destination_point
+from tests.e2e_http import PASSWORD, bearer, in_minutes, signup
+from tests.harness import Cluster, GatewayProcess, start_gateway
+from tests.ride import ALL, MG_ROAD
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def gw(cluster: Cluster) -> Iterator[GatewayProcess]:
+    cluster.start(*ALL)
+    gateway = start_gateway(cluster)
+    yield gateway
+    assert gateway.stop() == 0
+
+
+@pytest.fixture
+def http(gw: GatewayProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gw.url, timeout=15) as client:
+        yield client
+
+
+class SseReader:
+    """Reads a gateway event stream in a thread, collecting (id, notification) pairs."""
+
+    def __init__(self, url: str, token: str, last_id: int | None = None) -> None:
+        self.events: list[tuple[int, dict]] = []
+        self.comments = 0
+        headers = bearer(token) | ({"Last-Event-ID": str(last_id)} if last_id is not None else {})
+        self._client = httpx.Client(timeout=httpx.Timeout(30, read=60))
+        self._stream = self._client.stream("GET", url + "/notifications/stream", headers=headers)
+        self.response = self._stream.__enter__()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        event_id = None
+        try:
+            for line in self.response.iter_lines():
+                if line.startswith(":"):
+                    self.comments += 1
+                elif line.startswith("id: "):
+                    event_id = int(line[4:])
+                elif line.startswith("data: "):
+                    self.events.append((event_id, json.loads(line[6:])))
+        except httpx.HTTPError:
+            pass
+
+    def kinds(self) -> list[str]:
+        return [n["kind"] for _, n in self.events]
+
+    def wait_for(self, count: int, within: float = 15) -> None:
+        deadline = time.monotonic() + within
+        while len(self.events) < count:
+            assert time.monotonic() < deadline, f"only {self.kinds()}"
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def test_the_whole_ride_flow_over_http(gw: GatewayProcess, http: httpx.Client) -> None:
+    driver = signup(http, "driver", "Ravi", vehicle={"plate": "KA01AB1234", "model": "Swift"})
+    rider = signup(http, "rider", "Asha")
+    d, r = bearer(driver["token"]), bearer(rider["token"])
+    assert http.get("/me", headers=r).json()["name"] == "Asha"
+
+    stations = http.get("/stations").json()
+    assert len(stations) == 10
+    request = http.post(
+        "/rider/requests",
+        headers=r,
+        json={"stationId": "mg-road", "destinationAreaId": "domlur", "arrivalTime": in_minutes(3)},
+    )
+    assert request.status_code == 201, request.text
+    request_id = request.json()["id"]
+    route = http.post(
+        "/driver/routes",
+        headers=d,
+        json={"stationIds": ["mg-road", "trinity"], "destinationAreaId": "domlur", "seats": 2},
+    )
+    assert route.status_code == 201, route.text
+    assert http.get("/driver/routes/current", headers=d).json()["id"] == route.json()["id"]
+
+    rider_stream = SseReader(gw.url, rider["token"])
+    driver_stream = SseReader(gw.url, driver["token"])
+    try:
+        for metres in (2000, 1500, 999):
+            lat, lon = destination_point(*MG_ROAD, 180, metres)
+            answer = http.post("/driver/location", headers=d, json={"lat": lat, "lon": lon})
+            assert answer.status_code == 202
+        (hit,) = answer.json()["triggered"]
+        assert hit["stationId"] == "mg-road" and hit["riderIds"] == [rider["user"]["id"]]
+        trip_id = hit["tripId"]
+
+        rider_stream.wait_for(1)
+        driver_stream.wait_for(1)
+        assert rider_stream.kinds() == ["MATCHED"] and driver_stream.kinds() == ["MATCHED"]
+        mine = http.get(f"/rider/requests/{request_id}", headers=r).json()
+        assert mine["status"] == "MATCHED"
+        assert mine["driver"] == {
+            "id": driver["user"]["id"],
+            "name": "Ravi",
+            "vehicle": {"plate": "KA01AB1234", "model": "Swift"},
+        }
+        assert http.get(f"/trips/{trip_id}", headers=r).json()["status"] == "SCHEDULED"
+
+        picked = http.post(
+            f"/trips/{trip_id}/pickup", headers=d, json={"riderIds": [rider["user"]["id"]]}
+        )
+        assert picked.json()["status"] == "ACTIVE"
+        done = http.post(f"/trips/{trip_id}/complete", headers=d)
+        assert done.json()["status"] == "COMPLETED"
+        assert (
+            http.get(f"/rider/requests/{request_id}", headers=r).json()["status"] == "DROPPED_OFF"
+        )
+        rider_stream.wait_for(3)
+        assert rider_stream.kinds()[-2:] == ["PICKED_UP", "DROPPED_OFF"]
+    finally:
+        rider_stream.close()
+        driver_stream.close()
+
+    # Resuming from the second event's id replays exactly what came after it.
+    seen = rider_stream.events
+    resumed = SseReader(gw.url, rider["token"], last_id=seen[1][0])
+    try:
+        resumed.wait_for(len(seen) - 2)
+        time.sleep(0.3)
+        assert [i for i, _ in resumed.events] == [i for i, _ in seen[2:]]
+    finally:
+        resumed.close()
+    history = http.get("/notifications", headers=r, params={"after": 0}).json()
+    assert [n["seq"] for n in history] == [i for i, _ in seen]
+    assert http.post("/notifications/read", headers=r, json={"upTo": seen[-1][0]}).json() == {
+        "updated": len(seen)
+    }
+
+
+def test_login_and_errors_have_the_documented_shape(http: httpx.Client) -> None:
+    rider = signup(http, "rider")
+    ok = http.post("/auth/login", json={"phone": rider["user"]["phone"], "password": PASSWORD})
+    assert ok.status_code == 200 and ok.json()["user"]["id"] == rider["user"]["id"]
+    wrong = http.post(
+        "/auth/login", json={"phone": rider["user"]["phone"], "password": "nope nope"}
+    )
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "UNAUTHENTICATED"
+    again = http.post(
+        "/auth/signup",
+        json={"name": "X", "phone": rider["user"]["phone"], "password": PASSWORD, "role": "rider"},
+    )
+    assert again.status_code == 409
+    assert again.json()["error"] == {
+        "code": "ALREADY_EXISTS",
+        "message": "an account with this phone already exists",
+        "field": "phone",
+    }
+    assert http.get("/nowhere").status_code == 404
+    assert http.get("/nowhere").json()["error"]["code"] == "NOT_FOUND"
+    headers = ok.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_openapi_document_lists_every_endpoint(http: httpx.Client) -> None:
+    doc = http.get("/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    expected = {
+        "/api/v1/auth/signup",
+        "/api/v1/auth/login",
+        "/api/v1/me",
+        "/api/v1/stations",
+        "/api/v1/stations/{station_id}",
+        "/api/v1/driver/routes",
+        "/api/v1/driver/routes/current",
+        "/api/v1/driver/routes/{route_id}",
+        "/api/v1/driver/location",
+        "/api/v1/rider/requests",
+        "/api/v1/rider/requests/{request_id}",
+        "/api/v1/trips/{trip_id}",
+        "/api/v1/trips/{trip_id}/pickup",
+        "/api/v1/trips/{trip_id}/no-show",
+        "/api/v1/trips/{trip_id}/complete",
+        "/api/v1/notifications",
+        "/api/v1/notifications/stream",
+        "/api/v1/notifications/read",
+        "/api/v1/ops/snapshot",
+    }
+    assert expected <= set(doc["paths"])
+    signup_schema = doc["components"]["schemas"]["SignUpBody"]
+    assert signup_schema["additionalProperties"] is False
+
+
+def test_operations(gw: GatewayProcess, http: httpx.Client) -> None:
+    assert http.get("/healthz").status_code == 200
+    ready = http.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    snapshot = http.get("/ops/snapshot").json()
+    assert len(snapshot["stations"]) == 10 and snapshot["drivers"] == []
+    metrics = http.get("/metrics").text
+    assert "gateway_requests_total" in metrics and "gateway_open_streams" in metrics
