@@ -31,6 +31,24 @@ def mongo_db(embedded_mongo: EmbeddedMongo, db_name: str) -> Iterator:
         yield client[db_name]
 
 
+@pytest.fixture(scope="module")
+def module_cluster(
+    embedded_mongo: EmbeddedMongo, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """Services shared by the tests of one module (each test makes users of its own); for
+    suites of many small HTTP checks. Stopped with SIGTERM at the end; each must exit 0."""
+    c = Cluster(
+        mongo_uri=embedded_mongo.uri,
+        db_name=f"m_{uuid.uuid4().hex[:12]}",
+        log_dir=tmp_path_factory.mktemp("module"),
+    )
+    try:
+        yield c
+    finally:
+        codes = c.stop_all()
+    assert all(code == 0 for code in codes.values()), codes
+
+
 @pytest.fixture
 async def cluster(
     embedded_mongo: EmbeddedMongo, db_name: str, tmp_path: Path
