@@ -176,6 +176,10 @@ class Notification(Model):
     read: bool
 
 
+class Ticket(Model):
+    ticket: str
+
+
 class Updated(Model):
     updated: int
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from pydantic import Field
 
-from common.settings import ServiceSettings
+from common.settings import JwtSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(ServiceSettings, JwtSettings):
     http_host: str = Field("0.0.0.0", description="Address gunicorn binds to.")
     http_port: int = Field(8080, ge=1, le=65535, description="HTTP port of the gateway.")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")

@@ -16,7 +16,8 @@ from gateway import auth
 from gateway.errors import ApiError
 from gateway.models import Error
 
-Role = Literal["public", "any", "rider", "driver"]
+# "self": the view authenticates the caller itself (the stream also takes tickets).
+Role = Literal["public", "self", "any", "rider", "driver"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def endpoint(
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def handler(**kwargs: Any) -> Any:
-            if role != "public":
+            if role not in ("public", "self"):
                 g.principal = auth.require(role)
             if body is not None:
                 raw = request.get_data()  # refuses bodies over the limit (413) before anything

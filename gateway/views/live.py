@@ -9,7 +9,7 @@ from flask import Blueprint, Response, g, request, stream_with_context
 from prometheus_client import Gauge
 
 from api.lastmile.v1 import notification_pb2
-from gateway import convert, models
+from gateway import auth, convert, models, tickets
 from gateway.backends import stub
 from gateway.errors import ApiError
 from gateway.spec import endpoint
@@ -62,8 +62,30 @@ def mark_read(body: models.MarkReadBody) -> models.Updated:
     return models.Updated(updated=answer.updated)
 
 
-@endpoint(bp, "GET", "/notifications/stream", "Live notifications (text/event-stream)")
+@endpoint(
+    bp,
+    "POST",
+    "/notifications/ticket",
+    "A one-minute single-use ticket for the stream",
+    response=models.Ticket,
+    status=201,
+)
+def ticket() -> models.Ticket:
+    return models.Ticket(ticket=tickets.issue(g.principal))
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/notifications/stream",
+    "Live notifications (text/event-stream)",
+    role="self",
+    query=(("ticket", "string"), ("lastEventId", "integer")),
+)
 def stream() -> Response:
+    # A bearer token, or a ticket for browsers' EventSource (which cannot send headers).
+    ticket_param = request.args.get("ticket")
+    g.principal = tickets.redeem(ticket_param) if ticket_param else auth.require("any")
     last = request.headers.get("Last-Event-ID") or request.args.get("lastEventId") or "0"
     if not last.isdigit():
         raise ApiError(400, "INVALID_ARGUMENT", "Last-Event-ID must be a sequence number")

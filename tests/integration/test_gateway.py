@@ -210,3 +210,22 @@ def test_operations(gw: GatewayProcess, http: httpx.Client) -> None:
     assert len(snapshot["stations"]) == 10 and snapshot["drivers"] == []
     metrics = http.get("/metrics").text
     assert "gateway_requests_total" in metrics and "gateway_open_streams" in metrics
+
+
+def test_stream_tickets_are_single_use_and_keep_tokens_out_of_urls(
+    gw: GatewayProcess, http: httpx.Client
+) -> None:
+    rider = signup(http, "rider")
+    ticket = http.post("/notifications/ticket", headers=bearer(rider["token"]))
+    assert ticket.status_code == 201
+    value = ticket.json()["ticket"]
+    with httpx.Client(timeout=httpx.Timeout(10, read=5)) as client:
+        with client.stream("GET", f"{gw.url}/notifications/stream", params={"ticket": value}) as s:
+            assert s.status_code == 200
+            assert s.headers["content-type"].startswith("text/event-stream")
+            assert next(s.iter_lines()) == ": connected"
+        again = client.get(f"{gw.url}/notifications/stream", params={"ticket": value})
+        assert again.status_code == 401
+        assert (
+            client.get(f"{gw.url}/notifications/stream", params={"ticket": "x"}).status_code == 401
+        )
