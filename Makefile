@@ -33,6 +33,7 @@ test: lint
 # Benchmarks print figures; they are not part of `make test`.
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_flow.py
+	$(BIN)/python scripts/bench_gateway.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -2,8 +2,8 @@
 
 Worker model: gthread. Each Server-Sent Events stream holds one thread for as long as the
 browser stays, blocked in the notification service's gRPC stream (no CPU while idle), so a
-worker needs threads for its open streams plus its ordinary requests: 256 threads hold 200+
-streams and leave room for requests. grpc's blocking client is thread-safe and shares one
+worker needs threads for its open streams plus its ordinary requests: 320 threads hold 250
+streams and leave 70 for requests. grpc's blocking client is thread-safe and shares one
 channel per backend per worker; gevent would need grpc's gevent integration and monkey
 patching of the whole process, which gthread avoids.
 """
@@ -13,7 +13,7 @@ import os
 bind = f"{os.environ.get('HTTP_HOST', '0.0.0.0')}:{os.environ.get('HTTP_PORT', '8080')}"
 worker_class = "gthread"
 workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
-threads = int(os.environ.get("GATEWAY_THREADS", "256"))
+threads = int(os.environ.get("GATEWAY_THREADS", "320"))
 # Streams live long; a worker is only recycled when it stops answering its heartbeat.
 timeout = 60
 graceful_timeout = int(float(os.environ.get("DRAIN_GRACE_S", "10")))

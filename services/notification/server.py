@@ -15,7 +15,7 @@ from services.notification.store import NotificationStore
 
 class NotificationSettings(ServiceSettings):
     subscribe_poll_s: float = Field(
-        2.0, gt=0, le=60, description="How often a live stream re-reads the log for other replicas."
+        5.0, gt=0, le=60, description="How often a live stream re-reads the log for other replicas."
     )
 
 
