@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+import json
+import time
+
+from flask import Blueprint, Response, g
 
 from api.lastmile.v1 import common_pb2, station_pb2, user_pb2
 from gateway import convert, models
@@ -63,9 +66,25 @@ def me() -> models.User:
     role="public",
     response=list[models.Station],
 )
-def stations() -> list[models.Station]:
-    answer = stub("station").ListStations(station_pb2.ListStationsRequest())
-    return [convert.station(s) for s in answer.stations]
+def stations() -> Response:
+    return _stations_json()
+
+
+_STATIONS_TTL_S = 30.0
+_stations_cache: tuple[float, bytes] | None = None
+
+
+def _stations_json() -> Response:
+    """Stations are reference data: rendered once and served from memory for 30 s."""
+    global _stations_cache
+    now = time.monotonic()
+    if _stations_cache is None or _stations_cache[0] < now:
+        answer = stub("station").ListStations(station_pb2.ListStationsRequest())
+        body = json.dumps(
+            [convert.station(s).model_dump(by_alias=True, mode="json") for s in answer.stations]
+        ).encode()
+        _stations_cache = (now + _STATIONS_TTL_S, body)
+    return Response(_stations_cache[1], mimetype="application/json")
 
 
 @endpoint(
