@@ -61,6 +61,19 @@ def _int_or_zero(text: str) -> int:
     return int(text) if text.isdigit() else 0
 
 
+def terminate(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """SIGTERM, then wait; returns the exit code (kills and returns -9 on a hang)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return -9
+    return proc.returncode
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -112,13 +125,8 @@ class EmbeddedMongo:
         raise RuntimeError(f"embedded database did not answer:\n{_tail(self.log_path)}")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            terminate(self.proc, 15)
 
 
 @dataclass
@@ -174,17 +182,8 @@ class ServiceProcess:
         self.proc.send_signal(sig)
 
     def stop(self, timeout: float = 30) -> int:
-        """SIGTERM, then wait; returns the exit code (kills and returns -9 on a hang)."""
         assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return -9
-        return self.proc.returncode
+        return terminate(self.proc, timeout)
 
 
 @dataclass
@@ -316,15 +315,7 @@ class GatewayProcess:
 
     def stop(self, timeout: float = 30) -> int:
         assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return -9
-        return self.proc.returncode
+        return terminate(self.proc, timeout)
 
 
 def start_gateway(cluster: Cluster, env: dict[str, str] | None = None) -> GatewayProcess:
