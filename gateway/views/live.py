@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, g, request, stream_with_context
+import grpc
+from flask import Blueprint, Response, current_app, g, request, stream_with_context
 from prometheus_client import Gauge
 
 from api.lastmile.v1 import notification_pb2
@@ -13,6 +14,7 @@ from gateway import auth, convert, models, tickets
 from gateway.backends import stub
 from gateway.errors import ApiError
 from gateway.spec import endpoint
+from gateway.streams import hub
 
 bp = Blueprint("live", __name__)
 OPEN_STREAMS = Gauge("gateway_open_streams", "Server-Sent Events streams open now.")
@@ -89,11 +91,12 @@ def stream() -> Response:
     last = request.headers.get("Last-Event-ID") or request.args.get("lastEventId") or "0"
     if not last.isdigit():
         raise ApiError(400, "INVALID_ARGUMENT", "Last-Event-ID must be a sequence number")
-    call = stub("notification").Subscribe(
+    settings = current_app.config["SETTINGS"]
+    call = hub.subscribe(
+        settings.peer("notification"),
         notification_pb2.SubscribeRequest(
             user_id=g.principal.user_id, after_seq=int(last), heartbeat_seconds=KEEPALIVE_S
         ),
-        timeout=None,
     )
 
     def events() -> Iterator[str]:
@@ -107,6 +110,8 @@ def stream() -> Response:
                 note = convert.notification(event.notification)
                 payload = json.dumps(note.model_dump(by_alias=True, mode="json"))
                 yield f"id: {note.seq}\ndata: {payload}\n\n"
+        except grpc.RpcError:
+            pass  # the notification service went away: the browser reconnects with its last id
         finally:
             # The browser went away (or the worker stops): end the upstream stream too.
             call.cancel()
