@@ -12,7 +12,6 @@ from common.logs import configure_logging
 from common.settings import load_settings
 from gateway import errors
 from gateway.errors import ApiError
-from gateway.limits import limiter
 from gateway.settings import GatewaySettings
 from gateway.views import live, ops, public, rides
 
@@ -44,7 +43,6 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=MAX_BODY)
     app.json.sort_keys = False
     errors.register(app)
-    limiter.init_app(app)
     for bp in (public.bp, rides.bp, live.bp, ops.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     _observe(app, settings)

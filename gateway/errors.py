@@ -81,7 +81,9 @@ def from_rpc(error: grpc.RpcError) -> ApiError:
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError) -> Response:
-        headers = {"Retry-After": "1"} if e.status == 503 else None
+        headers = (
+            {"Retry-After": str(getattr(e, "retry_after", 1))} if e.status in (429, 503) else None
+        )
         return error_response(e.status, e.code, e.message, e.field, headers)
 
     @app.errorhandler(grpc.RpcError)
@@ -100,13 +102,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         status = e.code or 500
-        if status == 429:
-            return error_response(
-                429,
-                "RESOURCE_EXHAUSTED",
-                "too many attempts; wait and try again",
-                headers={"Retry-After": e.get_response().headers.get("Retry-After", "60")},
-            )
         return error_response(status, HTTP_CODES.get(status, "INTERNAL"), e.description or "")
 
     @app.errorhandler(Exception)
