@@ -15,10 +15,7 @@ from services.notification.store import NotificationStore
 
 class NotificationSettings(ServiceSettings):
     subscribe_poll_s: float = Field(
-        30.0,
-        gt=0,
-        le=300,
-        description="Safety net: how often a live stream re-reads the log even without a wake-up.",
+        5.0, gt=0, le=60, description="How often a live stream re-reads the log for other replicas."
     )
 
 
@@ -31,7 +28,6 @@ async def build(settings: NotificationSettings) -> Service:
         service_names=[
             notification_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
         ],
-        background=[servicer.follow_other_replicas],
         on_drain=[servicer.close_streams],
     )
 

@@ -4,7 +4,6 @@ database and then follows it."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -14,7 +13,6 @@ import grpc
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
-from pymongo.errors import PyMongoError
 
 from api.lastmile.v1 import notification_pb2, notification_pb2_grpc
 from common.convert import to_timestamp, utcnow
@@ -22,7 +20,6 @@ from common.errors import FailedPrecondition, InvalidArgument
 from services.notification.fanout import Fanout
 from services.notification.store import NotificationStore
 
-log = logging.getLogger("lastmile.notification")
 MAX_TITLE, MAX_BODY, MAX_BATCH = 120, 1000, 100
 REPLAY_PAGE = 100
 SEQ_CACHE = 10_000
@@ -69,16 +66,6 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         # Last sequence number stored per user, learnt from the database on first use; the
         # unique (userId, seq) index catches a number another replica used meanwhile.
         self._last_seq: OrderedDict[str, int] = OrderedDict()
-
-    async def follow_other_replicas(self) -> None:
-        """Wakes local subscribers for notifications any replica stores, from one change
-        stream per process; without change streams, the per-subscriber poll does the work."""
-        try:
-            async with await self.store.watch_inserts() as changes:
-                async for change in changes:
-                    self.fanout.publish(change["fullDocument"]["userId"])
-        except PyMongoError as exc:
-            log.warning("no change stream (%s); streams poll every %.0f s", exc, self.poll_s)
 
     async def close_streams(self) -> None:
         """Ends every Subscribe stream (at shutdown); clients resume elsewhere from their seq."""

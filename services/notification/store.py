@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -42,12 +41,6 @@ class NotificationStore:
             return True
         except DuplicateKeyError:
             return False
-
-    async def watch_inserts(self) -> AsyncChangeStream:
-        """New notifications, from every replica, as they are stored (a change stream)."""
-        return await self.collection.watch(
-            [{"$match": {"operationType": "insert"}}, {"$project": {"fullDocument.userId": 1}}]
-        )
 
     async def after(self, user_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
         cursor = (
