@@ -19,6 +19,12 @@ _channels: dict[str, grpc.Channel] = {}
 _stubs: dict[str, Any] = {}
 
 
+def channel(service: str) -> grpc.Channel:
+    """The worker's channel to a backend (for services other than its own, e.g. health)."""
+    stub(service)
+    return _channels[service]
+
+
 def stub(service: str) -> Any:
     global _owner_pid
     pid = os.getpid()

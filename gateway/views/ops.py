@@ -31,10 +31,8 @@ def healthz() -> Response:
 
 
 def _health(service: str) -> bool:
-    backends.stub(service)  # make sure the channel exists
-    channel = backends._channels[service]
     try:
-        answer = health_pb2_grpc.HealthStub(channel).Check(
+        answer = health_pb2_grpc.HealthStub(backends.channel(service)).Check(
             health_pb2.HealthCheckRequest(), timeout=1.0
         )
     except grpc.RpcError:

@@ -5,6 +5,7 @@ calls that are safe to repeat, so a retried call finishes what a failed one star
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -95,78 +96,84 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
 
     # --- the driver's actions -----------------------------------------------------------
 
-    async def _drivers_trip(self, trip_id: str, driver_id: str) -> dict[str, Any]:
-        doc = await self.store.require(trip_id)
-        if doc["driverId"] != driver_id:
-            raise NotFound(f"no trip with id {trip_id!r}", "trip_id")
-        return doc
+    async def _drivers_change(
+        self, trip_id: str, driver_id: str, change: Callable[[Trip], Trip]
+    ) -> dict[str, Any]:
+        """Applies `change` to the trip when the caller drives it; NOT_FOUND otherwise (the
+        ownership check rides on the same read as the change)."""
 
-    async def PickUp(
-        self, request: trip_pb2.TripRidersRequest, context: grpc.aio.ServicerContext
-    ) -> trip_pb2.Trip:
-        await self._drivers_trip(request.trip_id, request.driver_id)
-        ids = list(request.rider_ids)
-        doc = await self.store.change(request.trip_id, lambda t: lifecycle.pick_up(t, ids))
-        riders = [r for r in to_trip(doc).riders if r.rider_id in set(ids)]
-        await self._follow(doc, riders, RiderStatus.PICKED_UP)
+        def as_driver(trip: Trip) -> Trip:
+            if trip.driver_id != driver_id:
+                raise NotFound(f"no trip with id {trip_id!r}", "trip_id")
+            return change(trip)
+
+        return await self.store.change(trip_id, as_driver)
+
+    async def _tell_riders(
+        self, doc: dict[str, Any], riders: list[TripRider], kind: int, title: str, body: str
+    ) -> None:
+        """One notice per rider, keyed by kind and request so a retry tells nobody twice."""
         await self._tell(
             notice(
                 r.rider_id,
-                Kind.NOTIFICATION_KIND_PICKED_UP,
-                "Picked up",
-                "Enjoy the ride.",
-                key=f"picked-up:{r.request_id}",
+                kind,
+                title,
+                body,
+                key=f"{Kind.Name(kind)}:{r.request_id}",
                 tripId=doc["_id"],
                 requestId=r.request_id,
             )
             for r in riders
+        )
+
+    async def PickUp(
+        self, request: trip_pb2.TripRidersRequest, context: grpc.aio.ServicerContext
+    ) -> trip_pb2.Trip:
+        ids = list(request.rider_ids)
+        doc = await self._drivers_change(
+            request.trip_id, request.driver_id, lambda t: lifecycle.pick_up(t, ids)
+        )
+        riders = [r for r in to_trip(doc).riders if r.rider_id in set(ids)]
+        await self._follow(doc, riders, RiderStatus.PICKED_UP)
+        await self._tell_riders(
+            doc, riders, Kind.NOTIFICATION_KIND_PICKED_UP, "Picked up", "Enjoy the ride."
         )
         return trip_message(doc)
 
     async def MarkNoShow(
         self, request: trip_pb2.TripRidersRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
-        await self._drivers_trip(request.trip_id, request.driver_id)
         ids = list(request.rider_ids)
-        doc = await self.store.change(request.trip_id, lambda t: lifecycle.no_show(t, ids))
+        doc = await self._drivers_change(
+            request.trip_id, request.driver_id, lambda t: lifecycle.no_show(t, ids)
+        )
         riders = [r for r in to_trip(doc).riders if r.rider_id in set(ids)]
         await self._release(doc, riders)
         await self._follow(doc, riders, RiderStatus.NO_SHOW)
-        await self._tell(
-            notice(
-                r.rider_id,
-                Kind.NOTIFICATION_KIND_NO_SHOW,
-                "Marked as no-show",
-                "The driver did not find you at the station; your seat was given up.",
-                key=f"no-show:{r.request_id}",
-                tripId=doc["_id"],
-                requestId=r.request_id,
-            )
-            for r in riders
+        await self._tell_riders(
+            doc,
+            riders,
+            Kind.NOTIFICATION_KIND_NO_SHOW,
+            "Marked as no-show",
+            "The driver did not find you at the station; your seat was given up.",
         )
         return trip_message(doc)
 
     async def CompleteTrip(
         self, request: trip_pb2.TripActionRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
-        await self._drivers_trip(request.trip_id, request.driver_id)
-        doc = await self.store.change(request.trip_id, lifecycle.complete)
+        doc = await self._drivers_change(request.trip_id, request.driver_id, lifecycle.complete)
         riders = [r for r in to_trip(doc).riders if r.status is RiderStatus.DROPPED_OFF]
         await self._follow(doc, riders, RiderStatus.DROPPED_OFF)
         await self.peers.driver.CompleteRoute(
             driver_pb2.CompleteRouteRequest(route_id=doc["routeId"])
         )
-        await self._tell(
-            notice(
-                r.rider_id,
-                Kind.NOTIFICATION_KIND_DROPPED_OFF,
-                "Dropped off",
-                "You have arrived. Thanks for riding with LastMile.",
-                key=f"dropped-off:{r.request_id}",
-                tripId=doc["_id"],
-                requestId=r.request_id,
-            )
-            for r in riders
+        await self._tell_riders(
+            doc,
+            riders,
+            Kind.NOTIFICATION_KIND_DROPPED_OFF,
+            "Dropped off",
+            "You have arrived. Thanks for riding with LastMile.",
         )
         return trip_message(doc)
 
