@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format protos bench clean
+.PHONY: install run test lint format protos docs bench clean
 
 # Create/update the virtualenv whenever the dependencies change.
 $(STAMP): pyproject.toml
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 install: $(STAMP)
+
+# The whole system in the foreground (Ctrl-C stops it); `make run SIM=1` adds simulated traffic.
+run: $(STAMP)
+	$(BIN)/lastmile up $(if $(filter 1 yes true,$(SIM)),--simulate,)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -26,6 +30,10 @@ format: $(STAMP)
 # Regenerate the Python code and docs/api.md from api/lastmile/v1/*.proto.
 protos: $(STAMP)
 	$(BIN)/python scripts/gen_protos.py
+
+# The README's configuration table, from the settings classes.
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_config_doc.py
 
 test: lint
 	$(BIN)/pytest

@@ -47,8 +47,12 @@ def service_config(timeout_s: float, wait_for_ready: bool = True) -> dict[str, A
 
 
 def target_of(address: str) -> str:
-    """`host:port` -> `dns:///host:port`, so every address behind a name gets traffic."""
-    return address if "://" in address or address.startswith("unix:") else f"dns:///{address}"
+    """`host:port` -> `dns:///host:port`, so every address behind a name gets traffic.
+    Full targets pass through, e.g. `ipv4:127.0.0.1:50056,127.0.0.1:50066` (a fixed list of
+    replicas, as the local supervisor runs them)."""
+    if "://" in address or address.startswith(("unix:", "ipv4:", "ipv6:")):
+        return address
+    return f"dns:///{address}"
 
 
 def channel_options(timeout_s: float, wait_for_ready: bool = True) -> list[tuple[str, Any]]:

@@ -50,8 +50,16 @@ class ServiceSettings(BaseSettings):
         pattern=r"^mongodb(\+srv)?://",
         description="MongoDB connection string.",
     )
-    mongodb_db: str = Field("lastmile", min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    mongodb_db: str = Field(
+        "lastmile",
+        min_length=1,
+        max_length=63,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Database name; each service owns its collections in it.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="DEBUG, INFO, WARNING or ERROR; logs are JSON lines on stdout."
+    )
 
     rpc_timeout_s: float = Field(5.0, gt=0, le=300, description="Default deadline of calls made.")
     drain_grace_s: float = Field(

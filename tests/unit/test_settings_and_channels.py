@@ -59,6 +59,7 @@ def test_secret_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_targets_use_dns_resolution_for_round_robin() -> None:
     assert target_of("matching:50056") == "dns:///matching:50056"
     assert target_of("dns:///a:1") == "dns:///a:1"
+    assert target_of("ipv4:127.0.0.1:1,127.0.0.1:2") == "ipv4:127.0.0.1:1,127.0.0.1:2"
     assert target_of("unix:/tmp/s") == "unix:/tmp/s"
 
 

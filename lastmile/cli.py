@@ -1,0 +1,277 @@
+"""`lastmile up | down | status | scale | simulate`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from lastmile.layout import MAX_MATCHING_REPLICAS, SCALABLE, RunConfig
+from lastmile.state import AlreadyRunning, Home
+
+NOT_RUNNING = 3
+
+_home_option = click.option(
+    "--home",
+    envvar="LASTMILE_HOME",
+    default=".lastmile",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the run: database files, logs, status. [env LASTMILE_HOME]",
+)
+
+
+@click.group()
+def main() -> None:
+    """Run LastMile locally, and drive it with simulated riders and drivers."""
+
+
+@main.command()
+@_home_option
+@click.option(
+    "--base-port",
+    envvar="LASTMILE_BASE_PORT",
+    default=50051,
+    show_default=True,
+    type=click.IntRange(1024, 65000),
+    help="gRPC port of the user service; the "
+    "others follow (station +1 ... notification +7, matching replica k +10k).",
+)
+@click.option(
+    "--metrics-base-port",
+    envvar="LASTMILE_METRICS_BASE_PORT",
+    default=9101,
+    show_default=True,
+    type=click.IntRange(1024, 65000),
+    help="Prometheus port of the user service; the others follow likewise.",
+)
+@click.option(
+    "--http-port",
+    envvar="HTTP_PORT",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port of the gateway (UI and API).",
+)
+@click.option(
+    "--mongo-port",
+    envvar="LASTMILE_MONGO_PORT",
+    default=27017,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port of the embedded database.",
+)
+@click.option(
+    "--mongodb-uri",
+    envvar="MONGODB_URI",
+    default="",
+    help="Use this MongoDB and start no embedded database. [env MONGODB_URI]",
+)
+@click.option("--db-name", envvar="MONGODB_DB", default="lastmile", show_default=True)
+@click.option(
+    "--matching-replicas",
+    envvar="MATCHING_REPLICAS",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, MAX_MATCHING_REPLICAS),
+)
+@click.option(
+    "--simulate/--no-simulate",
+    envvar="SIM",
+    default=False,
+    help="Also run the traffic simulator against the gateway. [env SIM=1]",
+)
+def up(
+    home: Path,
+    base_port: int,
+    metrics_base_port: int,
+    http_port: int,
+    mongo_port: int,
+    mongodb_uri: str,
+    db_name: str,
+    matching_replicas: int,
+    simulate: bool,
+) -> None:
+    """Start the database, the eight services, the gateway (and the simulator) in the
+    foreground; Ctrl-C stops them all."""
+    from lastmile.supervisor import Supervisor
+
+    run_home = Home(home.resolve())
+    try:
+        secret = os.environ.get("JWT_SECRET") or run_home.jwt_secret()
+    except OSError as exc:
+        raise click.ClickException(f"cannot use {home}: {exc}") from None
+    config = RunConfig(
+        home=run_home.path,
+        base_port=base_port,
+        metrics_base_port=metrics_base_port,
+        http_port=http_port,
+        mongo_port=mongo_port,
+        mongodb_uri=mongodb_uri,
+        db_name=db_name,
+        matching_replicas=matching_replicas,
+        simulate=simulate,
+        jwt_secret=secret,
+    )
+    try:
+        code = Supervisor(config, run_home, lambda text: click.echo(text)).run()
+    except AlreadyRunning as exc:
+        raise click.ClickException(
+            f"{exc}; see `lastmile status`, or stop it with `lastmile down`"
+        ) from None
+    sys.exit(code)
+
+
+@main.command()
+@_home_option
+@click.option("--timeout", default=90.0, show_default=True, help="Seconds to wait.")
+def down(home: Path, timeout: float) -> None:
+    """Stop a running LastMile (every process, in order) and report how each ended."""
+    run_home = Home(home.resolve())
+    pid = run_home.running_pid()
+    if pid is None:
+        click.echo("LastMile is not running here.")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while run_home.running_pid() is not None:
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"supervisor {pid} still running after {timeout:.0f} s")
+        time.sleep(0.2)
+    status = run_home.read_status() or {}
+    for process in status.get("processes", []):
+        click.echo(f"{process['name']:<14} exit {process.get('lastExit')}")
+    click.echo("LastMile stopped.")
+
+
+@main.command()
+@_home_option
+@click.option("--json", "as_json", is_flag=True, help="Print the raw status document.")
+def status(home: Path, as_json: bool) -> None:
+    """Each process: pid, ports, state, health, restarts. Exit 3 when not running."""
+    run_home = Home(home.resolve())
+    snapshot = run_home.read_status()
+    if run_home.running_pid() is None or snapshot is None:
+        click.echo("LastMile is not running here.")
+        sys.exit(NOT_RUNNING)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(snapshot, indent=1))
+        return
+    table = Table(title=f"LastMile {snapshot['phase']} at {snapshot['url']}")
+    for column in ("process", "pid", "port", "state", "health", "restarts", "last exit", "up"):
+        table.add_column(column, no_wrap=True)
+    for p in snapshot["processes"]:
+        port = next(iter((p.get("ports") or {"": "-"}).values()))
+        last_exit = "-" if p["lastExit"] is None else str(p["lastExit"])
+        table.add_row(
+            p["name"], str(p["pid"] or "-"), str(port), p["state"], p["health"],
+            str(p["restarts"]), last_exit, f"{p['uptimeS']:.0f} s",
+        )  # fmt: skip
+    Console(width=max(100, Console().width)).print(table)
+
+
+@main.command()
+@_home_option
+@click.argument("service")
+@click.argument("replicas", type=click.IntRange(1, MAX_MATCHING_REPLICAS))
+@click.option("--timeout", default=60.0, show_default=True)
+def scale(home: Path, service: str, replicas: int, timeout: float) -> None:
+    """Run REPLICAS processes of SERVICE (only matching scales, 1 to 5)."""
+    if service != SCALABLE:
+        raise click.BadParameter(
+            f"only {SCALABLE} scales; the others own state", param_hint="SERVICE"
+        )
+    run_home = Home(home.resolve())
+    if run_home.running_pid() is None:
+        click.echo("LastMile is not running here.")
+        sys.exit(NOT_RUNNING)
+    run_home.want_replicas(service, replicas)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        processes = (run_home.read_status() or {}).get("processes", [])
+        serving = [
+            p
+            for p in processes
+            if p["name"].startswith(f"{service}-")
+            and p["health"] == "serving"
+            and p["state"] == "running"
+        ]
+        if (
+            len(serving) == replicas
+            and len([p for p in processes if p["name"].startswith(f"{service}-")]) == replicas
+        ):
+            click.echo(f"{service}: {replicas} replicas serving")
+            return
+        time.sleep(0.3)
+    raise click.ClickException(f"{service} did not reach {replicas} serving replicas in time")
+
+
+@main.command()
+@click.option(
+    "--gateway", default="http://127.0.0.1:8080", show_default=True, help="Base URL of the gateway."
+)
+@click.option("--drivers", default=6, show_default=True, type=click.IntRange(1, 500))
+@click.option(
+    "--riders-per-minute", default=30.0, show_default=True, type=click.FloatRange(0.1, 10_000)
+)
+@click.option(
+    "--duration",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds to run; 0 runs until Ctrl-C.",
+)
+@click.option("--speed-kmh", default=30.0, show_default=True, type=click.FloatRange(5, 120))
+@click.option(
+    "--speedup",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1, 100),
+    help="Simulated seconds per real second (cars cover speed x speedup).",
+)
+@click.option("--seed", default=None, type=int, help="Random seed, for a repeatable run.")
+@click.option(
+    "--max-errors",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Exit 1 when more requests than this fail.",
+)
+@click.option("--quiet", is_flag=True, help="A log line every 10 s instead of a live line.")
+def simulate(
+    gateway: str,
+    drivers: int,
+    riders_per_minute: float,
+    duration: float,
+    speed_kmh: float,
+    speedup: float,
+    seed: int | None,
+    max_errors: int,
+    quiet: bool,
+) -> None:
+    """Drivers drive routes through the stations and riders arrive at them, all through the
+    public REST API; prints requests, matches, trips completed and errors."""
+    from lastmile.simulate import SimConfig, run_simulation
+
+    config = SimConfig(
+        gateway=gateway.rstrip("/"),
+        drivers=drivers,
+        riders_per_minute=riders_per_minute,
+        duration_s=duration,
+        speed_mps=speed_kmh / 3.6,
+        speedup=speedup,
+        seed=seed,
+        quiet=quiet,
+    )
+    counts = run_simulation(config)
+    if counts.errors > max_errors:
+        click.echo(f"{counts.errors} requests failed (allowed {max_errors})", err=True)
+        sys.exit(1)

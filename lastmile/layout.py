@@ -1,0 +1,165 @@
+"""What a local run consists of: every process, its command, ports and environment.
+
+Ports follow the base port: service i of `SERVICES` listens on `base_port + i`, and matching
+replica k on `matching port + 10*k`. Every client is given all five possible matching
+addresses (`ipv4:` target, round_robin), so scaling needs no reconfiguration: replicas that
+are not running are simply skipped, exactly as a headless Service's endpoints come and go.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.peers import STUB_CLASSES
+from common.settings import DEFAULT_PORTS
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES: tuple[str, ...] = tuple(STUB_CLASSES)
+MAX_MATCHING_REPLICAS = 5
+REPLICA_PORT_STEP = 10
+SCALABLE = "matching"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The settings of one local run (all from `lastmile up` options)."""
+
+    home: Path
+    base_port: int = DEFAULT_PORTS["user"]
+    metrics_base_port: int = 9101
+    http_port: int = 8080
+    http_host: str = "127.0.0.1"
+    mongo_port: int = 27017
+    mongodb_uri: str = ""  # set: use this database and start none
+    db_name: str = "lastmile"
+    matching_replicas: int = 2
+    simulate: bool = False
+    simulate_args: tuple[str, ...] = ()
+    jwt_secret: str = field(default="", repr=False)
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def embedded_db(self) -> bool:
+        return not self.mongodb_uri
+
+    @property
+    def database_uri(self) -> str:
+        return self.mongodb_uri or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.http_host}:{self.http_port}"
+
+    def port_of(self, service: str, replica: int = 0) -> int:
+        return self.base_port + SERVICES.index(service) + REPLICA_PORT_STEP * replica
+
+    def metrics_port_of(self, service: str, replica: int = 0) -> int:
+        return self.metrics_base_port + SERVICES.index(service) + REPLICA_PORT_STEP * replica
+
+    def address_of(self, service: str) -> str:
+        if service == SCALABLE:
+            replicas = range(MAX_MATCHING_REPLICAS)
+            return "ipv4:" + ",".join(f"127.0.0.1:{self.port_of(service, k)}" for k in replicas)
+        return f"127.0.0.1:{self.port_of(service)}"
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """One process of the run. `health` says how to probe it: grpc, http or mongo."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    ports: dict[str, int]  # what each port is for -> port
+    health: str
+    service: str = ""
+    replica: int = 0
+
+    @property
+    def main_port(self) -> int:
+        return next(iter(self.ports.values()))
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def base_env(config: RunConfig) -> dict[str, str]:
+    """The environment every LastMile process of the run shares."""
+    env = dict(os.environ)
+    env.update(
+        MONGODB_URI=config.database_uri,
+        MONGODB_DB=config.db_name,
+        JWT_SECRET=config.jwt_secret,
+        PYTHONUNBUFFERED="1",
+        GRPC_HOST="127.0.0.1",
+    )
+    env.update({f"{s.upper()}_ADDR": config.address_of(s) for s in SERVICES})
+    return env
+
+
+def database_spec(config: RunConfig) -> ProcessSpec:
+    argv = (
+        _bin("secantusd-py"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(config.mongo_port),
+        "--storage-path",
+        str(config.data),
+        "--log-level",
+        "WARNING",
+    )
+    return ProcessSpec("database", argv, dict(os.environ), {"mongo": config.mongo_port}, "mongo")
+
+
+def service_spec(config: RunConfig, service: str, replica: int = 0) -> ProcessSpec:
+    port, metrics = config.port_of(service, replica), config.metrics_port_of(service, replica)
+    env = base_env(config) | {"GRPC_PORT": str(port), "METRICS_PORT": str(metrics)}
+    name = service if service != SCALABLE else f"{service}-{replica + 1}"
+    argv = (sys.executable, "-m", f"services.{service}.server")
+    ports = {"gRPC": port, "metrics": metrics}
+    return ProcessSpec(name, argv, env, ports, "grpc", service, replica)
+
+
+def gateway_spec(config: RunConfig) -> ProcessSpec:
+    env = base_env(config) | {"HTTP_HOST": config.http_host, "HTTP_PORT": str(config.http_port)}
+    argv = (_bin("gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "gateway.app:main()")
+    return ProcessSpec("gateway", argv, env, {"HTTP": config.http_port}, "http")
+
+
+def simulator_spec(config: RunConfig) -> ProcessSpec:
+    argv = (
+        _bin("lastmile"),
+        "simulate",
+        "--gateway",
+        config.gateway_url,
+        "--quiet",
+        *config.simulate_args,
+    )
+    return ProcessSpec("simulator", argv, dict(os.environ), {}, "none")
+
+
+def plan(config: RunConfig) -> list[list[ProcessSpec]]:
+    """The processes in start order, in tiers: each tier starts once the one before is healthy
+    (every service may start at once: calls to a peer that is not up yet wait for it)."""
+    tiers: list[list[ProcessSpec]] = []
+    if config.embedded_db:
+        tiers.append([database_spec(config)])
+    services = [service_spec(config, s) for s in SERVICES if s != SCALABLE]
+    services += [service_spec(config, SCALABLE, k) for k in range(config.matching_replicas)]
+    tiers.append(services)
+    tiers.append([gateway_spec(config)])
+    if config.simulate:
+        tiers.append([simulator_spec(config)])
+    return tiers

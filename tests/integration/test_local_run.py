@@ -1,0 +1,258 @@
+"""`lastmile up | status | scale | down | simulate` as a newcomer runs them: real processes on
+free ports in a temporary folder, the embedded database keeping its files there."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from common.geo import destination_point
+from lastmile.probes import PortInUse, check_free
+from tests.e2e_http import PASSWORD, bearer, in_minutes, signup
+from tests.harness import terminate
+from tests.ride import MG_ROAD
+
+pytestmark = pytest.mark.integration
+
+LASTMILE = str(Path(sys.executable).with_name("lastmile"))
+# A developer's own settings must not leak into the run under test.
+ENV = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "JWT_SECRET", "SIM")}
+SPAN = 100  # every port of a run lies within base .. base + SPAN
+
+
+def _free_range(rng: random.Random) -> int:
+    for _ in range(200):
+        base = rng.randrange(12_000, 30_000, SPAN)
+        try:
+            for port in range(base, base + SPAN):
+                check_free("test", port)
+        except PortInUse:
+            continue
+        return base
+    raise RuntimeError("no free port range")
+
+
+@dataclass
+class Run:
+    home: Path
+    args: list[str]
+    http_port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/api/v1"
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [LASTMILE, *args, "--home", str(self.home)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=ENV,
+        )
+
+    def up(self) -> None:
+        self.proc = subprocess.Popen(
+            [LASTMILE, "up", "--home", str(self.home), *self.args],
+            stdout=open(self.home.parent / "up.out", "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            env=ENV,
+        )
+        self.wait_ready(60)
+
+    def wait_ready(self, timeout: float) -> float:
+        """Seconds until /readyz answers 200."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            assert self.proc is not None and self.proc.poll() is None, self.output()
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"not ready in {timeout} s:\n{self.output()}")
+
+    def status(self) -> dict:
+        answer = self.cli("status", "--json")
+        assert answer.returncode == 0, answer.stdout + answer.stderr
+        return json.loads(answer.stdout)
+
+    def pid_of(self, name: str) -> int:
+        (pid,) = [p["pid"] for p in self.status()["processes"] if p["name"] == name]
+        return pid
+
+    def output(self) -> str:
+        return (self.home.parent / "up.out").read_text(errors="replace")[-4000:]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it is gone as far as running goes.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    base = _free_range(random.Random())
+    home = tmp_path_factory.mktemp("local-run") / "home"
+    args = [
+        "--base-port", str(base),
+        "--metrics-base-port", str(base + 50),
+        "--http-port", str(base + 96),
+        "--mongo-port", str(base + 97),
+        "--matching-replicas", "2",
+    ]  # fmt: skip
+    lm = Run(home, args, base + 96)
+    lm.up()
+    yield lm
+    if lm.proc and lm.proc.poll() is None:
+        lm.cli("down")
+        terminate(lm.proc, 60)
+
+
+def test_up_serves_a_whole_ride_over_rest(run: Run) -> None:
+    with httpx.Client(base_url=run.url, timeout=15) as http:
+        assert len(http.get("/stations").json()) == 10  # seeded by the station service
+        driver = signup(http, "driver", "Ravi", vehicle={"plate": "KA01AB1", "model": "Swift"})
+        rider = signup(http, "rider", "Asha")
+        d, r = bearer(driver["token"]), bearer(rider["token"])
+        body = {"stationId": "mg-road", "destinationAreaId": "ulsoor", "arrivalTime": in_minutes(2)}
+        assert http.post("/rider/requests", headers=r, json=body).status_code == 201
+        route = {"stationIds": ["mg-road"], "destinationAreaId": "ulsoor", "seats": 1}
+        assert http.post("/driver/routes", headers=d, json=route).status_code == 201
+        hits = []
+        for metres in (3000, 2000, 900):
+            lat, lon = destination_point(*MG_ROAD, 180, metres)
+            answer = http.post("/driver/location", headers=d, json={"lat": lat, "lon": lon})
+            assert answer.status_code == 202, answer.text
+            hits += answer.json()["triggered"]
+        (hit,) = hits
+        trip = f"/trips/{hit['tripId']}"
+        rider_ids = {"riderIds": [rider["user"]["id"]]}
+        assert http.post(f"{trip}/pickup", headers=d, json=rider_ids).json()["status"] == "ACTIVE"
+        assert http.post(f"{trip}/complete", headers=d).json()["status"] == "COMPLETED"
+        (mine,) = http.get("/rider/requests", headers=r).json()
+        assert mine["status"] == "DROPPED_OFF"
+
+
+def test_status_lists_every_process_serving(run: Run) -> None:
+    status = run.status()
+    names = {p["name"]: p for p in status["processes"]}
+    assert set(names) == {
+        "database", "user", "station", "driver", "rider", "location", "trip", "notification",
+        "matching-1", "matching-2", "gateway",
+    }  # fmt: skip
+    assert all(p["health"] == "serving" and p["state"] == "running" for p in names.values())
+    table = run.cli("status")
+    assert table.returncode == 0 and "matching-2" in table.stdout
+
+
+def test_a_second_up_says_one_is_running(run: Run) -> None:
+    second = run.cli("up", *run.args, timeout=30)
+    assert second.returncode == 1
+    assert "already running" in second.stderr
+
+
+def test_a_killed_service_is_restarted_and_answers_again(run: Run) -> None:
+    old = run.pid_of("rider")
+    os.kill(old, signal.SIGKILL)
+    started = time.monotonic()
+    with httpx.Client(base_url=run.url, timeout=5) as http:
+        rider = signup(http, "rider", "Kiran")
+        while True:
+            answer = http.get("/rider/requests", headers=bearer(rider["token"]))
+            if answer.status_code == 200:
+                break
+            assert answer.status_code == 503, answer.text
+            assert time.monotonic() - started < 10, "rider endpoints not back within 10 s"
+            time.sleep(0.2)
+    time.sleep(1.5)  # the status file is refreshed every second
+    (rider_process,) = [p for p in run.status()["processes"] if p["name"] == "rider"]
+    assert rider_process["restarts"] >= 1 and rider_process["lastExit"] == -signal.SIGKILL
+    assert rider_process["pid"] != old
+    assert "rider exited with -9" in run.output()
+
+
+def test_scale_matching_up_and_down(run: Run) -> None:
+    assert run.cli("scale", "matching", "4").returncode == 0
+    names = [p["name"] for p in run.status()["processes"]]
+    assert [n for n in names if n.startswith("matching")] == [f"matching-{k}" for k in (1, 2, 3, 4)]
+    assert run.cli("scale", "matching", "1").returncode == 0
+    names = [p["name"] for p in run.status()["processes"]]
+    assert [n for n in names if n.startswith("matching")] == ["matching-1"]
+    refused = run.cli("scale", "rider", "2")
+    assert refused.returncode == 2 and "only matching scales" in refused.stderr
+    assert run.cli("scale", "matching", "2").returncode == 0
+
+
+def test_simulated_traffic_completes_trips_without_errors(run: Run) -> None:
+    sim = subprocess.run(
+        [
+            LASTMILE, "simulate", "--gateway", f"http://127.0.0.1:{run.http_port}",
+            "--drivers", "4", "--riders-per-minute", "40", "--duration", "30",
+            "--speedup", "25", "--seed", "7", "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=ENV,
+    )  # fmt: skip
+    assert sim.returncode == 0, sim.stdout + sim.stderr
+    last = sim.stdout.strip().splitlines()[-1]
+    assert "errors 0" in last
+    completed = int(last.split("trips completed ")[1].split(" ")[0])
+    assert completed >= 1, last
+
+
+def test_a_port_in_use_is_named(run: Run) -> None:
+    other = run.home.parent / "other-home"
+    # The run's own gateway port is taken: by the run itself.
+    clash = run.cli("up", *run.args, timeout=30)  # same home: refused as already running
+    assert clash.returncode == 1
+    answer = subprocess.run(
+        [LASTMILE, "up", "--home", str(other), *run.args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=ENV,
+    )
+    assert answer.returncode == 1
+    assert "is already in use" in answer.stdout and "Traceback" not in answer.stdout + answer.stderr
+
+
+def test_down_stops_everything_and_data_survives_up_again(run: Run) -> None:
+    with httpx.Client(base_url=run.url, timeout=15) as http:
+        kept = signup(http, "rider", "Meera")
+    pids = [p["pid"] for p in run.status()["processes"]]
+    down = run.cli("down")
+    assert down.returncode == 0, down.stderr
+    assert "LastMile stopped." in down.stdout
+    assert all("exit 0" in line for line in down.stdout.splitlines()[:-1]), down.stdout
+    assert run.proc is not None and run.proc.wait(10) == 0
+    assert not [pid for pid in pids if _alive(pid)]
+    assert run.cli("status").returncode == 3
+
+    run.up()
+    with httpx.Client(base_url=run.url, timeout=15) as http:
+        login = http.post(
+            "/auth/login", json={"phone": kept["user"]["phone"], "password": PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+        assert login.json()["user"]["id"] == kept["user"]["id"]
