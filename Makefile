@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+K8S_VENV ?= .venv-k8s
+K8S_STAMP := $(K8S_VENV)/.installed-stamp
 
-.PHONY: install run test lint format protos docs bench clean
+.PHONY: install run test lint format protos docs k8s k8s-tools bench clean
 
 # Create/update the virtualenv whenever the dependencies change.
 $(STAMP): pyproject.toml
@@ -14,6 +16,14 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 install: $(STAMP)
+
+# checkov and kubernetes-validate, in a virtualenv of their own (their pins clash with ours).
+$(K8S_STAMP): k8s/requirements-check.txt
+	$(PYTHON) -m venv $(K8S_VENV)
+	$(K8S_VENV)/bin/pip install --quiet --disable-pip-version-check -r k8s/requirements-check.txt
+	@touch $@
+
+k8s-tools: $(K8S_STAMP)
 
 # The whole system in the foreground (Ctrl-C stops it); `make run SIM=1` adds simulated traffic.
 run: $(STAMP)
@@ -35,7 +45,11 @@ protos: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_config_doc.py
 
-test: lint
+# The generated per-service Kubernetes objects (k8s/generated/), from the code.
+k8s: $(STAMP)
+	$(BIN)/python -m scripts.gen_k8s
+
+test: lint $(K8S_STAMP)
 	$(BIN)/pytest
 
 # Benchmarks print figures; they are not part of `make test`.
@@ -44,4 +58,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_gateway.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(K8S_VENV) .pytest_cache .ruff_cache *.egg-info

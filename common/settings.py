@@ -7,10 +7,12 @@ names the variable; see `load_settings`.
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Annotated, Literal, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -101,8 +103,27 @@ class JwtSettings(BaseSettings):
     """Token settings, for the processes that issue or check tokens."""
 
     jwt_secret: SecretStr = Field(
-        ..., min_length=32, description="HS256 signing key, at least 32 characters. Required."
+        ...,
+        min_length=32,
+        description="HS256 signing key, at least 32 characters. Required (or JWT_SECRET_FILE).",
     )
+    jwt_secret_file: Path | None = Field(
+        None, description="File holding the signing key (a mounted Secret); beats JWT_SECRET."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_from_file(cls, data: Any) -> Any:
+        """Reads the key from JWT_SECRET_FILE when given, so it never sits in the environment."""
+        path = (data or {}).get("jwt_secret_file") or os.environ.get("JWT_SECRET_FILE")
+        if path:
+            try:
+                secret = Path(path).read_text().strip()
+            except OSError as exc:
+                raise ValueError(f"JWT_SECRET_FILE {path} cannot be read: {exc}") from None
+            return {**(data or {}), "jwt_secret": secret}
+        return data
+
     jwt_ttl_s: int = Field(12 * 3600, ge=60, le=30 * 24 * 3600, description="Token lifetime.")
 
 
@@ -120,7 +141,10 @@ S = TypeVar("S", bound=BaseSettings)
 def describe_errors(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
-        name = str(item["loc"][0]).upper() if item["loc"] else "?"
+        if not item["loc"]:  # a check across fields; its message names the variable
+            parts.append(str(item["msg"]).removeprefix("Value error, "))
+            continue
+        name = str(item["loc"][0]).upper()
         if item["type"] == "missing":
             parts.append(f"{name} is required but not set")
         else:

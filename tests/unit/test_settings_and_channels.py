@@ -74,3 +74,17 @@ def test_service_config_retries_only_unavailable_and_bounds_unary_calls() -> Non
         assert entry["retryPolicy"]["retryableStatusCodes"] == ["UNAVAILABLE"]
     assert "timeout" not in long_lived
     assert {(n["service"], n["method"]) for n in long_lived["name"]} == set(LONG_LIVED)
+
+
+def test_the_signing_key_can_come_from_a_mounted_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = tmp_path / "jwt-secret"
+    key.write_text("f" * 40 + "\n")
+    monkeypatch.setenv("JWT_SECRET", "e" * 40)
+    monkeypatch.setenv("JWT_SECRET_FILE", str(key))
+    assert load_settings(JwtSettings).jwt_secret.get_secret_value() == "f" * 40
+    monkeypatch.setenv("JWT_SECRET_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError):
+        load_settings(JwtSettings)
+    assert "JWT_SECRET_FILE" in capsys.readouterr().err

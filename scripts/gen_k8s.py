@@ -1,0 +1,326 @@
+"""Renders the per-service Kubernetes objects under k8s/generated/ from the code's own facts
+(service names, ports, settings, who calls whom), so the manifests cannot drift from it.
+Run as `python -m scripts.gen_k8s`; `--check` exits 1 when the committed files are stale.
+The hand-written parts of the kustomize base (namespace, MongoDB, jobs, autoscaling) live
+beside them in k8s/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from common.settings import DEFAULT_PORTS, METRICS_PORT_OFFSET
+from scripts.gen_config_doc import rows
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "k8s" / "generated"
+
+SERVICE_IMAGE = "lastmile/service"
+GATEWAY_IMAGE = "lastmile/gateway"
+HTTP_PORT = 8080
+MONGO_PORT = 27017
+DRAIN_GRACE_S = 10
+PRESTOP_PAUSE_S = 5
+# SIGTERM arrives after the preStop pause; draining takes up to DRAIN_GRACE_S; then margin.
+TERMINATION_GRACE_S = PRESTOP_PAUSE_S + DRAIN_GRACE_S + 15
+
+# Who calls whom (gRPC), as the code does; tests/test_k8s.py checks this against the code.
+CALLS: dict[str, tuple[str, ...]] = {
+    "user": (),
+    "station": (),
+    "driver": ("station", "trip"),
+    "rider": ("station", "trip", "notification"),
+    "location": ("station", "driver", "matching", "notification"),
+    "matching": ("user", "station", "driver", "rider", "trip", "notification"),
+    "trip": ("driver", "rider", "notification"),
+    "notification": (),
+    # The gateway calls seven of them and health-checks all eight (readyz).
+    "gateway": tuple(DEFAULT_PORTS),
+}
+NEEDS_JWT = ("user", "gateway")
+# The signing key is mounted as a file (never an environment variable).
+SECRET_DIR = "/var/run/secrets/lastmile"
+
+RESOURCES = {
+    # Small requests so five matching replicas fit a 2-CPU minikube; limits give bursts room.
+    "default": {"requests": {"cpu": "100m", "memory": "128Mi"},
+                "limits": {"cpu": "500m", "memory": "256Mi"}},
+    "matching": {"requests": {"cpu": "100m", "memory": "128Mi"},
+                 "limits": {"cpu": "500m", "memory": "256Mi"}},
+    "location": {"requests": {"cpu": "200m", "memory": "192Mi"},
+                 "limits": {"cpu": "1", "memory": "384Mi"}},
+    "gateway": {"requests": {"cpu": "200m", "memory": "256Mi"},
+                "limits": {"cpu": "1", "memory": "512Mi"}},
+}  # fmt: skip
+
+# Settings that differ per container or come from the Secret, not from the ConfigMap.
+NOT_IN_CONFIGMAP = {
+    "GRPC_PORT", "METRICS_PORT", "JWT_SECRET", "JWT_SECRET_FILE", "FRONTEND_DIST", "STATIONS_FILE",
+}  # fmt: skip
+CLUSTER_VALUES = {
+    "GRPC_HOST": "0.0.0.0",
+    "HTTP_HOST": "0.0.0.0",
+    "MONGODB_URI": f"mongodb://mongo-0.mongo:{MONGO_PORT}/?replicaSet=rs0",
+    "DRAIN_GRACE_S": str(DRAIN_GRACE_S),
+    "GATEWAY_WORKERS": "2",
+    "GATEWAY_THREADS": "320",
+    **{f"{s.upper()}_ADDR": f"{s}:{p}" for s, p in DEFAULT_PORTS.items()},
+}
+
+
+def labels(app: str) -> dict[str, str]:
+    return {"app": app}
+
+
+def container_security() -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "runAsGroup": 10001,
+        "readOnlyRootFilesystem": True,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def pod_spec(app: str, container: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "automountServiceAccountToken": False,
+        "terminationGracePeriodSeconds": TERMINATION_GRACE_S,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 10001,
+            "runAsGroup": 10001,
+            "fsGroup": 10001,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
+        + (
+            [{"name": "jwt", "secret": {"secretName": "lastmile-jwt", "defaultMode": 0o440}}]
+            if app in NEEDS_JWT
+            else []
+        ),
+    }
+
+
+def env_list(app: str, extra: dict[str, str]) -> list[dict[str, Any]]:
+    env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in extra.items()]
+    if app in NEEDS_JWT:
+        env.append({"name": "JWT_SECRET_FILE", "value": f"{SECRET_DIR}/jwt-secret"})
+    return env
+
+
+def container(
+    app: str, image: str, args: list[str], ports: dict[str, int], env: dict[str, str],
+    probe: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "name": app,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        **({"args": args} if args else {}),
+        "ports": [{"name": n, "containerPort": p} for n, p in ports.items()],
+        "envFrom": [{"configMapRef": {"name": "lastmile-config"}}],
+        "env": env_list(app, env),
+        "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 30},
+        "readinessProbe": {**probe, "periodSeconds": 5, "failureThreshold": 2},
+        "livenessProbe": {**probe, "periodSeconds": 10, "failureThreshold": 3},
+        "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRESTOP_PAUSE_S)]}}},
+        "resources": RESOURCES.get(app, RESOURCES["default"]),
+        "securityContext": container_security(),
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
+        + (
+            [{"name": "jwt", "mountPath": SECRET_DIR, "readOnly": True}] if app in NEEDS_JWT else []
+        ),
+    }
+
+
+def deployment(app: str, pod: dict[str, Any], replicas: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": app, "labels": labels(app)},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels(app)},
+            "strategy": {"type": "RollingUpdate",
+                         "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {"metadata": {"labels": labels(app)}, "spec": pod},
+        },
+    }  # fmt: skip
+
+
+def service_objects(name: str) -> list[dict[str, Any]]:
+    port = DEFAULT_PORTS[name]
+    metrics = port + METRICS_PORT_OFFSET
+    probe = {"grpc": {"port": port}}
+    box = container(
+        name, SERVICE_IMAGE, [], {"grpc": port, "metrics": metrics},
+        {"SERVICE": name, "GRPC_PORT": str(port), "METRICS_PORT": str(metrics)}, probe,
+    )  # fmt: skip
+    # Headless: clients resolve every pod (dns:///name:port) and spread calls round_robin.
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": labels(name)},
+        "spec": {
+            "clusterIP": "None",
+            "selector": labels(name),
+            "ports": [{"name": "grpc", "port": port, "targetPort": port}],
+        },
+    }
+    return [deployment(name, pod_spec(name, box), 1), svc]
+
+
+def gateway_objects() -> list[dict[str, Any]]:
+    probe = {"httpGet": {"path": "/api/v1/healthz", "port": HTTP_PORT}}
+    box = container("gateway", GATEWAY_IMAGE, [], {"http": HTTP_PORT}, {}, probe)
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "gateway", "labels": labels("gateway")},
+        "spec": {
+            "type": "NodePort",
+            "selector": labels("gateway"),
+            "ports": [{"name": "http", "port": HTTP_PORT, "targetPort": HTTP_PORT,
+                       "nodePort": 30080}],
+        },
+    }  # fmt: skip
+    return [deployment("gateway", pod_spec("gateway", box), 2), svc]
+
+
+def config_map() -> dict[str, Any]:
+    data = {name: default for name, default, _, _ in rows() if name not in NOT_IN_CONFIGMAP}
+    data = {k: ("" if v == '""' else v) for k, v in data.items()}
+    data.update(CLUSTER_VALUES)
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "lastmile-config"},
+        "data": dict(sorted(data.items())),
+    }
+
+
+def network_policies() -> list[dict[str, Any]]:
+    def policy(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name},
+            "spec": spec,
+        }
+
+    kube_system = {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
+    dns = {
+        "to": [{"namespaceSelector": kube_system,
+                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }  # fmt: skip
+    mongo_egress = {
+        "to": [{"podSelector": {"matchLabels": labels("mongo")}}],
+        "ports": [{"protocol": "TCP", "port": MONGO_PORT}],
+    }
+    out = [
+        policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        policy("allow-dns", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [dns]}),
+    ]
+    callers: dict[str, list[str]] = {s: [] for s in DEFAULT_PORTS}
+    for caller, callees in CALLS.items():
+        for callee in callees:
+            callers[callee].append(caller)
+    for name, port in DEFAULT_PORTS.items():
+        ingress = [
+            {"from": [{"podSelector": {"matchLabels": labels(c)}} for c in sorted(callers[name])],
+             "ports": [{"protocol": "TCP", "port": port}]}
+        ] if callers[name] else []  # fmt: skip
+        egress = [mongo_egress] + [
+            {"to": [{"podSelector": {"matchLabels": labels(callee)}}],
+             "ports": [{"protocol": "TCP", "port": DEFAULT_PORTS[callee]}]}
+            for callee in CALLS[name]
+        ]  # fmt: skip
+        out.append(
+            policy(
+                f"{name}-traffic",
+                {"podSelector": {"matchLabels": labels(name)}, "policyTypes": ["Ingress", "Egress"],
+                 "ingress": ingress, "egress": egress},
+            )
+        )  # fmt: skip
+    out.append(
+        policy(
+            "gateway-traffic",
+            {
+                "podSelector": {"matchLabels": labels("gateway")},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{"ports": [{"protocol": "TCP", "port": HTTP_PORT}]}],
+                "egress": [
+                    {"to": [{"podSelector": {"matchLabels": labels(s)}}],
+                     "ports": [{"protocol": "TCP", "port": DEFAULT_PORTS[s]}]}
+                    for s in CALLS["gateway"]
+                ],
+            },
+        )
+    )  # fmt: skip
+    mongo_clients = [*DEFAULT_PORTS, "station-seed", "mongo-init"]
+    out.append(
+        policy(
+            "mongo-traffic",
+            {
+                "podSelector": {"matchLabels": labels("mongo")},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {"from": [{"podSelector": {"matchLabels": labels(c)}} for c in mongo_clients],
+                     "ports": [{"protocol": "TCP", "port": MONGO_PORT}]}
+                ],
+            },
+        )
+    )  # fmt: skip
+    for job in ("station-seed", "mongo-init"):
+        out.append(
+            policy(
+                f"{job}-traffic",
+                {"podSelector": {"matchLabels": labels(job)}, "policyTypes": ["Egress"],
+                 "egress": [mongo_egress]},
+            )
+        )  # fmt: skip
+    return out
+
+
+HEADER = "# Generated by scripts/gen_k8s.py from the code; do not edit (make k8s).\n"
+
+
+def dump(objects: list[dict[str, Any]]) -> str:
+    return HEADER + "---\n".join(yaml.safe_dump(o, sort_keys=False) for o in objects)
+
+
+def files() -> dict[str, str]:
+    services = [o for name in DEFAULT_PORTS for o in service_objects(name)]
+    return {
+        "config.yaml": dump([config_map()]),
+        "services.yaml": dump(services),
+        "gateway.yaml": dump(gateway_objects()),
+        "network-policies.yaml": dump(network_policies()),
+    }
+
+
+def main() -> int:
+    wanted = files()
+    if "--check" in sys.argv:
+        stale = [n for n, text in wanted.items() if not (OUT / n).exists()
+                 or (OUT / n).read_text() != text]  # fmt: skip
+        if stale:
+            print(f"k8s/generated is stale ({', '.join(stale)}): run `make k8s`", file=sys.stderr)
+            return 1
+        return 0
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, text in wanted.items():
+        (OUT / name).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Offline checks of the Kubernetes deployment: the kustomize base builds, every object is valid
+for Kubernetes 1.30, checkov passes on manifests and Dockerfiles, and the manifests agree with
+the code (env vars, ports, probes, network paths, autoscaling, resources)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from common.settings import DEFAULT_PORTS, ServiceSettings
+from scripts.gen_config_doc import rows
+from scripts.gen_k8s import CALLS, DRAIN_GRACE_S, HTTP_PORT, PRESTOP_PAUSE_S
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = Path(os.environ.get("K8S_TOOLS_BIN", ROOT / ".venv-k8s" / "bin"))
+KUBERNETES_VERSION = "1.30.0"
+
+
+def _tool(name: str) -> str:
+    path = TOOLS / name
+    assert path.exists(), f"{path} is missing: `make test` installs it (make k8s-tools)"
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed here: the kustomize build cannot be checked")
+    base = tmp_path_factory.mktemp("k8s") / "k8s"
+    shutil.copytree(ROOT / "k8s", base, ignore=shutil.ignore_patterns("secrets"))
+    (base / "secrets").mkdir()
+    (base / "secrets" / "jwt-secret").write_text("k" * 48)
+    build = subprocess.run([kubectl, "kustomize", str(base)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    out = base.parent / "rendered.yaml"
+    out.write_text(build.stdout)
+    return out
+
+
+@pytest.fixture(scope="module")
+def objects(rendered: Path) -> list[dict[str, Any]]:
+    return [o for o in yaml.safe_load_all(rendered.read_text()) if o]
+
+
+def _of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def _containers(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from obj["spec"]["template"]["spec"]["containers"]
+
+
+def test_generated_manifests_are_current() -> None:
+    check = subprocess.run(
+        [sys.executable, "-m", "scripts.gen_k8s", "--check"], cwd=ROOT, capture_output=True
+    )
+    assert check.returncode == 0, check.stderr.decode()
+
+
+def test_every_object_is_valid_for_kubernetes_1_30(rendered: Path) -> None:
+    validate = subprocess.run(
+        [_tool("kubernetes-validate"), "-k", KUBERNETES_VERSION, "--strict", "--quiet",
+         str(rendered)],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+def test_checkov_passes_on_manifests_and_dockerfiles(rendered: Path) -> None:
+    common = [_tool("checkov"), "--config-file", str(ROOT / ".checkov.yaml")]
+    for args in (
+        ["-f", str(rendered), "--framework", "kubernetes"],
+        ["-f", str(ROOT / "Dockerfile.service"), "-f", str(ROOT / "Dockerfile.gateway"),
+         "--framework", "dockerfile"],
+    ):  # fmt: skip
+        scan = subprocess.run([*common, *args], capture_output=True, text=True, cwd=ROOT)
+        assert scan.returncode == 0, scan.stdout[-4000:] + scan.stderr[-2000:]
+        assert "Passed checks" in scan.stdout
+
+
+def test_every_env_var_a_manifest_sets_is_read_by_the_code(objects: list[dict]) -> None:
+    read = {name for name, *_ in rows()} | {"SERVICE"}
+    config = _of_kind(objects, "ConfigMap")["lastmile-config"]["data"]
+    set_by_manifests = set(config)
+    for kind in ("Deployment", "StatefulSet", "Job"):
+        for obj in _of_kind(objects, kind).values():
+            if obj["metadata"]["name"] in ("mongo", "mongo-init"):
+                continue  # the MongoDB image's own
+            for c in _containers(obj):
+                set_by_manifests |= {e["name"] for e in c.get("env", [])}
+    assert set_by_manifests - read == set()
+
+
+def _settings_of(deployment: dict, config: dict[str, str], name: str) -> ServiceSettings:
+    (c,) = _containers(deployment)
+    env = {**config, **{e["name"]: e["value"] for e in c.get("env", []) if "value" in e}}
+    fields = {k.lower(): v for k, v in env.items() if k.lower() in ServiceSettings.model_fields}
+    return ServiceSettings(service_name=name, **fields)
+
+
+def test_ports_and_probes_match_what_each_process_listens_on(objects: list[dict]) -> None:
+    config = _of_kind(objects, "ConfigMap")["lastmile-config"]["data"]
+    deployments = _of_kind(objects, "Deployment")
+    services = _of_kind(objects, "Service")
+    for name in DEFAULT_PORTS:
+        listens = _settings_of(deployments[name], config, name).bind_port
+        (c,) = _containers(deployments[name])
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert c[probe]["grpc"]["port"] == listens, (name, probe)
+        assert {"name": "grpc", "containerPort": listens} in c["ports"]
+        (port,) = services[name]["spec"]["ports"]
+        assert port["targetPort"] == listens and services[name]["spec"]["clusterIP"] == "None"
+        # Clients dial the Service name on the same port.
+        assert config[f"{name.upper()}_ADDR"] == f"{name}:{listens}"
+    (g,) = _containers(deployments["gateway"])
+    assert int(config.get("HTTP_PORT", HTTP_PORT)) == HTTP_PORT
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert g[probe]["httpGet"] == {"path": "/api/v1/healthz", "port": HTTP_PORT}
+    assert services["gateway"]["spec"]["ports"][0]["targetPort"] == HTTP_PORT
+
+
+def _calls_in_code() -> dict[str, set[str]]:
+    """Who calls whom, read from the code: `peers.<service>` in each service, the stubs the
+    gateway asks for, and the gateway's health checks of every backend."""
+    pattern = re.compile(r"peers\.(" + "|".join(DEFAULT_PORTS) + r")\b")
+    calls = {}
+    for name in DEFAULT_PORTS:
+        text = "".join(p.read_text() for p in (ROOT / "services" / name).glob("*.py"))
+        calls[name] = set(pattern.findall(text))
+    gateway = "".join(p.read_text() for p in (ROOT / "gateway").rglob("*.py"))
+    calls["gateway"] = set(re.findall(r"stub\(\"(\w+)\"\)", gateway))
+    if "HealthStub(backends.channel(" in gateway:
+        calls["gateway"] |= set(DEFAULT_PORTS)
+    return calls
+
+
+def _selects(selector: dict, app: str) -> bool:
+    wanted = selector.get("matchLabels", {})
+    return all({"app": app}.get(k) == v for k, v in wanted.items())
+
+
+def _allows(policies: list[dict], src: str, dst: str, port: int) -> bool:
+    """Whether the NetworkPolicies let pods app=src open TCP `port` on pods app=dst (both
+    directions must be allowed, as every pod is under a default deny)."""
+
+    def rule_ok(rules: list[dict], peer_key: str, peer: str) -> bool:
+        for rule in rules:
+            peers = rule.get(peer_key)
+            ports = rule.get("ports")
+            peer_ok = peers is None or any(
+                "namespaceSelector" not in p and _selects(p.get("podSelector", {}), peer)
+                for p in peers
+            )
+            port_ok = ports is None or any(p.get("port") == port for p in ports)
+            if peer_ok and port_ok:
+                return True
+        return False
+
+    egress = any(
+        _selects(p["spec"]["podSelector"], src) and rule_ok(p["spec"].get("egress", []), "to", dst)
+        for p in policies
+        if "Egress" in p["spec"]["policyTypes"]
+    )
+    ingress = any(
+        _selects(p["spec"]["podSelector"], dst)
+        and rule_ok(p["spec"].get("ingress", []), "from", src)
+        for p in policies
+        if "Ingress" in p["spec"]["policyTypes"]
+    )
+    return egress and ingress
+
+
+def test_every_call_the_code_makes_is_allowed_and_nothing_else(objects: list[dict]) -> None:
+    policies = list(_of_kind(objects, "NetworkPolicy").values())
+    assert "default-deny" in _of_kind(objects, "NetworkPolicy")
+    in_code = _calls_in_code()
+    declared = {k: set(v) for k, v in CALLS.items()}
+    assert in_code == declared, "scripts/gen_k8s.py CALLS differs from the code"
+    apps = [*DEFAULT_PORTS, "gateway"]
+    for src in apps:
+        for dst, port in DEFAULT_PORTS.items():
+            assert _allows(policies, src, dst, port) == (dst in in_code[src]), (src, dst)
+        if src != "gateway":
+            assert _allows(policies, src, "mongo", 27017), src
+    assert not _allows(policies, "gateway", "mongo", 27017)
+    assert _allows(policies, "station-seed", "mongo", 27017)
+
+
+def test_matching_autoscales_from_one_to_five(objects: list[dict]) -> None:
+    hpa = _of_kind(objects, "HorizontalPodAutoscaler")["matching"]
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    spec = hpa["spec"]
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                      "name": "matching"}  # fmt: skip
+    assert (spec["minReplicas"], spec["maxReplicas"]) == (1, 5)
+    up = spec["behavior"]["scaleUp"]
+    # One step may take 1 replica to 5.
+    assert any(p["type"] == "Percent" and p["value"] >= 400 for p in up["policies"])
+    assert spec["behavior"]["scaleDown"]["stabilizationWindowSeconds"] >= 120
+    assert set(_of_kind(objects, "PodDisruptionBudget")) == {"matching", "gateway"}
+
+
+def test_every_workload_has_probes_resources_and_a_locked_down_container(
+    objects: list[dict],
+) -> None:
+    for kind in ("Deployment", "StatefulSet", "Job"):
+        for name, obj in _of_kind(objects, kind).items():
+            pod = obj["spec"]["template"]["spec"]
+            assert pod["automountServiceAccountToken"] is False, name
+            assert pod["securityContext"]["runAsNonRoot"] is True, name
+            for c in _containers(obj):
+                assert {"cpu", "memory"} <= set(c["resources"]["requests"]), name
+                assert {"cpu", "memory"} <= set(c["resources"]["limits"]), name
+                sc = c["securityContext"]
+                assert sc["readOnlyRootFilesystem"] and not sc["allowPrivilegeEscalation"], name
+                assert sc["capabilities"]["drop"] == ["ALL"], name
+                if kind != "Job":
+                    assert {"startupProbe", "readinessProbe", "livenessProbe"} <= set(c), name
+            if kind == "Deployment":
+                (c,) = _containers(obj)
+                assert c["lifecycle"]["preStop"]["exec"]["command"] == [
+                    "sleep",
+                    str(PRESTOP_PAUSE_S),
+                ]
+                assert pod["terminationGracePeriodSeconds"] > PRESTOP_PAUSE_S + DRAIN_GRACE_S
+
+
+def test_no_secret_value_is_committed(objects: list[dict]) -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "k8s"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    assert not [f for f in tracked if f.startswith("k8s/secrets/")]
+    (secret,) = _of_kind(objects, "Secret").values()
+    assert secret["metadata"]["name"].startswith("lastmile-jwt-")  # hashed: rolls pods on change
