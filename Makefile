@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 K8S_VENV ?= .venv-k8s
 K8S_STAMP := $(K8S_VENV)/.installed-stamp
 
-.PHONY: install run test lint format protos docs k8s k8s-tools bench clean
+.PHONY: install run test lint format protos docs k8s k8s-tools ui ui-test chromium bench clean
 
 # Create/update the virtualenv whenever the dependencies change.
 $(STAMP): pyproject.toml
@@ -25,8 +25,33 @@ $(K8S_STAMP): k8s/requirements-check.txt
 
 k8s-tools: $(K8S_STAMP)
 
+# The web UI: npm packages from the lock file, rebuilt when a source changes.
+NPM ?= npm
+UI_STAMP := frontend/node_modules/.installed-stamp
+UI_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
+	frontend/vite.config.ts frontend/tsconfig.json
+
+$(UI_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
+	cd frontend && $(NPM) run build
+
+ui: frontend/dist/index.html
+
+ui-test: $(UI_STAMP)
+	cd frontend && $(NPM) test
+
+# The browser tests drive Debian's chromium; installed here when missing (as root).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
+
 # The whole system in the foreground (Ctrl-C stops it); `make run SIM=1` adds simulated traffic.
-run: $(STAMP)
+run: $(STAMP) ui
 	$(BIN)/lastmile up $(if $(filter 1 yes true,$(SIM)),--simulate,)
 
 lint: $(STAMP)
@@ -49,7 +74,7 @@ docs: $(STAMP)
 k8s: $(STAMP)
 	$(BIN)/python -m scripts.gen_k8s
 
-test: lint $(K8S_STAMP)
+test: lint $(K8S_STAMP) ui ui-test chromium
 	$(BIN)/pytest
 
 # Benchmarks print figures; they are not part of `make test`.

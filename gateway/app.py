@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import time
-from pathlib import Path
 
 from flask import Flask, Response, g, request, send_from_directory
 from prometheus_client import Counter, Histogram
@@ -46,7 +46,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     for bp in (public.bp, rides.bp, live.bp, ops.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     _observe(app, settings)
-    _serve_ui(app, settings.frontend_dist)
+    _serve_ui(app, settings)
     return app
 
 
@@ -79,8 +79,19 @@ def _observe(app: Flask, settings: GatewaySettings) -> None:
         return response
 
 
-def _serve_ui(app: Flask, dist: Path) -> None:
-    """The built frontend at /, hashed assets cached for a year, index.html for client routes."""
+def _serve_ui(app: Flask, settings: GatewaySettings) -> None:
+    """The built frontend at /, hashed assets cached for a year, index.html for client routes,
+    and /config.js with the UI's runtime settings (so tiles change without a rebuild)."""
+    dist = settings.frontend_dist
+    ui_config = json.dumps(
+        {"tileUrl": settings.tile_url, "tileAttribution": settings.tile_attribution}
+    )
+
+    @app.get("/config.js")
+    def config_js() -> Response:
+        response = Response(f"window.LASTMILE_CONFIG = {ui_config};\n", mimetype="text/javascript")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")

@@ -16,6 +16,14 @@ class GatewaySettings(ServiceSettings, JwtSettings):
     http_port: int = Field(8080, ge=1, le=65535, description="HTTP port of the gateway.")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
     frontend_dist: Path = Field(ROOT / "frontend" / "dist", description="Built web UI.")
+    tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        max_length=500,
+        description="Map tile URL template of the web UI; empty = no tiles (plain background).",
+    )
+    tile_attribution: str = Field(
+        "&copy; OpenStreetMap contributors", max_length=500, description="Credit shown for tiles."
+    )
     gateway_rpc_timeout_s: float = Field(
         3.0, gt=0, le=60, description="Deadline of each backend call made for a request."
     )

@@ -28,6 +28,9 @@ SHARE_AIMED_AT_DRIVERS = 0.8  # the rest ask for any area and may wait in vain
 NAMES = ("Asha", "Ravi", "Meera", "Arjun", "Kavya", "Rohan", "Divya", "Kiran", "Nisha", "Vikram")
 CARS = ("Maruti Swift", "Hyundai i20", "Tata Nexon", "Honda City", "Kia Sonet")
 FINAL = {"DROPPED_OFF", "CANCELLED", "EXPIRED", "NO_SHOW"}
+TRANSIENT = {0, 502, 503, 504}  # no answer, or the gateway says a backend is briefly away
+RETRY_PAUSES_S = (0.5, 1.0, 2.0)
+READY_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class SimConfig:
 @dataclass
 class Counts:
     requests: int = 0
+    retries: int = 0
     errors: int = 0
     routes: int = 0
     ride_requests: int = 0
@@ -58,7 +62,7 @@ class Counts:
             f"{elapsed:5.0f} s | http {self.requests} ({self.requests / max(elapsed, 1):.0f}/s) | "
             f"routes {self.routes} | ride requests {self.ride_requests} | matched {self.matched}"
             f" | picked up {self.picked_up} | trips completed {self.trips_completed} | "
-            f"errors {self.errors}"
+            f"retries {self.retries} | errors {self.errors}"
         )
 
 
@@ -71,29 +75,53 @@ class ApiError(Exception):
 class Api:
     """The REST client of every simulated user; counts each request and each failure."""
 
-    def __init__(self, base: str, counts: Counts) -> None:
+    def __init__(self, base: str, counts: Counts, log_errors: bool = False) -> None:
         self.http = httpx.AsyncClient(base_url=f"{base}/api/v1", timeout=10.0)
         self.counts = counts
+        self.log_errors = log_errors
+
+    async def wait_ready(self, within_s: float = READY_TIMEOUT_S) -> None:
+        """Waits until the gateway reports every backend up (GET /readyz answers 200)."""
+        deadline = time.monotonic() + within_s
+        while True:
+            try:
+                if (await self.http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the gateway at {self.http.base_url} is not ready")
+            await asyncio.sleep(0.5)
 
     async def call(
         self, method: str, path: str, token: str = "", body: Any = None, expect: int = 200
     ) -> Any:
+        """One API call; a transient failure (no answer, 502/503/504) is retried with back-off
+        as a client should, and counts as an error only when every attempt failed."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.counts.requests += 1
-        try:
-            answer = await self.http.request(method, path, json=body, headers=headers)
-        except httpx.HTTPError as exc:
-            self._failed(f"{method} {path}: {exc!r}")
-            raise ApiError(0, repr(exc)) from None
-        if answer.status_code != expect:
-            error = ApiError(answer.status_code, answer.text)
+        for attempt, pause in enumerate((*RETRY_PAUSES_S, None)):
+            self.counts.requests += 1
+            try:
+                answer = await self.http.request(method, path, json=body, headers=headers)
+                status, text = answer.status_code, answer.text
+            except httpx.HTTPError as exc:
+                status, text = 0, repr(exc)
+            if status == expect:
+                return answer.json()
+            if status in TRANSIENT and pause is not None:
+                self.counts.retries += 1
+                await asyncio.sleep(pause * (1 + attempt * 0.1))
+                continue
+            error = ApiError(status, text)
             self._failed(f"{method} {path}: {error}")
             raise error
-        return answer.json()
+        raise AssertionError("unreachable")
 
     def _failed(self, text: str) -> None:
         self.counts.errors += 1
         self.counts.last_errors = [*self.counts.last_errors[-4:], text]
+        if self.log_errors:
+            print(f"error: {text}", flush=True)
 
     async def sign_up(self, role: str, name: str, **extra: Any) -> tuple[str, str]:
         phone = "+9177" + str(uuid.uuid4().int)[:8]
@@ -135,7 +163,7 @@ class Simulation:
         self.config = config
         self.rng = random.Random(config.seed)
         self.counts = Counts()
-        self.api = Api(config.gateway, self.counts)
+        self.api = Api(config.gateway, self.counts, log_errors=config.quiet)
         self.stations: list[StationInfo] = []
         self.plans: list[RoutePlan] = []
         self.on_road: dict[int, DriverOnRoad] = {}
@@ -148,7 +176,12 @@ class Simulation:
     async def driver(self, number: int) -> None:
         name = f"{NAMES[number % len(NAMES)]} (driver {number + 1})"
         vehicle = {"plate": f"KA01SM{1000 + number}", "model": self.rng.choice(CARS)}
-        token, _ = await self.api.sign_up("driver", name, vehicle=vehicle)
+        token = ""
+        while not token and not self.stop.is_set():
+            try:
+                token, _ = await self.api.sign_up("driver", name, vehicle=vehicle)
+            except ApiError:
+                await self._sleep(5)
         # Drivers join over the first few seconds rather than all at once.
         await self._sleep(self.rng.uniform(0, 3))
         while not self.stop.is_set():
@@ -302,6 +335,7 @@ class Simulation:
             await work
 
     async def run(self) -> Counts:
+        await self.api.wait_ready()
         self.stations = _stations(await self.api.call("GET", "/stations"))
         self.plans = route_plans(self.stations)
         loop = asyncio.get_running_loop()

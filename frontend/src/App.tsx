@@ -1,0 +1,43 @@
+import type { ReactElement } from "react";
+import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
+import type { Role } from "./api/types";
+import { Layout } from "./components/Layout";
+import { AuthPage } from "./pages/AuthPage";
+import { DriverPage } from "./pages/DriverPage";
+import { OpsPage } from "./pages/OpsPage";
+import { RiderPage } from "./pages/RiderPage";
+import { NotificationsProvider } from "./state/notifications";
+import { SessionProvider, useSession } from "./state/session";
+
+function Home() {
+  const { user } = useSession();
+  if (!user) return <AuthPage />;
+  return <Navigate to={user.role === "driver" ? "/driver" : "/rider"} replace />;
+}
+
+function Only({ role, children }: { role: Role; children: ReactElement }) {
+  const { user } = useSession();
+  if (!user) return <Navigate to="/" replace />;
+  if (user.role !== role) return <Navigate to={user.role === "driver" ? "/driver" : "/rider"} replace />;
+  return children;
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <NotificationsProvider>
+        <BrowserRouter>
+          <Layout>
+            <Routes>
+              <Route path="/" element={<Home />} />
+              <Route path="/rider" element={<Only role="rider"><RiderPage /></Only>} />
+              <Route path="/driver" element={<Only role="driver"><DriverPage /></Only>} />
+              <Route path="/ops" element={<OpsPage />} />
+              <Route path="*" element={<Navigate to="/" replace />} />
+            </Routes>
+          </Layout>
+        </BrowserRouter>
+      </NotificationsProvider>
+    </SessionProvider>
+  );
+}

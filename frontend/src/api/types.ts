@@ -1,0 +1,99 @@
+// The public REST contract (API.md), as the UI uses it.
+
+export type Role = "rider" | "driver";
+export interface LatLon {
+  lat: number;
+  lon: number;
+}
+export interface Vehicle {
+  plate: string;
+  model: string;
+}
+export interface User {
+  id: string;
+  name: string;
+  phone: string;
+  role: Role;
+  vehicle?: Vehicle;
+}
+export interface Auth {
+  token: string;
+  user: User;
+}
+export interface Area {
+  id: string;
+  name: string;
+  location: LatLon;
+}
+export interface Station {
+  id: string;
+  name: string;
+  location: LatLon;
+  triggerRadiusM: number;
+  areas: Area[];
+}
+export type RouteStatus = "OPEN" | "COMPLETED" | "CANCELLED";
+export interface Route {
+  id: string;
+  driverId: string;
+  stationIds: string[];
+  destinationAreaId: string;
+  seatsTotal: number;
+  seatsFree: number;
+  status: RouteStatus;
+  tripId?: string;
+}
+export type RequestStatus =
+  | "WAITING"
+  | "MATCHED"
+  | "PICKED_UP"
+  | "DROPPED_OFF"
+  | "CANCELLED"
+  | "EXPIRED"
+  | "NO_SHOW";
+export interface RideRequest {
+  id: string;
+  riderId: string;
+  stationId: string;
+  destinationAreaId: string;
+  arrivalTime: string;
+  status: RequestStatus;
+  tripId?: string;
+  driver?: { id: string; name: string; vehicle?: Vehicle };
+}
+export type TripStatus = "SCHEDULED" | "ACTIVE" | "COMPLETED" | "CANCELLED";
+export interface TripRider {
+  riderId: string;
+  requestId: string;
+  stationId: string;
+  status: string;
+}
+export interface Trip {
+  id: string;
+  routeId: string;
+  driverId: string;
+  status: TripStatus;
+  riders: TripRider[];
+  createdAt: string;
+  updatedAt: string;
+}
+export interface Triggered {
+  stationId: string;
+  tripId: string;
+  riderIds: string[];
+}
+export interface Notification {
+  seq: number;
+  kind: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  read: boolean;
+}
+export interface Snapshot {
+  stations: Station[];
+  drivers: { driverId: string; location: LatLon; routeId: string; seatsFree?: number | null }[];
+  waiting: Record<string, number>;
+  trips: Record<string, number>;
+}

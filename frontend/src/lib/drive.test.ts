@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { DriveStepper, LEAD_IN_M, drivePath, pathLength, positionAlong } from "./drive";
+import { destinationPoint, distanceM } from "./geo";
+
+const station = { lat: 12.9755, lon: 77.6068 };
+const destination = destinationPoint(station, 90, 1000);
+
+describe("drive simulation", () => {
+  it("starts LEAD_IN_M before the first station, on the far side from where it goes", () => {
+    const [start, s, end] = drivePath([station], destination);
+    expect(distanceM(start, s)).toBeCloseTo(LEAD_IN_M, -1);
+    expect(distanceM(start, end)).toBeCloseTo(LEAD_IN_M + 1000, -1);
+  });
+
+  it("measures and interpolates along the path", () => {
+    const path = drivePath([station], destination);
+    expect(pathLength(path)).toBeCloseTo(LEAD_IN_M + 1000, -1);
+    const half = positionAlong(path, LEAD_IN_M / 2);
+    expect(half.passed).toBe(0);
+    expect(distanceM(half.position, station)).toBeCloseTo(LEAD_IN_M / 2, -1);
+    expect(positionAlong(path, 1e9).position).toEqual(destination);
+  });
+
+  it("steps at speed, stops exactly at each waypoint, then reports done", () => {
+    const path = drivePath([station], destination);
+    const stepper = new DriveStepper(path, 1000); // 1 km per second
+    const first = stepper.step(1);
+    expect(first.reached).toBeNull();
+    expect(distanceM(first.position, station)).toBeCloseTo(LEAD_IN_M - 1000, -1);
+    stepper.step(1);
+    const atStation = stepper.step(1); // 3000 m wanted, the station is at 2500: stop there
+    expect(atStation.reached).toBe(1);
+    expect(atStation.position).toEqual(station);
+    const end = stepper.step(1);
+    expect(end.reached).toBe(2);
+    expect(end.done).toBe(true);
+    expect(stepper.step(1)).toMatchObject({ done: true, reached: null, speedMps: 0 });
+  });
+});

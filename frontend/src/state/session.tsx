@@ -1,0 +1,47 @@
+// Who is signed in: the token and user, kept for the browser session (sessionStorage).
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { Api } from "../api/client";
+import type { Auth, User } from "../api/types";
+
+const KEY = "lastmile.session";
+
+interface Session {
+  user: User | null;
+  api: Api;
+  signIn: (auth: Auth) => void;
+  signOut: () => void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+function stored(): Auth | null {
+  try {
+    const raw = sessionStorage.getItem(KEY);
+    return raw ? (JSON.parse(raw) as Auth) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [auth, setAuth] = useState<Auth | null>(stored);
+  const signIn = useCallback((next: Auth) => {
+    sessionStorage.setItem(KEY, JSON.stringify(next));
+    setAuth(next);
+  }, []);
+  const signOut = useCallback(() => {
+    sessionStorage.removeItem(KEY);
+    setAuth(null);
+  }, []);
+  const value = useMemo(
+    () => ({ user: auth?.user ?? null, api: new Api(auth?.token ?? null), signIn, signOut }),
+    [auth, signIn, signOut],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside SessionProvider");
+  return session;
+}
