@@ -77,10 +77,9 @@ k8s: $(STAMP)
 test: lint $(K8S_STAMP) ui ui-test chromium
 	$(BIN)/pytest
 
-# Benchmarks print figures; they are not part of `make test`.
-bench: $(STAMP)
-	$(BIN)/python scripts/bench_flow.py
-	$(BIN)/python scripts/bench_gateway.py
+# Benchmarks print figures and write docs/benchmarks.md; they are not part of `make test`.
+bench: $(STAMP) ui
+	$(BIN)/python scripts/bench_report.py
 
 clean:
 	rm -rf $(VENV) $(K8S_VENV) .pytest_cache .ruff_cache *.egg-info

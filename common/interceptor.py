@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -22,17 +24,24 @@ _QUIET_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
 
 class Faults:
-    """Injected latency and UNAVAILABLE errors, off unless configured."""
+    """Injected latency, UNAVAILABLE errors and a crash after N calls; off unless configured."""
 
-    def __init__(self, delay_ms: int = 0, error_rate: float = 0.0) -> None:
+    def __init__(self, delay_ms: int = 0, error_rate: float = 0.0, crash_after: int = 0) -> None:
         self.delay_s = delay_ms / 1000
         self.error_rate = error_rate
+        self.crash_after = crash_after
+        self.calls = 0
 
     @property
     def active(self) -> bool:
-        return self.delay_s > 0 or self.error_rate > 0
+        return self.delay_s > 0 or self.error_rate > 0 or self.crash_after > 0
 
     async def apply(self, context: grpc.aio.ServicerContext) -> None:
+        self.calls += 1
+        if self.crash_after and self.calls >= self.crash_after:
+            # As abrupt as an OOM kill: no drain, no goodbye to clients.
+            log.error("injected crash", extra={"after_calls": self.calls})
+            os.kill(os.getpid(), signal.SIGKILL)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.error_rate and random.random() < self.error_rate:

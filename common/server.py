@@ -73,7 +73,7 @@ async def serve(settings: S, build: Callable[[S], Awaitable[Service]]) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    faults = Faults(settings.fault_delay_ms, settings.fault_error_rate)
+    faults = Faults(settings.fault_delay_ms, settings.fault_error_rate, settings.fault_crash_after)
     server = grpc.aio.server(
         interceptors=[CallInterceptor(faults)], options=server_options(settings)
     )

@@ -81,11 +81,37 @@ class ServiceSettings(BaseSettings):
     trip_addr: str = "127.0.0.1:50057"
     notification_addr: str = "127.0.0.1:50058"
 
-    # Fault injection for demos and tests; all off by default.
-    fault_delay_ms: int = Field(0, ge=0, le=600_000, description="Added latency per call.")
-    fault_error_rate: float = Field(
-        0.0, ge=0, le=1, description="Share of calls answered UNAVAILABLE."
+    # Fault injection for demos and tests; all off by default. Each may also be set for one
+    # service only, prefixed with its name: MATCHING_FAULT_ERROR_RATE=0.2.
+    fault_delay_ms: int = Field(
+        0, ge=0, le=600_000, description="Added latency per call (or <SERVICE>_FAULT_DELAY_MS)."
     )
+    fault_error_rate: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of calls answered UNAVAILABLE (or <SERVICE>_FAULT_ERROR_RATE).",
+    )
+    fault_crash_after: int = Field(
+        0,
+        ge=0,
+        description="The process kills itself (SIGKILL) at this call; 0 = never "
+        "(or <SERVICE>_FAULT_CRASH_AFTER).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _faults_for_this_service(cls, data: Any) -> Any:
+        """<SERVICE>_FAULT_* beats FAULT_*, so a demo can break one service of many."""
+        name = str((data or {}).get("service_name", "")).upper()
+        if not name:
+            return data
+        own = {
+            field: os.environ[f"{name}_{field.upper()}"]
+            for field in ("fault_delay_ms", "fault_error_rate", "fault_crash_after")
+            if f"{name}_{field.upper()}" in os.environ
+        }
+        return {**data, **own} if own else data
 
     @property
     def bind_port(self) -> int:

@@ -9,18 +9,16 @@ import contextlib
 import random
 import signal
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from rich.console import Console
 from rich.live import Live
 
 from lastmile.drive import Drive, Place, RoutePlan, StationInfo, route_plans
+from lastmile.rest import ApiError, RestClient
 
-PASSWORD = "simulated rider password"
 MAX_REPORTED_SPEED_MPS = 100.0  # the API's bound on speedMps
 TICK_S = 1.0
 POLL_RIDERS_S = 5.0
@@ -28,8 +26,6 @@ SHARE_AIMED_AT_DRIVERS = 0.8  # the rest ask for any area and may wait in vain
 NAMES = ("Asha", "Ravi", "Meera", "Arjun", "Kavya", "Rohan", "Divya", "Kiran", "Nisha", "Vikram")
 CARS = ("Maruti Swift", "Hyundai i20", "Tata Nexon", "Honda City", "Kia Sonet")
 FINAL = {"DROPPED_OFF", "CANCELLED", "EXPIRED", "NO_SHOW"}
-TRANSIENT = {0, 502, 503, 504}  # no answer, or the gateway says a backend is briefly away
-RETRY_PAUSES_S = (0.5, 1.0, 2.0)
 READY_TIMEOUT_S = 60.0
 
 
@@ -66,56 +62,27 @@ class Counts:
         )
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, body: str) -> None:
-        super().__init__(f"{status} {body[:200]}")
-        self.status = status
-
-
 class Api:
-    """The REST client of every simulated user; counts each request and each failure."""
+    """The REST client of every simulated user; counts requests, retries and failures."""
 
     def __init__(self, base: str, counts: Counts, log_errors: bool = False) -> None:
-        self.http = httpx.AsyncClient(base_url=f"{base}/api/v1", timeout=10.0)
+        self.rest = RestClient(base)
         self.counts = counts
         self.log_errors = log_errors
-
-    async def wait_ready(self, within_s: float = READY_TIMEOUT_S) -> None:
-        """Waits until the gateway reports every backend up (GET /readyz answers 200)."""
-        deadline = time.monotonic() + within_s
-        while True:
-            try:
-                if (await self.http.get("/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the gateway at {self.http.base_url} is not ready")
-            await asyncio.sleep(0.5)
 
     async def call(
         self, method: str, path: str, token: str = "", body: Any = None, expect: int = 200
     ) -> Any:
-        """One API call; a transient failure (no answer, 502/503/504) is retried with back-off
-        as a client should, and counts as an error only when every attempt failed."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        for attempt, pause in enumerate((*RETRY_PAUSES_S, None)):
-            self.counts.requests += 1
-            try:
-                answer = await self.http.request(method, path, json=body, headers=headers)
-                status, text = answer.status_code, answer.text
-            except httpx.HTTPError as exc:
-                status, text = 0, repr(exc)
-            if status == expect:
-                return answer.json()
-            if status in TRANSIENT and pause is not None:
-                self.counts.retries += 1
-                await asyncio.sleep(pause * (1 + attempt * 0.1))
-                continue
-            error = ApiError(status, text)
-            self._failed(f"{method} {path}: {error}")
-            raise error
-        raise AssertionError("unreachable")
+        try:
+            answer = await self.rest.call(method, path, token, body, expect)
+        except ApiError as exc:
+            self.counts.requests += 1 + exc.retries
+            self.counts.retries += exc.retries
+            self._failed(f"{method} {path}: {exc}")
+            raise
+        self.counts.requests += 1 + answer.retries
+        self.counts.retries += answer.retries
+        return answer.body
 
     def _failed(self, text: str) -> None:
         self.counts.errors += 1
@@ -123,14 +90,20 @@ class Api:
         if self.log_errors:
             print(f"error: {text}", flush=True)
 
+    async def wait_ready(self) -> None:
+        if not await self.rest.ready(READY_TIMEOUT_S):
+            raise SystemExit(f"the gateway at {self.rest.http.base_url} is not ready")
+
     async def sign_up(self, role: str, name: str, **extra: Any) -> tuple[str, str]:
-        phone = "+9177" + str(uuid.uuid4().int)[:8]
-        body = {"name": name, "phone": phone, "password": PASSWORD, "role": role, **extra}
-        answer = await self.call("POST", "/auth/signup", body=body, expect=201)
-        return answer["token"], answer["user"]["id"]
+        self.counts.requests += 1
+        try:
+            return await self.rest.sign_up(role, name, **extra)
+        except ApiError as exc:
+            self._failed(f"POST /auth/signup: {exc}")
+            raise
 
     async def close(self) -> None:
-        await self.http.aclose()
+        await self.rest.close()
 
 
 def _stations(raw: list[dict[str, Any]]) -> list[StationInfo]:

@@ -61,11 +61,13 @@ class Tracker:
         peers: Peers,
         route_cache_s: float = 10.0,
         no_route_cache_s: float = 2.0,
+        spent_route_cache_s: float = 1.0,
     ) -> None:
         self.store = store
         self.peers = peers
         self.route_cache_s = route_cache_s
         self.no_route_cache_s = no_route_cache_s
+        self.spent_route_cache_s = spent_route_cache_s
         self.zones: dict[str, Zone] = {}
         self.station_names: dict[str, str] = {}
         self.latest: dict[str, Position] = {}
@@ -108,8 +110,19 @@ class Tracker:
         else:
             view = RouteView(route.id, tuple(route.station_ids))
             view.fired = await self.store.fired_stations(route.id)
-        self._routes[driver_id] = _Cached(view, now + self.route_cache_s)
+        self._cache(driver_id, view, now)
         return view
+
+    def _cache(self, driver_id: str, view: RouteView, now: float) -> None:
+        """A route with stations still to fire is trusted for ROUTE_CACHE_S; a spent one only
+        briefly, so a driver who finishes a route and starts the next (through the same
+        stations, say) is tracked on the new one within a second, not ten."""
+        ttl = self.spent_route_cache_s if view.spent else self.route_cache_s
+        self._routes[driver_id] = _Cached(view, now + ttl)
+
+    def forget(self, driver_id: str) -> None:
+        """Drops the driver's cached route: the next position reads it afresh."""
+        self._routes.pop(driver_id, None)
 
     async def update(
         self, driver_id: str, lat: float, lon: float, at: float, speed_mps: float
@@ -131,6 +144,8 @@ class Tracker:
             if trigger is not None:
                 fired.append(trigger)
                 view.matched[station_id] = list(trigger.rider_ids)
+            if view.spent:
+                self._cache(driver_id, view, time.monotonic())
         if view.matched:
             for station_id in arriving_at(view, self.zones, lat, lon):
                 view.announced.add(station_id)
@@ -191,6 +206,10 @@ class Tracker:
                 await self.store.finish_trigger(
                     route_id, station_id, {"error": exc.code().name, "message": exc.details()}
                 )
+                # The route is gone or closed: whoever drives it has moved on; read afresh.
+                for driver_id, cached in list(self._routes.items()):
+                    if cached.view is not None and cached.view.route_id == route_id:
+                        self.forget(driver_id)
             else:
                 log.warning(
                     "trigger not delivered; will retry",

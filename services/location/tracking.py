@@ -39,6 +39,12 @@ class RouteView:
     def remaining(self) -> list[str]:
         return [s for s in self.station_ids if s not in self.fired]
 
+    @property
+    def spent(self) -> bool:
+        """Every station has fired: nothing is left to trigger on this route, and the driver
+        may already be on the next one."""
+        return all(s in self.fired for s in self.station_ids)
+
 
 @dataclass(frozen=True, slots=True)
 class StationEta:

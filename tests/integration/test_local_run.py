@@ -3,124 +3,27 @@ free ports in a temporary folder, the embedded database keeping its files there.
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from common.geo import destination_point
-from lastmile.probes import PortInUse, check_free
+from lastmile.detached import ENV, LASTMILE, Run, process_alive, start_run
 from tests.e2e_http import PASSWORD, bearer, in_minutes, signup
 from tests.harness import terminate
 from tests.ride import MG_ROAD
 
 pytestmark = pytest.mark.integration
 
-LASTMILE = str(Path(sys.executable).with_name("lastmile"))
-# A developer's own settings must not leak into the run under test.
-ENV = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "JWT_SECRET", "SIM")}
-SPAN = 100  # every port of a run lies within base .. base + SPAN
-
-
-def _free_range(rng: random.Random) -> int:
-    for _ in range(200):
-        base = rng.randrange(12_000, 30_000, SPAN)
-        try:
-            for port in range(base, base + SPAN):
-                check_free("test", port)
-        except PortInUse:
-            continue
-        return base
-    raise RuntimeError("no free port range")
-
-
-@dataclass
-class Run:
-    home: Path
-    args: list[str]
-    http_port: int
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/api/v1"
-
-    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [LASTMILE, *args, "--home", str(self.home)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=ENV,
-        )
-
-    def up(self) -> None:
-        self.proc = subprocess.Popen(
-            [LASTMILE, "up", "--home", str(self.home), *self.args],
-            stdout=open(self.home.parent / "up.out", "ab"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-            env=ENV,
-        )
-        self.wait_ready(60)
-
-    def wait_ready(self, timeout: float) -> float:
-        """Seconds until /readyz answers 200."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            assert self.proc is not None and self.proc.poll() is None, self.output()
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"not ready in {timeout} s:\n{self.output()}")
-
-    def status(self) -> dict:
-        answer = self.cli("status", "--json")
-        assert answer.returncode == 0, answer.stdout + answer.stderr
-        return json.loads(answer.stdout)
-
-    def pid_of(self, name: str) -> int:
-        (pid,) = [p["pid"] for p in self.status()["processes"] if p["name"] == name]
-        return pid
-
-    def output(self) -> str:
-        return (self.home.parent / "up.out").read_text(errors="replace")[-4000:]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0); it is gone as far as running goes.
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split()[2] != "Z"
-
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    base = _free_range(random.Random())
-    home = tmp_path_factory.mktemp("local-run") / "home"
-    args = [
-        "--base-port", str(base),
-        "--metrics-base-port", str(base + 50),
-        "--http-port", str(base + 96),
-        "--mongo-port", str(base + 97),
-        "--matching-replicas", "2",
-    ]  # fmt: skip
-    lm = Run(home, args, base + 96)
-    lm.up()
+    lm = start_run(tmp_path_factory.mktemp("local-run") / "home", "--matching-replicas", "2")
     yield lm
     if lm.proc and lm.proc.poll() is None:
         lm.cli("down")
@@ -246,7 +149,7 @@ def test_down_stops_everything_and_data_survives_up_again(run: Run) -> None:
     assert "LastMile stopped." in down.stdout
     assert all("exit 0" in line for line in down.stdout.splitlines()[:-1]), down.stdout
     assert run.proc is not None and run.proc.wait(10) == 0
-    assert not [pid for pid in pids if _alive(pid)]
+    assert not [pid for pid in pids if process_alive(pid)]
     assert run.cli("status").returncode == 3
 
     run.up()

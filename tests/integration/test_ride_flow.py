@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from api.lastmile.v1 import driver_pb2, rider_pb2, trip_pb2
@@ -69,3 +71,29 @@ async def test_the_whole_ride_flow_over_grpc(c: Cluster) -> None:
         await rider_box.wait_for(4)
         assert rider_box.kinds() == ["MATCHED", "DRIVER_ARRIVING", "PICKED_UP", "DROPPED_OFF"]
         assert [n.seq for n in rider_box.items] == sorted(n.seq for n in rider_box.items)
+
+
+async def test_a_drivers_next_route_through_the_same_station_triggers_too(c: Cluster) -> None:
+    # The location service caches a driver's route; a route whose stations have all fired is
+    # re-read within about a second, so a driver who finishes a trip and starts the next one
+    # through the same station is matched on the new route.
+    driver = await ride.driver(c, "Ravi")
+    first = await ride.route(c, driver.id, ("mg-road",), "ulsoor", seats=1)
+    one = await ride.rider(c, "Asha")
+    await ride.request(c, one.id, "mg-road", "ulsoor")
+    await ride.move(c, driver.id, 3000)
+    hit = await ride.move(c, driver.id, 900)
+    (trigger,) = hit.triggered
+    assert trigger.route_id == first.id and list(trigger.rider_ids) == [one.id]
+    await c.stub("driver").CancelRoute(
+        driver_pb2.CancelRouteRequest(route_id=first.id, driver_id=driver.id)
+    )
+
+    # Cancelling sent Asha back to WAITING; the next route takes her and Meera.
+    second = await ride.route(c, driver.id, ("mg-road",), "ulsoor", seats=2)
+    two = await ride.rider(c, "Meera")
+    await ride.request(c, two.id, "mg-road", "ulsoor")
+    await asyncio.sleep(1.2)
+    hit = await ride.move(c, driver.id, 800)
+    (trigger,) = hit.triggered
+    assert trigger.route_id == second.id and set(trigger.rider_ids) == {one.id, two.id}

@@ -1,0 +1,84 @@
+"""An async client of the public REST API, shared by the simulator and the load generator:
+bearer tokens, JSON, and retries with back-off of what a client may safely retry (no answer,
+502/503/504), counted so callers can report them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+TRANSIENT = {0, 502, 503, 504}  # no answer, or the gateway says a backend is briefly away
+RETRY_PAUSES_S = (0.25, 0.5, 1.0, 2.0, 4.0)  # ~8 s: a restarting service is back
+PASSWORD = "simulated user password"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: str, retries: int = 0) -> None:
+        super().__init__(f"{status} {body[:200]}")
+        self.status = status
+        self.retries = retries
+
+
+@dataclass
+class Answer:
+    body: Any
+    retries: int
+
+
+class RestClient:
+    def __init__(self, base_url: str, timeout_s: float = 10.0, connections: int = 100) -> None:
+        self.http = httpx.AsyncClient(
+            base_url=f"{base_url.rstrip('/')}/api/v1",
+            timeout=timeout_s,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        )
+
+    async def call(
+        self, method: str, path: str, token: str = "", body: Any = None, expect: int = 200
+    ) -> Answer:
+        """One call; transient failures are retried with back-off, and ApiError is raised only
+        when every attempt failed or the answer is a definite refusal. A POST carries one
+        Idempotency-Key over all its attempts: a retry after a lost answer has no second
+        effect."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if method == "POST":
+            headers["Idempotency-Key"] = uuid.uuid4().hex
+        for retries, pause in enumerate((*RETRY_PAUSES_S, None)):
+            try:
+                answer = await self.http.request(method, path, json=body, headers=headers)
+                status, text = answer.status_code, answer.text
+            except httpx.HTTPError as exc:
+                status, text = 0, repr(exc)
+            if status == expect:
+                return Answer(answer.json(), retries)
+            if status not in TRANSIENT or pause is None:
+                raise ApiError(status, text, retries)
+            await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
+
+    async def ready(self, within_s: float) -> bool:
+        """Whether GET /readyz answers 200 within the time given."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within_s
+        while loop.time() < deadline:
+            try:
+                if (await self.http.get("/readyz")).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.5)
+        return False
+
+    async def sign_up(self, role: str, name: str, **extra: Any) -> tuple[str, str]:
+        """A new user with a fresh phone number; (token, user id)."""
+        phone = "+9177" + str(uuid.uuid4().int)[:8]
+        body = {"name": name, "phone": phone, "password": PASSWORD, "role": role, **extra}
+        answer = await self.call("POST", "/auth/signup", body=body, expect=201)
+        return answer.body["token"], answer.body["user"]["id"]
+
+    async def close(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,71 @@
+"""`make bench`: runs the three benchmarks one after the other (never together: they would
+share the two cores) and writes what they printed to docs/benchmarks.md, with the machine
+and the date. Each benchmark carries its own baseline, measured in the same run."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "benchmarks.md"
+BENCHES = [
+    ("Ride flow (gRPC): position ingestion and trigger -> MATCHED latency", "bench_flow.py",
+     "baseline: the same position stream into a server that only counts (no service work)"),
+    ("Gateway: proxied endpoints against a trivial Flask endpoint, and idle streams",
+     "bench_gateway.py", "baseline: a trivial endpoint on the same gunicorn settings"),
+    ("Matching throughput with 1..5 replicas (local supervisor)", "bench_matching.py",
+     "baseline: 1 replica"),
+]  # fmt: skip
+
+
+def machine() -> str:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split()[1])
+        memory = f", {kib / 2**20:.0f} GiB"
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores ({model or platform.processor()}){memory}, {system}"
+
+
+def main() -> int:
+    sections = []
+    for title, script, baseline in BENCHES:
+        print(f"== {title}", flush=True)
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / script)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        print(run.stdout, flush=True)
+        if run.returncode != 0:
+            print(run.stderr[-3000:], file=sys.stderr)
+            return run.returncode
+        sections.append(
+            f"## {title}\n\n`scripts/{script}` ({baseline}).\n\n```\n{run.stdout.strip()}\n```\n"
+        )
+    OUT.write_text(
+        "# Benchmarks\n\n"
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, by `make bench`"
+        " (the three runs one after another; load generators on the same machine).\n\n"
+        + "\n".join(sections)
+    )
+    print(f"wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
