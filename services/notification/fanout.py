@@ -1,5 +1,5 @@
 """Wake-ups for live subscribers in this process. The database is the source of truth: a
-wake-up only tells a subscriber to read what is new, so a missed one costs a poll interval,
+wake-up only tells a subscriber to read what is new, so a missed or repeated one costs a read,
 never a notification."""
 
 from __future__ import annotations
@@ -35,3 +35,7 @@ class Fanout:
 
     def subscribers(self) -> int:
         return sum(len(w) for w in self._waiters.values())
+
+    def users(self) -> set[str]:
+        """Users with a live subscriber in this process."""
+        return set(self._waiters)

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from api.lastmile.v1 import notification_pb2, notification_pb2_grpc
 from common import mongo
+from common.background import every
 from common.server import Service, run
 from common.settings import ServiceSettings
 from services.notification.fanout import Fanout
@@ -15,7 +16,10 @@ from services.notification.store import NotificationStore
 
 class NotificationSettings(ServiceSettings):
     subscribe_poll_s: float = Field(
-        5.0, gt=0, le=60, description="How often a live stream re-reads the log for other replicas."
+        5.0,
+        gt=0,
+        le=60,
+        description="How often the process looks for notifications other replicas stored.",
     )
 
 
@@ -27,6 +31,11 @@ async def build(settings: NotificationSettings) -> Service:
         servicers=[(notification_pb2_grpc.add_NotificationServiceServicer_to_server, servicer)],
         service_names=[
             notification_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
+        ],
+        background=[
+            lambda: every(
+                settings.subscribe_poll_s, servicer.wake_for_other_replicas, "replica watch"
+            )
         ],
         on_drain=[servicer.close_streams],
     )

@@ -7,6 +7,7 @@ import asyncio
 import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -55,6 +56,9 @@ def validate(request: notification_pb2.NotifyRequest) -> None:
         raise InvalidArgument("idempotency_key is required", "idempotency_key")
 
 
+WATCH_OVERLAP = timedelta(seconds=5)
+
+
 class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
     def __init__(self, store: NotificationStore, fanout: Fanout, poll_s: float = 2.0) -> None:
         self.store = store
@@ -66,6 +70,19 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         # Last sequence number stored per user, learnt from the database on first use; the
         # unique (userId, seq) index catches a number another replica used meanwhile.
         self._last_seq: OrderedDict[str, int] = OrderedDict()
+
+    async def wake_for_other_replicas(self) -> None:
+        """One query for the whole process (run every POLL interval), not one per subscriber:
+        which users got a notification lately, from any replica; their local subscribers wake
+        and read from their own sequence number. The window reaches WATCH_OVERLAP further
+        back than the interval, so clocks a little apart, or an insert in flight, are not
+        missed; a repeated wake-up costs one read."""
+        local = self.fanout.users()
+        if not local:
+            return
+        since = utcnow() - timedelta(seconds=self.poll_s) - WATCH_OVERLAP
+        for user_id in local & await self.store.users_since(since):
+            self.fanout.publish(user_id)
 
     async def close_streams(self) -> None:
         """Ends every Subscribe stream (at shutdown); clients resume elsewhere from their seq."""
@@ -159,8 +176,9 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                     continue
                 if docs:
                     idle = 0.0
-                # Wait for a wake-up from this process; poll now and then for other replicas.
-                wait = min(self.poll_s, heartbeat_s - idle)
+                # Wait for a wake-up: from a Notify in this process, or for what another
+                # replica stored (`wake_for_other_replicas`).
+                wait = heartbeat_s - idle
                 try:
                     await asyncio.wait_for(wake.wait(), timeout=max(wait, 0.01))
                     idle = 0.0

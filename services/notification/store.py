@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -24,6 +25,7 @@ class NotificationStore:
             partialFilterExpression={"key": {"$exists": True}},
             name="user_key",
         )
+        await self.collection.create_index([("createdAt", ASCENDING)], name="created")
 
     async def by_key(self, user_id: str, key: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"userId": user_id, "key": key})
@@ -49,6 +51,11 @@ class NotificationStore:
             .limit(limit)
         )
         return await cursor.to_list()
+
+    async def users_since(self, since: datetime) -> set[str]:
+        """Users with a notification stored at or after `since` (by any replica)."""
+        cursor = self.collection.find({"createdAt": {"$gte": since}}, {"userId": 1, "_id": 0})
+        return {doc["userId"] async for doc in cursor}
 
     async def mark_read(self, user_id: str, up_to_seq: int) -> int:
         result = await self.collection.update_many(
