@@ -159,3 +159,17 @@ def test_down_stops_everything_and_data_survives_up_again(run: Run) -> None:
         )
         assert login.status_code == 200, login.text
         assert login.json()["user"]["id"] == kept["user"]["id"]
+
+
+def test_ctrl_c_stops_every_process_and_reports_exit_codes(run: Run) -> None:
+    if run.proc is None or run.proc.poll() is not None:
+        run.up()
+    pids = [p["pid"] for p in run.status()["processes"]]
+    # A terminal's Ctrl-C sends SIGINT to the foreground group; the children live in sessions
+    # of their own, so only the supervisor gets it, and it stops them in order.
+    run.proc.send_signal(signal.SIGINT)
+    assert run.proc.wait(60) == 0
+    assert not [pid for pid in pids if process_alive(pid)]
+    out = run.output()
+    assert "SIGINT received: stopping" in out
+    assert "gateway exited with 0" in out and "database exited with 0" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
 import time
 import urllib.request
@@ -228,3 +229,19 @@ async def test_draining_ends_live_streams_so_clients_resume_elsewhere(cluster: C
     assert await stream.code() == grpc.StatusCode.OK
     assert await asyncio.to_thread(wait_exit, proc) == 0
     assert time.monotonic() - started < 5  # DRAIN_GRACE_S is 10
+
+
+async def test_a_service_told_to_crash_after_n_calls_dies_at_that_call(cluster: Cluster) -> None:
+    # Only the station service is affected: the prefixed variable beats the plain one.
+    (proc,) = cluster.start(
+        "station", env={"FAULT_CRASH_AFTER": "0", "STATION_FAULT_CRASH_AFTER": "3"}
+    )
+    stub = cluster.stub_at("station", proc.address, wait_for_ready=False)
+    for _ in range(2):
+        assert len((await stub.ListStations(station_pb2.ListStationsRequest())).stations) == 10
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ListStations(station_pb2.ListStationsRequest(), timeout=5)
+    assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert await asyncio.to_thread(wait_exit, proc) == -signal.SIGKILL
+    assert '"message": "injected crash"' in proc.log_path.read_text()
+    cluster.kill(proc)  # already dead: no longer expected to exit 0
