@@ -41,7 +41,7 @@ frontend/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
 ui: frontend/dist/index.html
 
 ui-test: $(UI_STAMP)
-	cd frontend && $(NPM) test
+	cd frontend && $(NPM) run lint && $(NPM) test
 
 # The browser tests drive Debian's chromium; installed here when missing (as root).
 chromium:
@@ -58,9 +58,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(STAMP) $(UI_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	cd frontend && $(NPM) run format
 
 # Regenerate the Python code and docs/api.md from api/lastmile/v1/*.proto.
 protos: $(STAMP)

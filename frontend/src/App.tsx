@@ -18,7 +18,8 @@ function Home() {
 function Only({ role, children }: { role: Role; children: ReactElement }) {
   const { user } = useSession();
   if (!user) return <Navigate to="/" replace />;
-  if (user.role !== role) return <Navigate to={user.role === "driver" ? "/driver" : "/rider"} replace />;
+  if (user.role !== role)
+    return <Navigate to={user.role === "driver" ? "/driver" : "/rider"} replace />;
   return children;
 }
 
@@ -30,8 +31,22 @@ export function App() {
           <Layout>
             <Routes>
               <Route path="/" element={<Home />} />
-              <Route path="/rider" element={<Only role="rider"><RiderPage /></Only>} />
-              <Route path="/driver" element={<Only role="driver"><DriverPage /></Only>} />
+              <Route
+                path="/rider"
+                element={
+                  <Only role="rider">
+                    <RiderPage />
+                  </Only>
+                }
+              />
+              <Route
+                path="/driver"
+                element={
+                  <Only role="driver">
+                    <DriverPage />
+                  </Only>
+                }
+              />
               <Route path="/ops" element={<OpsPage />} />
               <Route path="*" element={<Navigate to="/" replace />} />
             </Routes>

@@ -19,14 +19,25 @@ describe("API client", () => {
     expect(calls[0].url).toBe("/api/v1/driver/routes");
     expect(calls[0].init.method).toBe("POST");
     expect((calls[0].init.headers as Record<string, string>).Authorization).toBe("Bearer tok");
-    expect(JSON.parse(String(calls[0].init.body))).toEqual({ stationIds: ["mg-road"], destinationAreaId: "ulsoor", seats: 2 });
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({
+      stationIds: ["mg-road"],
+      destinationAreaId: "ulsoor",
+      seats: 2,
+    });
   });
 
   it("turns API.md's error body into an ApiError with the field at fault", async () => {
-    const { fetcher } = answering(400, { error: { code: "INVALID_ARGUMENT", message: "password too short", field: "password" } });
+    const { fetcher } = answering(400, {
+      error: { code: "INVALID_ARGUMENT", message: "password too short", field: "password" },
+    });
     const error = await new Api(null, fetcher).logIn("+91", "x").catch((e) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 400, code: "INVALID_ARGUMENT", field: "password", message: "password too short" });
+    expect(error).toMatchObject({
+      status: 400,
+      code: "INVALID_ARGUMENT",
+      field: "password",
+      message: "password too short",
+    });
     expect(fieldErrors(error)).toEqual({ password: "password too short" });
   });
 
@@ -43,6 +54,8 @@ describe("API client", () => {
     }) as typeof fetch;
     const error = await new Api(null, failing).me().catch((e) => e);
     expect(error).toMatchObject({ status: 0, code: "NETWORK" });
-    expect(fieldErrors(new Error("x"))).toEqual({ form: "Something went wrong; please try again." });
+    expect(fieldErrors(new Error("x"))).toEqual({
+      form: "Something went wrong; please try again.",
+    });
   });
 });

@@ -1,7 +1,17 @@
 // The REST client: JSON in and out, the bearer token on every call, and every error turned
 // into an ApiError that carries API.md's code, message and (where one is at fault) field.
 import type {
-  Auth, Notification, RideRequest, Role, Route, Snapshot, Station, Triggered, Trip, User, Vehicle,
+  Auth,
+  Notification,
+  RideRequest,
+  Role,
+  Route,
+  Snapshot,
+  Station,
+  Triggered,
+  Trip,
+  User,
+  Vehicle,
 } from "./types";
 
 export const API_BASE = "/api/v1";

@@ -44,13 +44,7 @@ export interface Route {
   tripId?: string;
 }
 export type RequestStatus =
-  | "WAITING"
-  | "MATCHED"
-  | "PICKED_UP"
-  | "DROPPED_OFF"
-  | "CANCELLED"
-  | "EXPIRED"
-  | "NO_SHOW";
+  "WAITING" | "MATCHED" | "PICKED_UP" | "DROPPED_OFF" | "CANCELLED" | "EXPIRED" | "NO_SHOW";
 export interface RideRequest {
   id: string;
   riderId: string;

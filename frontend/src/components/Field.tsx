@@ -2,8 +2,18 @@
 import type { ReactNode } from "react";
 
 export function Field({
-  id, label, error, hint, children,
-}: { id: string; label: string; error?: string; hint?: string; children: ReactNode }) {
+  id,
+  label,
+  error,
+  hint,
+  children,
+}: {
+  id: string;
+  label: string;
+  error?: string;
+  hint?: string;
+  children: ReactNode;
+}) {
   return (
     <div className="flex flex-col gap-1">
       <label htmlFor={id} className="text-sm font-medium text-slate-700">
@@ -12,7 +22,12 @@ export function Field({
       {children}
       {hint && !error && <p className="text-xs text-slate-500">{hint}</p>}
       {error && (
-        <p id={`${id}-error`} role="alert" className="text-sm text-red-700" data-testid={`${id}-error`}>
+        <p
+          id={`${id}-error`}
+          role="alert"
+          className="text-sm text-red-700"
+          data-testid={`${id}-error`}
+        >
           {error}
         </p>
       )}
@@ -32,9 +47,20 @@ export const quietButtonClass =
   "rounded-lg border border-slate-300 bg-white px-3 py-2 font-medium text-slate-700 " +
   "hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-200 disabled:opacity-50";
 
-export function Card({ title, children, testId }: { title?: string; children: ReactNode; testId?: string }) {
+export function Card({
+  title,
+  children,
+  testId,
+}: {
+  title?: string;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
-    <section className="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200" data-testid={testId}>
+    <section
+      className="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+      data-testid={testId}
+    >
       {title && <h2 className="mb-3 text-lg font-semibold">{title}</h2>}
       {children}
     </section>
@@ -44,7 +70,11 @@ export function Card({ title, children, testId }: { title?: string; children: Re
 export function FormError({ message }: { message?: string }) {
   if (!message) return null;
   return (
-    <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="form-error">
+    <p
+      role="alert"
+      className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800"
+      data-testid="form-error"
+    >
       {message}
     </p>
   );

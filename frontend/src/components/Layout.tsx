@@ -15,9 +15,19 @@ export function Layout({ children }: { children: ReactNode }) {
             LastMile
           </Link>
           <nav className="flex gap-1" aria-label="Main">
-            {user?.role === "rider" && <NavLink to="/rider" className={nav}>Ride</NavLink>}
-            {user?.role === "driver" && <NavLink to="/driver" className={nav}>Drive</NavLink>}
-            <NavLink to="/ops" className={nav}>Operations</NavLink>
+            {user?.role === "rider" && (
+              <NavLink to="/rider" className={nav}>
+                Ride
+              </NavLink>
+            )}
+            {user?.role === "driver" && (
+              <NavLink to="/driver" className={nav}>
+                Drive
+              </NavLink>
+            )}
+            <NavLink to="/ops" className={nav}>
+              Operations
+            </NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3">
             {user && <ConnectionBadge />}
@@ -26,7 +36,10 @@ export function Layout({ children }: { children: ReactNode }) {
                 <span className="hidden text-sm text-slate-600 sm:inline" data-testid="who">
                   {user.name} · {user.role}
                 </span>
-                <button className="text-sm font-medium text-slate-600 hover:text-slate-900" onClick={signOut}>
+                <button
+                  className="text-sm font-medium text-slate-600 hover:text-slate-900"
+                  onClick={signOut}
+                >
                   Log out
                 </button>
               </>

@@ -15,7 +15,11 @@ export function ConnectionBadge() {
   const { state } = useLive();
   const [text, dot] = STATE_TEXT[state];
   return (
-    <span className="inline-flex items-center gap-2 rounded-full bg-slate-100 px-3 py-1 text-xs font-medium" data-testid="connection" data-state={state}>
+    <span
+      className="inline-flex items-center gap-2 rounded-full bg-slate-100 px-3 py-1 text-xs font-medium"
+      data-testid="connection"
+      data-state={state}
+    >
       <span className={`h-2 w-2 rounded-full ${dot}`} aria-hidden="true" />
       {text}
     </span>
@@ -25,15 +29,27 @@ export function ConnectionBadge() {
 export function Toasts() {
   const { toasts, dismiss } = useLive();
   return (
-    <div className="pointer-events-none fixed inset-x-0 bottom-4 z-[1000] flex flex-col items-center gap-2 px-4" aria-live="polite">
+    <div
+      className="pointer-events-none fixed inset-x-0 bottom-4 z-[1000] flex flex-col items-center gap-2 px-4"
+      aria-live="polite"
+    >
       {toasts.map((t) => (
-        <div key={t.seq} className="pointer-events-auto w-full max-w-md rounded-xl bg-slate-900 px-4 py-3 text-white shadow-lg" role="status" data-testid="toast">
+        <div
+          key={t.seq}
+          className="pointer-events-auto w-full max-w-md rounded-xl bg-slate-900 px-4 py-3 text-white shadow-lg"
+          role="status"
+          data-testid="toast"
+        >
           <div className="flex items-start justify-between gap-3">
             <div>
               <p className="font-semibold">{t.title}</p>
               <p className="text-sm text-slate-200">{t.body}</p>
             </div>
-            <button className="text-slate-300 hover:text-white" onClick={() => dismiss(t.seq)} aria-label="Dismiss">
+            <button
+              className="text-slate-300 hover:text-white"
+              onClick={() => dismiss(t.seq)}
+              aria-label="Dismiss"
+            >
               ✕
             </button>
           </div>
@@ -50,7 +66,14 @@ export function NotificationList({ limit = 8 }: { limit?: number }) {
   return (
     <div data-testid="notifications">
       <div className="mb-2 flex items-center justify-between">
-        <h2 className="text-lg font-semibold">Notifications {unread > 0 && <span className="ml-1 rounded-full bg-indigo-600 px-2 text-xs text-white">{unread}</span>}</h2>
+        <h2 className="text-lg font-semibold">
+          Notifications{" "}
+          {unread > 0 && (
+            <span className="ml-1 rounded-full bg-indigo-600 px-2 text-xs text-white">
+              {unread}
+            </span>
+          )}
+        </h2>
         {unread > 0 && (
           <button className="text-sm text-indigo-700 hover:underline" onClick={markAllRead}>
             Mark all read

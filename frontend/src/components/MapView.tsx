@@ -3,7 +3,14 @@
 import L from "leaflet";
 import { useEffect, type ReactNode } from "react";
 import {
-  Circle, CircleMarker, MapContainer, Marker, Polyline, TileLayer, Tooltip, useMap,
+  Circle,
+  CircleMarker,
+  MapContainer,
+  Marker,
+  Polyline,
+  TileLayer,
+  Tooltip,
+  useMap,
 } from "react-leaflet";
 import type { LatLon, Station } from "../api/types";
 import { uiConfig } from "../lib/config";
@@ -41,8 +48,17 @@ export interface Car {
 }
 
 export function MapView({
-  stations, selected = [], onStationClick, showZones = false, showAreas = false, path,
-  cars = [], badges = {}, labels = false, height = "h-80", children,
+  stations,
+  selected = [],
+  onStationClick,
+  showZones = false,
+  showAreas = false,
+  path,
+  cars = [],
+  badges = {},
+  labels = false,
+  height = "h-80",
+  children,
 }: {
   stations: Station[];
   selected?: string[];
@@ -59,7 +75,10 @@ export function MapView({
 }) {
   const { tileUrl, tileAttribution } = uiConfig();
   return (
-    <div className={`${height} w-full overflow-hidden rounded-2xl ring-1 ring-slate-200`} data-testid="map">
+    <div
+      className={`${height} w-full overflow-hidden rounded-2xl ring-1 ring-slate-200`}
+      data-testid="map"
+    >
       <MapContainer center={CENTRE} zoom={12} scrollWheelZoom={false} className="h-full w-full">
         {tileUrl && <TileLayer url={tileUrl} attribution={tileAttribution} />}
         <FitTo points={[...stations.map((s) => s.location), ...(path ?? [])]} />
@@ -86,7 +105,10 @@ export function MapView({
             )),
           )}
         {path && path.length > 1 && (
-          <Polyline positions={path.map(pt)} pathOptions={{ color: "#4f46e5", weight: 4, opacity: 0.7 }} />
+          <Polyline
+            positions={path.map(pt)}
+            pathOptions={{ color: "#4f46e5", weight: 4, opacity: 0.7 }}
+          />
         )}
         {stations.map((s) => {
           const order = selected.indexOf(s.id);
@@ -96,7 +118,12 @@ export function MapView({
               key={s.id}
               center={pt(s.location)}
               radius={on ? 10 : 7}
-              pathOptions={{ color: on ? "#4338ca" : "#334155", fillColor: on ? "#6366f1" : "#fff", fillOpacity: 1, weight: 2 }}
+              pathOptions={{
+                color: on ? "#4338ca" : "#334155",
+                fillColor: on ? "#6366f1" : "#fff",
+                fillOpacity: 1,
+                weight: 2,
+              }}
               eventHandlers={onStationClick ? { click: () => onStationClick(s.id) } : undefined}
             >
               {badges[s.id] && !on ? (

@@ -37,7 +37,10 @@ export function pathLength(path: LatLon[]): number {
 }
 
 /** Where the car is after `metres` along the path, and the last waypoint passed. */
-export function positionAlong(path: LatLon[], metres: number): { position: LatLon; passed: number } {
+export function positionAlong(
+  path: LatLon[],
+  metres: number,
+): { position: LatLon; passed: number } {
   let left = Math.max(0, metres);
   for (let i = 1; i < path.length; i++) {
     const leg = distanceM(path[i - 1], path[i]);
@@ -101,7 +104,12 @@ export class SimulatedSource implements PositionSource {
   ) {}
 
   start(onFix: (fix: Fix) => void): () => void {
-    onFix({ position: this.stepper.path[0], speedMps: this.stepper.speedMps, reached: 0, done: false });
+    onFix({
+      position: this.stepper.path[0],
+      speedMps: this.stepper.speedMps,
+      reached: 0,
+      done: false,
+    });
     const timer = setInterval(() => {
       const fix = this.stepper.step(this.tickMs / 1000);
       onFix(fix);

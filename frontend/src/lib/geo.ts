@@ -8,7 +8,8 @@ const deg = (r: number) => (r * 180) / Math.PI;
 export function distanceM(a: LatLon, b: LatLon): number {
   const dp = rad(b.lat - a.lat);
   const dl = rad(b.lon - a.lon);
-  const h = Math.sin(dp / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dl / 2) ** 2;
+  const h =
+    Math.sin(dp / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dl / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -28,6 +29,7 @@ export function destinationPoint(from: LatLon, bearing: number, distance: number
   const l1 = rad(from.lon);
   const p2 = Math.asin(Math.sin(p1) * Math.cos(d) + Math.cos(p1) * Math.sin(d) * Math.cos(b));
   const l2 =
-    l1 + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(p1), Math.cos(d) - Math.sin(p1) * Math.sin(p2));
+    l1 +
+    Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(p1), Math.cos(d) - Math.sin(p1) * Math.sin(p2));
   return { lat: deg(p2), lon: ((deg(l2) + 540) % 360) - 180 };
 }

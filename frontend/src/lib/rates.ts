@@ -1,5 +1,6 @@
-// Matches per minute from successive snapshots: the growth of the trip count over the last
-// minute (each match adds riders to a trip; a new trip per route), kept as a sliding window.
+// The match rate from successive snapshots: the growth of the trip count over the last minute
+// (a route's first match opens its trip; the public snapshot counts trips, not riders), kept
+// as a sliding window.
 export interface Sample {
   at: number; // ms
   total: number;

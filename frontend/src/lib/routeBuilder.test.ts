@@ -4,7 +4,11 @@ import { destinationOptions, moveStation, toggleStation, validateRoute } from ".
 
 const area = (id: string) => ({ id, name: id.toUpperCase(), location: { lat: 0, lon: 0 } });
 const station = (id: string, ...areas: string[]): Station => ({
-  id, name: id, location: { lat: 0, lon: 0 }, triggerRadiusM: 1000, areas: areas.map(area),
+  id,
+  name: id,
+  location: { lat: 0, lon: 0 },
+  triggerRadiusM: 1000,
+  areas: areas.map(area),
 });
 const stations = [station("a", "x", "shared"), station("b", "shared", "y"), station("c", "z")];
 
@@ -33,7 +37,11 @@ describe("route builder", () => {
       destinationAreaId: "Choose where you are heading.",
       seats: "Seats must be between 1 and 8.",
     });
-    expect(validateRoute({ stationIds: ["a"], destinationAreaId: "z", seats: 2 }, stations)).toHaveProperty("destinationAreaId");
-    expect(validateRoute({ stationIds: ["a", "b"], destinationAreaId: "y", seats: 8 }, stations)).toEqual({});
+    expect(
+      validateRoute({ stationIds: ["a"], destinationAreaId: "z", seats: 2 }, stations),
+    ).toHaveProperty("destinationAreaId");
+    expect(
+      validateRoute({ stationIds: ["a", "b"], destinationAreaId: "y", seats: 8 }, stations),
+    ).toEqual({});
   });
 });

@@ -12,13 +12,49 @@ export interface StatusView {
 export const STEPS = ["Waiting", "Matched", "On board", "Arrived"];
 
 const VIEWS: Record<RequestStatus, StatusView> = {
-  WAITING: { label: "Waiting for a driver", detail: "We match you as soon as a driver heading your way nears the station.", tone: "wait", step: 0, open: true },
-  MATCHED: { label: "Driver on the way", detail: "Meet your driver at the station.", tone: "good", step: 1, open: true },
+  WAITING: {
+    label: "Waiting for a driver",
+    detail: "We match you as soon as a driver heading your way nears the station.",
+    tone: "wait",
+    step: 0,
+    open: true,
+  },
+  MATCHED: {
+    label: "Driver on the way",
+    detail: "Meet your driver at the station.",
+    tone: "good",
+    step: 1,
+    open: true,
+  },
   PICKED_UP: { label: "On board", detail: "Enjoy the ride.", tone: "good", step: 2, open: true },
-  DROPPED_OFF: { label: "Arrived", detail: "You have been dropped off. Thanks for riding.", tone: "done", step: 3, open: false },
-  CANCELLED: { label: "Cancelled", detail: "This request was cancelled.", tone: "bad", step: -1, open: false },
-  EXPIRED: { label: "Expired", detail: "No driver reached the station in time.", tone: "bad", step: -1, open: false },
-  NO_SHOW: { label: "Missed", detail: "The driver marked you as not at the station.", tone: "bad", step: -1, open: false },
+  DROPPED_OFF: {
+    label: "Arrived",
+    detail: "You have been dropped off. Thanks for riding.",
+    tone: "done",
+    step: 3,
+    open: false,
+  },
+  CANCELLED: {
+    label: "Cancelled",
+    detail: "This request was cancelled.",
+    tone: "bad",
+    step: -1,
+    open: false,
+  },
+  EXPIRED: {
+    label: "Expired",
+    detail: "No driver reached the station in time.",
+    tone: "bad",
+    step: -1,
+    open: false,
+  },
+  NO_SHOW: {
+    label: "Missed",
+    detail: "The driver marked you as not at the station.",
+    tone: "bad",
+    step: -1,
+    open: false,
+  },
 };
 
 export function statusView(status: string): StatusView {

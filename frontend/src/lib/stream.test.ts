@@ -12,7 +12,12 @@ class FakeSource {
     this.closed = true;
   }
   emit(seq: number) {
-    this.onmessage?.(new MessageEvent("message", { data: JSON.stringify({ seq, kind: "MATCHED" }), lastEventId: String(seq) }));
+    this.onmessage?.(
+      new MessageEvent("message", {
+        data: JSON.stringify({ seq, kind: "MATCHED" }),
+        lastEventId: String(seq),
+      }),
+    );
   }
 }
 

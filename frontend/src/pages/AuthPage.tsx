@@ -46,7 +46,8 @@ export function AuthPage() {
     }
   }
 
-  const invalid = (f: string) => (errors[f] ? { "aria-invalid": true, "aria-describedby": `${f}-error` } : {});
+  const invalid = (f: string) =>
+    errors[f] ? { "aria-invalid": true, "aria-describedby": `${f}-error` } : {};
   const tab = (m: "login" | "signup", text: string) => (
     <button
       type="button"
@@ -65,12 +66,16 @@ export function AuthPage() {
   return (
     <div className="mx-auto grid max-w-4xl gap-6 md:grid-cols-2 md:items-center">
       <div className="space-y-3">
-        <h1 className="text-3xl font-bold tracking-tight sm:text-4xl">From the metro to your door.</h1>
+        <h1 className="text-3xl font-bold tracking-tight sm:text-4xl">
+          From the metro to your door.
+        </h1>
         <p className="text-slate-600">
-          Tell us when you reach the station and where you are heading. A driver already going
-          your way is matched to you minutes before you arrive.
+          Tell us when you reach the station and where you are heading. A driver already going your
+          way is matched to you minutes before you arrive.
         </p>
-        <p className="text-slate-600">Drivers: share the seats you have on the drive you are making anyway.</p>
+        <p className="text-slate-600">
+          Drivers: share the seats you have on the drive you are making anyway.
+        </p>
       </div>
       <Card>
         <div className="mb-4 flex gap-1 rounded-xl bg-slate-100 p-1" role="tablist">
@@ -85,29 +90,84 @@ export function AuthPage() {
                 <legend className="mb-1 text-sm font-medium text-slate-700">I am a</legend>
                 {(["rider", "driver"] as Role[]).map((r) => (
                   <label key={r} className="flex items-center gap-2 text-base">
-                    <input type="radio" name="role" value={r} checked={role === r} onChange={() => setRole(r)} />
+                    <input
+                      type="radio"
+                      name="role"
+                      value={r}
+                      checked={role === r}
+                      onChange={() => setRole(r)}
+                    />
                     {r === "rider" ? "Rider" : "Driver"}
                   </label>
                 ))}
               </fieldset>
               <Field id="name" label="Name" error={errors.name}>
-                <input id="name" className={inputClass} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" {...invalid("name")} />
+                <input
+                  id="name"
+                  className={inputClass}
+                  value={name}
+                  onChange={(e) => setName(e.target.value)}
+                  autoComplete="name"
+                  {...invalid("name")}
+                />
               </Field>
             </>
           )}
-          <Field id="phone" label="Phone" error={errors.phone} hint="With country code, e.g. +919876543210">
-            <input id="phone" type="tel" className={inputClass} value={phone} onChange={(e) => setPhone(e.target.value)} autoComplete="tel" {...invalid("phone")} />
+          <Field
+            id="phone"
+            label="Phone"
+            error={errors.phone}
+            hint="With country code, e.g. +919876543210"
+          >
+            <input
+              id="phone"
+              type="tel"
+              className={inputClass}
+              value={phone}
+              onChange={(e) => setPhone(e.target.value)}
+              autoComplete="tel"
+              {...invalid("phone")}
+            />
           </Field>
-          <Field id="password" label="Password" error={errors.password} hint={mode === "signup" ? "At least 8 characters" : undefined}>
-            <input id="password" type="password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} autoComplete={mode === "signup" ? "new-password" : "current-password"} {...invalid("password")} />
+          <Field
+            id="password"
+            label="Password"
+            error={errors.password}
+            hint={mode === "signup" ? "At least 8 characters" : undefined}
+          >
+            <input
+              id="password"
+              type="password"
+              className={inputClass}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              autoComplete={mode === "signup" ? "new-password" : "current-password"}
+              {...invalid("password")}
+            />
           </Field>
           {mode === "signup" && role === "driver" && (
             <div className="grid grid-cols-2 gap-3">
-              <Field id="vehicle.plate" label="Vehicle plate" error={errors["vehicle.plate"] ?? errors.vehicle}>
-                <input id="vehicle.plate" className={inputClass} value={plate} onChange={(e) => setPlate(e.target.value)} {...invalid("vehicle.plate")} />
+              <Field
+                id="vehicle.plate"
+                label="Vehicle plate"
+                error={errors["vehicle.plate"] ?? errors.vehicle}
+              >
+                <input
+                  id="vehicle.plate"
+                  className={inputClass}
+                  value={plate}
+                  onChange={(e) => setPlate(e.target.value)}
+                  {...invalid("vehicle.plate")}
+                />
               </Field>
               <Field id="vehicle.model" label="Vehicle model" error={errors["vehicle.model"]}>
-                <input id="vehicle.model" className={inputClass} value={model} onChange={(e) => setModel(e.target.value)} {...invalid("vehicle.model")} />
+                <input
+                  id="vehicle.model"
+                  className={inputClass}
+                  value={model}
+                  onChange={(e) => setModel(e.target.value)}
+                  {...invalid("vehicle.model")}
+                />
               </Field>
             </div>
           )}

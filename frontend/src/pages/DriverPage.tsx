@@ -5,11 +5,24 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { ApiError, fieldErrors } from "../api/client";
 import type { LatLon, Route, Station, Trip } from "../api/types";
-import { Card, Field, FormError, buttonClass, inputClass, quietButtonClass } from "../components/Field";
+import {
+  Card,
+  Field,
+  FormError,
+  buttonClass,
+  inputClass,
+  quietButtonClass,
+} from "../components/Field";
 import { WithInbox } from "../components/Live";
 import { MapView } from "../components/MapView";
 import { DriveStepper, SimulatedSource, drivePath, type PositionSource } from "../lib/drive";
-import { MAX_SEATS, destinationOptions, moveStation, toggleStation, validateRoute } from "../lib/routeBuilder";
+import {
+  MAX_SEATS,
+  destinationOptions,
+  moveStation,
+  toggleStation,
+  validateRoute,
+} from "../lib/routeBuilder";
 import { useStations } from "../lib/useStations";
 import { useLive, useOnNotification } from "../state/notifications";
 import { useSession } from "../state/session";
@@ -42,14 +55,20 @@ export function DriverPage() {
 
   return (
     <WithInbox>
-        <FormError message={stationsError} />
-        {loaded && !route && <RouteBuilder stations={stations} onCreated={refresh} />}
-        {route && <Drive route={route} trip={trip} stations={stations} onChanged={refresh} />}
+      <FormError message={stationsError} />
+      {loaded && !route && <RouteBuilder stations={stations} onCreated={refresh} />}
+      {route && <Drive route={route} trip={trip} stations={stations} onChanged={refresh} />}
     </WithInbox>
   );
 }
 
-function RouteBuilder({ stations, onCreated }: { stations: Station[]; onCreated: () => Promise<void> }) {
+function RouteBuilder({
+  stations,
+  onCreated,
+}: {
+  stations: Station[];
+  onCreated: () => Promise<void>;
+}) {
   const { api } = useSession();
   const [picked, setPicked] = useState<string[]>([]);
   const [destination, setDestination] = useState("");
@@ -83,13 +102,23 @@ function RouteBuilder({ stations, onCreated }: { stations: Station[]; onCreated:
       <form className="grid gap-4 md:grid-cols-2" onSubmit={submit} noValidate>
         <div className="flex flex-col gap-4">
           <FormError message={errors.form} />
-          <Field id="stationIds" label="Stations, in the order you pass them" error={errors.stationIds} hint="Tap stations on the map or below.">
+          <Field
+            id="stationIds"
+            label="Stations, in the order you pass them"
+            error={errors.stationIds}
+            hint="Tap stations on the map or below."
+          >
             <div className="flex flex-wrap gap-2" id="stationIds" role="group">
               {stations.map((s) => {
                 const order = picked.indexOf(s.id);
                 return (
-                  <button type="button" key={s.id} aria-pressed={order >= 0} onClick={() => toggle(s.id)}
-                    className={`rounded-full px-3 py-1 text-sm ${order >= 0 ? "bg-indigo-600 text-white" : "bg-slate-100 text-slate-700 hover:bg-slate-200"}`}>
+                  <button
+                    type="button"
+                    key={s.id}
+                    aria-pressed={order >= 0}
+                    onClick={() => toggle(s.id)}
+                    className={`rounded-full px-3 py-1 text-sm ${order >= 0 ? "bg-indigo-600 text-white" : "bg-slate-100 text-slate-700 hover:bg-slate-200"}`}
+                  >
                     {order >= 0 ? `${order + 1}. ` : ""}
                     {s.name}
                   </button>
@@ -103,15 +132,37 @@ function RouteBuilder({ stations, onCreated }: { stations: Station[]; onCreated:
                 <li key={id} className="flex items-center gap-2">
                   <span className="w-6 text-slate-500">{i + 1}.</span>
                   <span className="flex-1">{byId.get(id)?.name}</span>
-                  <button type="button" className="px-2 text-slate-500 hover:text-slate-900" aria-label={`Move ${byId.get(id)?.name} earlier`} onClick={() => setPicked(moveStation(picked, id, -1))}>↑</button>
-                  <button type="button" className="px-2 text-slate-500 hover:text-slate-900" aria-label={`Move ${byId.get(id)?.name} later`} onClick={() => setPicked(moveStation(picked, id, 1))}>↓</button>
+                  <button
+                    type="button"
+                    className="px-2 text-slate-500 hover:text-slate-900"
+                    aria-label={`Move ${byId.get(id)?.name} earlier`}
+                    onClick={() => setPicked(moveStation(picked, id, -1))}
+                  >
+                    ↑
+                  </button>
+                  <button
+                    type="button"
+                    className="px-2 text-slate-500 hover:text-slate-900"
+                    aria-label={`Move ${byId.get(id)?.name} later`}
+                    onClick={() => setPicked(moveStation(picked, id, 1))}
+                  >
+                    ↓
+                  </button>
                 </li>
               ))}
             </ol>
           )}
           <Field id="destinationAreaId" label="Heading to" error={errors.destinationAreaId}>
-            <select id="destinationAreaId" className={inputClass} value={destination} onChange={(e) => setDestination(e.target.value)} disabled={options.length === 0}>
-              <option value="">{options.length ? "Choose an area…" : "Pick a station first"}</option>
+            <select
+              id="destinationAreaId"
+              className={inputClass}
+              value={destination}
+              onChange={(e) => setDestination(e.target.value)}
+              disabled={options.length === 0}
+            >
+              <option value="">
+                {options.length ? "Choose an area…" : "Pick a station first"}
+              </option>
               {options.map((a) => (
                 <option key={a.id} value={a.id}>
                   {a.name}
@@ -120,19 +171,43 @@ function RouteBuilder({ stations, onCreated }: { stations: Station[]; onCreated:
             </select>
           </Field>
           <Field id="seats" label="Free seats" error={errors.seats}>
-            <input id="seats" type="number" min={1} max={MAX_SEATS} className={inputClass} value={seats} onChange={(e) => setSeats(Number(e.target.value))} />
+            <input
+              id="seats"
+              type="number"
+              min={1}
+              max={MAX_SEATS}
+              className={inputClass}
+              value={seats}
+              onChange={(e) => setSeats(Number(e.target.value))}
+            />
           </Field>
           <button type="submit" className={buttonClass}>
             Create route
           </button>
         </div>
-        <MapView stations={stations} selected={picked} onStationClick={toggle} showZones path={picked.map((id) => byId.get(id)!.location)} />
+        <MapView
+          stations={stations}
+          selected={picked}
+          onStationClick={toggle}
+          showZones
+          path={picked.map((id) => byId.get(id)!.location)}
+        />
       </form>
     </Card>
   );
 }
 
-function Drive({ route, trip, stations, onChanged }: { route: Route; trip: Trip | null; stations: Station[]; onChanged: () => Promise<void> }) {
+function Drive({
+  route,
+  trip,
+  stations,
+  onChanged,
+}: {
+  route: Route;
+  trip: Trip | null;
+  stations: Station[];
+  onChanged: () => Promise<void>;
+}) {
   const { api } = useSession();
   const { items } = useLive();
   const [speedKmh, setSpeedKmh] = useState(SPEEDS_KMH[1]);
@@ -140,10 +215,21 @@ function Drive({ route, trip, stations, onChanged }: { route: Route; trip: Trip 
   const [driving, setDriving] = useState(false);
   const [error, setError] = useState("");
   const stopRef = useRef<(() => void) | null>(null);
+  // The position being sent, so ending the route can wait for it (and not race it).
+  const sending = useRef<Promise<unknown>>(Promise.resolve());
   const byId = useMemo(() => new Map(stations.map((s) => [s.id, s])), [stations]);
-  const routeStations = route.stationIds.map((id) => byId.get(id)).filter((s): s is Station => Boolean(s));
-  const destination = routeStations.flatMap((s) => s.areas).find((a) => a.id === route.destinationAreaId);
-  const path = destination ? drivePath(routeStations.map((s) => s.location), destination.location) : [];
+  const routeStations = route.stationIds
+    .map((id) => byId.get(id))
+    .filter((s): s is Station => Boolean(s));
+  const destination = routeStations
+    .flatMap((s) => s.areas)
+    .find((a) => a.id === route.destinationAreaId);
+  const path = destination
+    ? drivePath(
+        routeStations.map((s) => s.location),
+        destination.location,
+      )
+    : [];
 
   // Rider names come with the MATCHED notifications.
   const names = useMemo(() => {
@@ -157,17 +243,27 @@ function Drive({ route, trip, stations, onChanged }: { route: Route; trip: Trip 
 
   useEffect(() => () => stopRef.current?.(), []);
 
-  function start(source: PositionSource = new SimulatedSource(new DriveStepper(path, speedKmh / 3.6))) {
+  function start(
+    source: PositionSource = new SimulatedSource(new DriveStepper(path, speedKmh / 3.6)),
+  ) {
     setError("");
     setDriving(true);
     const speedMps = Math.min(MAX_REPORTED_SPEED_MPS, speedKmh / 3.6);
     stopRef.current = source.start((fix) => {
       setPosition(fix.position);
-      api.sendLocation(fix.position.lat, fix.position.lon, speedMps).then(
+      sending.current = api.sendLocation(fix.position.lat, fix.position.lon, speedMps).then(
         (answer) => {
           if (answer.triggered.length) void onChanged();
         },
-        (e: Error) => setError(e.message),
+        (e: unknown) => {
+          if (e instanceof ApiError && e.status === 409) {
+            // The route ended (completed or cancelled elsewhere): stop sending.
+            stop();
+            void onChanged();
+          } else {
+            setError(e instanceof Error ? e.message : String(e));
+          }
+        },
       );
       if (fix.done) setDriving(false);
     });
@@ -177,6 +273,12 @@ function Drive({ route, trip, stations, onChanged }: { route: Route; trip: Trip 
     stopRef.current?.();
     stopRef.current = null;
     setDriving(false);
+  }
+
+  /** Stops the drive and waits for the position in flight, before the route ends. */
+  async function stopAndSettle() {
+    stop();
+    await sending.current;
   }
 
   async function act(work: () => Promise<unknown>) {
@@ -193,18 +295,36 @@ function Drive({ route, trip, stations, onChanged }: { route: Route; trip: Trip 
     <Card testId="drive">
       <div className="mb-3 flex flex-wrap items-start justify-between gap-3">
         <div>
-          <p className="text-sm text-slate-500">Route · {route.seatsFree} of {route.seatsTotal} seats free</p>
+          <p className="text-sm text-slate-500">
+            Route · {route.seatsFree} of {route.seatsTotal} seats free
+          </p>
           <h2 className="text-xl font-bold">
-            {routeStations.map((s) => s.name).join(" → ")} → {destination?.name ?? route.destinationAreaId}
+            {routeStations.map((s) => s.name).join(" → ")} →{" "}
+            {destination?.name ?? route.destinationAreaId}
           </h2>
         </div>
-        <button className={quietButtonClass} onClick={() => act(() => api.cancelRoute(route.id))} disabled={trip?.status === "ACTIVE"}>
+        <button
+          className={quietButtonClass}
+          onClick={() =>
+            act(async () => {
+              await stopAndSettle();
+              return api.cancelRoute(route.id);
+            })
+          }
+          disabled={trip?.status === "ACTIVE"}
+        >
           Cancel route
         </button>
       </div>
       <div className="mb-4 flex flex-wrap items-end gap-3">
         <Field id="speed" label="Speed">
-          <select id="speed" className={inputClass} value={speedKmh} onChange={(e) => setSpeedKmh(Number(e.target.value))} disabled={driving}>
+          <select
+            id="speed"
+            className={inputClass}
+            value={speedKmh}
+            onChange={(e) => setSpeedKmh(Number(e.target.value))}
+            disabled={driving}
+          >
             {SPEEDS_KMH.map((s) => (
               <option key={s} value={s}>
                 {s} km/h{s > 100 ? " (demo)" : ""}
@@ -222,7 +342,15 @@ function Drive({ route, trip, stations, onChanged }: { route: Route; trip: Trip 
           </button>
         )}
         {trip?.status === "ACTIVE" && (
-          <button className={buttonClass} onClick={() => act(() => api.completeTrip(trip.id))}>
+          <button
+            className={buttonClass}
+            onClick={() =>
+              act(async () => {
+                await stopAndSettle();
+                return api.completeTrip(trip.id);
+              })
+            }
+          >
             Complete trip
           </button>
         )}
@@ -240,15 +368,27 @@ function Drive({ route, trip, stations, onChanged }: { route: Route; trip: Trip 
                 ) : (
                   <ul className="mt-2 space-y-2">
                     {riders.map((r) => (
-                      <li key={r.riderId} className="flex flex-wrap items-center gap-2 text-sm" data-testid="matched-rider">
+                      <li
+                        key={r.riderId}
+                        className="flex flex-wrap items-center gap-2 text-sm"
+                        data-testid="matched-rider"
+                      >
                         <span className="flex-1 font-medium">{names[r.riderId] ?? "Rider"}</span>
-                        <span className="rounded-full bg-white px-2 py-0.5 text-xs ring-1 ring-slate-200">{r.status.replace("_", " ").toLowerCase()}</span>
+                        <span className="rounded-full bg-white px-2 py-0.5 text-xs ring-1 ring-slate-200">
+                          {r.status.replace("_", " ").toLowerCase()}
+                        </span>
                         {r.status === "MATCHED" && trip && (
                           <>
-                            <button className="rounded-lg bg-emerald-600 px-2 py-1 text-xs font-semibold text-white hover:bg-emerald-700" onClick={() => act(() => api.pickUp(trip.id, [r.riderId]))}>
+                            <button
+                              className="rounded-lg bg-emerald-600 px-2 py-1 text-xs font-semibold text-white hover:bg-emerald-700"
+                              onClick={() => act(() => api.pickUp(trip.id, [r.riderId]))}
+                            >
                               Picked up
                             </button>
-                            <button className="rounded-lg bg-white px-2 py-1 text-xs font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-100" onClick={() => act(() => api.noShow(trip.id, [r.riderId]))}>
+                            <button
+                              className="rounded-lg bg-white px-2 py-1 text-xs font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-100"
+                              onClick={() => act(() => api.noShow(trip.id, [r.riderId]))}
+                            >
                               No-show
                             </button>
                           </>
@@ -261,7 +401,13 @@ function Drive({ route, trip, stations, onChanged }: { route: Route; trip: Trip 
             );
           })}
         </div>
-        <MapView stations={routeStations} selected={route.stationIds} showZones path={path} cars={position ? [{ id: "me", position, label: "You" }] : []} />
+        <MapView
+          stations={routeStations}
+          selected={route.stationIds}
+          showZones
+          path={path}
+          cars={position ? [{ id: "me", position, label: "You" }] : []}
+        />
       </div>
     </Card>
   );

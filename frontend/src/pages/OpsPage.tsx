@@ -41,12 +41,16 @@ export function OpsPage() {
 
   const waitingTotal = snap ? Object.values(snap.waiting).reduce((a, b) => a + b, 0) : 0;
   const badges = Object.fromEntries(
-    Object.entries(snap?.waiting ?? {}).filter(([, n]) => n > 0).map(([id, n]) => [id, String(n)]),
+    Object.entries(snap?.waiting ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([id, n]) => [id, String(n)]),
   );
   const stat = (label: string, value: string | number, testId: string) => (
     <div className="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
       <p className="text-sm text-slate-500">{label}</p>
-      <p className="text-3xl font-bold" data-testid={testId}>{value}</p>
+      <p className="text-3xl font-bold" data-testid={testId}>
+        {value}
+      </p>
     </div>
   );
 
@@ -58,14 +62,18 @@ export function OpsPage() {
         {stat("Riders waiting", waitingTotal, "ops-waiting")}
         {stat("Drivers on the road", snap?.drivers.length ?? 0, "ops-drivers")}
         {stat("Active trips", snap?.trips.ACTIVE ?? 0, "ops-active")}
-        {stat("Matches / min", perMinute(samples).toFixed(1), "ops-rate")}
+        {stat("Routes matched / min", perMinute(samples).toFixed(1), "ops-rate")}
       </div>
       <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
         <MapView
           stations={snap?.stations ?? []}
           showZones
           badges={badges}
-          cars={(snap?.drivers ?? []).map((d) => ({ id: d.driverId, position: d.location, label: `${d.seatsFree ?? "?"} seats free` }))}
+          cars={(snap?.drivers ?? []).map((d) => ({
+            id: d.driverId,
+            position: d.location,
+            label: `${d.seatsFree ?? "?"} seats free`,
+          }))}
           height="h-[28rem]"
         />
         <div className="space-y-6">
@@ -84,7 +92,13 @@ export function OpsPage() {
               {(snap?.stations ?? []).map((s) => (
                 <li key={s.id} className="flex justify-between py-1.5">
                   <span>{s.name}</span>
-                  <span className={snap?.waiting[s.id] ? "font-semibold text-indigo-700" : "text-slate-400"}>{snap?.waiting[s.id] ?? 0} waiting</span>
+                  <span
+                    className={
+                      snap?.waiting[s.id] ? "font-semibold text-indigo-700" : "text-slate-400"
+                    }
+                  >
+                    {snap?.waiting[s.id] ?? 0} waiting
+                  </span>
                 </li>
               ))}
             </ul>

@@ -3,7 +3,14 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { fieldErrors } from "../api/client";
 import type { RideRequest, Station } from "../api/types";
-import { Card, Field, FormError, buttonClass, inputClass, quietButtonClass } from "../components/Field";
+import {
+  Card,
+  Field,
+  FormError,
+  buttonClass,
+  inputClass,
+  quietButtonClass,
+} from "../components/Field";
 import { WithInbox } from "../components/Live";
 import { MapView, type Car } from "../components/MapView";
 import { distanceM } from "../lib/geo";
@@ -37,34 +44,48 @@ export function RiderPage() {
 
   return (
     <WithInbox>
-        <FormError message={stationsError} />
-        {loaded && !current && <RequestForm stations={stations} onCreated={refresh} />}
-        {current && <RideCard request={current} station={byId.get(current.stationId)} onChanged={refresh} />}
-        <Card title="Your rides" testId="history">
-          {past.length === 0 ? (
-            <p className="text-sm text-slate-500">No past rides yet.</p>
-          ) : (
-            <ul className="divide-y divide-slate-100">
-              {past.map((r) => {
-                const s = byId.get(r.stationId);
-                return (
-                  <li key={r.id} className="flex items-center justify-between py-2 text-sm">
-                    <span>
-                      {s?.name ?? r.stationId} → {s?.areas.find((a) => a.id === r.destinationAreaId)?.name ?? r.destinationAreaId}
-                      <span className="ml-2 text-slate-500">{new Date(r.arrivalTime).toLocaleString()}</span>
+      <FormError message={stationsError} />
+      {loaded && !current && <RequestForm stations={stations} onCreated={refresh} />}
+      {current && (
+        <RideCard request={current} station={byId.get(current.stationId)} onChanged={refresh} />
+      )}
+      <Card title="Your rides" testId="history">
+        {past.length === 0 ? (
+          <p className="text-sm text-slate-500">No past rides yet.</p>
+        ) : (
+          <ul className="divide-y divide-slate-100">
+            {past.map((r) => {
+              const s = byId.get(r.stationId);
+              return (
+                <li key={r.id} className="flex items-center justify-between py-2 text-sm">
+                  <span>
+                    {s?.name ?? r.stationId} →{" "}
+                    {s?.areas.find((a) => a.id === r.destinationAreaId)?.name ??
+                      r.destinationAreaId}
+                    <span className="ml-2 text-slate-500">
+                      {new Date(r.arrivalTime).toLocaleString()}
                     </span>
-                    <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium">{statusView(r.status).label}</span>
-                  </li>
-                );
-              })}
-            </ul>
-          )}
-        </Card>
+                  </span>
+                  <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium">
+                    {statusView(r.status).label}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </Card>
     </WithInbox>
   );
 }
 
-function RequestForm({ stations, onCreated }: { stations: Station[]; onCreated: () => Promise<void> }) {
+function RequestForm({
+  stations,
+  onCreated,
+}: {
+  stations: Station[];
+  onCreated: () => Promise<void>;
+}) {
   const { api } = useSession();
   const [stationId, setStationId] = useState("");
   const [areaId, setAreaId] = useState("");
@@ -103,7 +124,12 @@ function RequestForm({ stations, onCreated }: { stations: Station[]; onCreated: 
         <div className="flex flex-col gap-4">
           <FormError message={errors.form} />
           <Field id="stationId" label="Metro station" error={errors.stationId}>
-            <select id="stationId" className={inputClass} value={stationId} onChange={(e) => pick(e.target.value)}>
+            <select
+              id="stationId"
+              className={inputClass}
+              value={stationId}
+              onChange={(e) => pick(e.target.value)}
+            >
               <option value="">Choose a station…</option>
               {stations.map((s) => (
                 <option key={s.id} value={s.id}>
@@ -113,7 +139,13 @@ function RequestForm({ stations, onCreated }: { stations: Station[]; onCreated: 
             </select>
           </Field>
           <Field id="destinationAreaId" label="Going to" error={errors.destinationAreaId}>
-            <select id="destinationAreaId" className={inputClass} value={areaId} onChange={(e) => setAreaId(e.target.value)} disabled={!station}>
+            <select
+              id="destinationAreaId"
+              className={inputClass}
+              value={areaId}
+              onChange={(e) => setAreaId(e.target.value)}
+              disabled={!station}
+            >
               <option value="">{station ? "Choose an area…" : "Choose a station first"}</option>
               {station?.areas.map((a) => (
                 <option key={a.id} value={a.id}>
@@ -123,19 +155,38 @@ function RequestForm({ stations, onCreated }: { stations: Station[]; onCreated: 
             </select>
           </Field>
           <Field id="arrivalTime" label="I reach the station at" error={errors.arrivalTime}>
-            <input id="arrivalTime" type="datetime-local" className={inputClass} value={arrival} onChange={(e) => setArrival(e.target.value)} />
+            <input
+              id="arrivalTime"
+              type="datetime-local"
+              className={inputClass}
+              value={arrival}
+              onChange={(e) => setArrival(e.target.value)}
+            />
           </Field>
           <button type="submit" className={buttonClass} disabled={busy}>
             Request a ride
           </button>
         </div>
-        <MapView stations={stations} selected={stationId ? [stationId] : []} onStationClick={pick} showAreas={Boolean(station)} />
+        <MapView
+          stations={stations}
+          selected={stationId ? [stationId] : []}
+          onStationClick={pick}
+          showAreas={Boolean(station)}
+        />
       </form>
     </Card>
   );
 }
 
-function RideCard({ request, station, onChanged }: { request: RideRequest; station?: Station; onChanged: () => Promise<void> }) {
+function RideCard({
+  request,
+  station,
+  onChanged,
+}: {
+  request: RideRequest;
+  station?: Station;
+  onChanged: () => Promise<void>;
+}) {
   const { api } = useSession();
   const view = statusView(request.status);
   const [car, setCar] = useState<Car | null>(null);
@@ -154,7 +205,12 @@ function RideCard({ request, station, onChanged }: { request: RideRequest; stati
         const trip = await api.trip(request.tripId!);
         const snap = await api.snapshot();
         const d = snap.drivers.find((x) => x.routeId === trip.routeId);
-        if (!stop && d) setCar({ id: d.driverId, position: d.location, label: request.driver?.name ?? "Your driver" });
+        if (!stop && d)
+          setCar({
+            id: d.driverId,
+            position: d.location,
+            label: request.driver?.name ?? "Your driver",
+          });
       } catch {
         // the next poll tries again
       }
@@ -177,7 +233,8 @@ function RideCard({ request, station, onChanged }: { request: RideRequest; stati
     }
   }
 
-  const eta = car && station ? etaMinutes(distanceM(car.position, station.location), 25 / 3.6) : null;
+  const eta =
+    car && station ? etaMinutes(distanceM(car.position, station.location), 25 / 3.6) : null;
   return (
     <Card testId="ride-card">
       <div className="flex flex-wrap items-start justify-between gap-3">
@@ -198,7 +255,11 @@ function RideCard({ request, station, onChanged }: { request: RideRequest; stati
       </div>
       <ol className="my-4 grid grid-cols-4 gap-2" aria-label="Progress">
         {STEPS.map((s, i) => (
-          <li key={s} className={`rounded-lg px-2 py-1 text-center text-xs font-medium ${i <= view.step ? "bg-indigo-600 text-white" : "bg-slate-100 text-slate-500"}`} aria-current={i === view.step ? "step" : undefined}>
+          <li
+            key={s}
+            className={`rounded-lg px-2 py-1 text-center text-xs font-medium ${i <= view.step ? "bg-indigo-600 text-white" : "bg-slate-100 text-slate-500"}`}
+            aria-current={i === view.step ? "step" : undefined}
+          >
             {s}
           </li>
         ))}
@@ -211,11 +272,23 @@ function RideCard({ request, station, onChanged }: { request: RideRequest; stati
               {request.driver.vehicle.model} · {request.driver.vehicle.plate}
             </p>
           )}
-          {eta !== null && request.status === "MATCHED" && <p className="text-sm text-indigo-800">About {eta} min to {station?.name}</p>}
+          {eta !== null && request.status === "MATCHED" && (
+            <p className="text-sm text-indigo-800">
+              About {eta} min to {station?.name}
+            </p>
+          )}
         </div>
       )}
       <FormError message={error} />
-      {station && <MapView stations={[station]} selected={[station.id]} showZones cars={car ? [car] : []} height="h-56" />}
+      {station && (
+        <MapView
+          stations={[station]}
+          selected={[station.id]}
+          showZones
+          cars={car ? [car] : []}
+          height="h-56"
+        />
+      )}
     </Card>
   );
 }

@@ -1,7 +1,14 @@
 // The signed-in user's notifications: history first, then the live stream; toasts for new
 // ones; the stream's connection state for the header badge.
 import {
-  createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode,
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
 } from "react";
 import type { Notification } from "../api/types";
 import { NotificationStream, type StreamState } from "../lib/stream";
@@ -44,15 +51,19 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       if (cancelled) return;
       setItems(history);
       const lastSeq = history.length ? history[history.length - 1].seq : 0;
-      stream = new NotificationStream(api, {
-        onState: setState,
-        onNotification: (n) => {
-          setItems((prev) => [...prev, n]);
-          setToasts((prev) => [...prev.slice(-2), n]);
-          setTimeout(() => setToasts((prev) => prev.filter((t) => t.seq !== n.seq)), TOAST_MS);
-          listeners.current.forEach((fn) => fn(n));
+      stream = new NotificationStream(
+        api,
+        {
+          onState: setState,
+          onNotification: (n) => {
+            setItems((prev) => [...prev, n]);
+            setToasts((prev) => [...prev.slice(-2), n]);
+            setTimeout(() => setToasts((prev) => prev.filter((t) => t.seq !== n.seq)), TOAST_MS);
+            listeners.current.forEach((fn) => fn(n));
+          },
         },
-      }, lastSeq);
+        lastSeq,
+      );
       stream.start();
     };
     void start();
@@ -68,7 +79,9 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const markAllRead = useCallback(() => {
     const last = items[items.length - 1];
     if (!last) return;
-    void api.markRead(last.seq).then(() => setItems((prev) => prev.map((n) => ({ ...n, read: true }))));
+    void api
+      .markRead(last.seq)
+      .then(() => setItems((prev) => prev.map((n) => ({ ...n, read: true }))));
   }, [api, items]);
   const subscribe = useCallback((fn: (n: Notification) => void) => {
     listeners.current.add(fn);
