@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import signal
+import os
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +16,6 @@ from lastmile.layout import ProcessSpec
 FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 30.0
 STABLE_AFTER_S = 60.0
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: if the supervisor itself is killed, the kernel sends the
-    child SIGTERM, so no process of a run outlives it."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def backoff_after(failures: int) -> float:
@@ -66,15 +56,16 @@ class Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                self.spec.argv,
+                # Through the guard: if the supervisor itself is killed, the kernel sends the
+                # child SIGTERM, so no process of a run outlives it.
+                (sys.executable, "-m", "lastmile.guard", str(os.getpid()), *self.spec.argv),
                 env=self.spec.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                # Own process group: Ctrl-C reaches the supervisor only, which stops the
-                # children in order.
+                # Own session: Ctrl-C reaches the supervisor only, which stops the children in
+                # order.
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
             )
         self.started_at = time.monotonic()
         self.restart_at = None

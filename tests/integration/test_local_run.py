@@ -173,3 +173,17 @@ def test_ctrl_c_stops_every_process_and_reports_exit_codes(run: Run) -> None:
     out = run.output()
     assert "SIGINT received: stopping" in out
     assert "gateway exited with 0" in out and "database exited with 0" in out
+
+
+def test_a_killed_supervisor_leaves_no_orphans(run: Run) -> None:
+    run.up()
+    pids = [p["pid"] for p in run.status()["processes"]]
+    assert run.proc is not None
+    run.proc.kill()  # SIGKILL: the supervisor cannot stop anything itself
+    run.proc.wait()
+    # Every child asked the kernel for SIGTERM when its parent dies (lastmile.guard).
+    deadline = time.monotonic() + 30
+    while [pid for pid in pids if process_alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in pids if process_alive(pid)]
+    assert run.cli("status").returncode == 3  # the lock died with it
