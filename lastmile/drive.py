@@ -3,11 +3,10 @@ car's progress along its path."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from common.geo import destination_point, haversine_m
+from common.geo import destination_point, haversine_m, initial_bearing_deg
 
 # Stations further apart than this are not joined into one feeder route.
 MAX_HOP_M = 4_000.0
@@ -43,11 +42,7 @@ class RoutePlan:
 
 
 def _bearing(a: Place, b: Place) -> float:
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dl = math.radians(b.lon - a.lon)
-    x = math.sin(dl) * math.cos(p2)
-    y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return math.degrees(math.atan2(x, y)) % 360
+    return initial_bearing_deg(a.lat, a.lon, b.lat, b.lon)
 
 
 def distance(a: Place, b: Place) -> float:

@@ -3,14 +3,13 @@ check made before anything starts."""
 
 from __future__ import annotations
 
-import http.client
 import socket
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from common.healthcheck import grpc_health, http_health
 from lastmile.layout import ProcessSpec
 
 PROBE_TIMEOUT_S = 1.0
@@ -50,23 +49,7 @@ class Prober:
         address = f"127.0.0.1:{port}"
         if address not in self._channels:
             self._channels[address] = grpc.insecure_channel(address)
-        stub = health_pb2_grpc.HealthStub(self._channels[address])
-        try:
-            answer = stub.Check(health_pb2.HealthCheckRequest(), timeout=PROBE_TIMEOUT_S)
-        except grpc.RpcError:
-            return "down"
-        return health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status).lower()
-
-    @staticmethod
-    def _http(port: int, path: str = "/api/v1/healthz") -> str:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT_S)
-        try:
-            connection.request("GET", path)
-            return "serving" if connection.getresponse().status == 200 else "not_serving"
-        except OSError:
-            return "down"
-        finally:
-            connection.close()
+        return grpc_health(self._channels[address], PROBE_TIMEOUT_S)
 
     @staticmethod
     def _mongo(port: int) -> str:
@@ -82,7 +65,7 @@ class Prober:
         if spec.health == "grpc":
             return self._grpc(spec.main_port)
         if spec.health == "http":
-            return self._http(spec.main_port)
+            return http_health(spec.main_port, PROBE_TIMEOUT_S)
         if spec.health == "mongo":
             return self._mongo(spec.main_port)
         return "n/a"

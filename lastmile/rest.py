@@ -29,6 +29,12 @@ class Answer:
     retries: int
 
 
+def signup_body(role: str, name: str, **extra: Any) -> dict[str, Any]:
+    """A sign-up for a new simulated user, with a fresh phone number."""
+    phone = "+9177" + str(uuid.uuid4().int)[:8]
+    return {"name": name, "phone": phone, "password": PASSWORD, "role": role, **extra}
+
+
 class RestClient:
     def __init__(self, base_url: str, timeout_s: float = 10.0, connections: int = 100) -> None:
         self.http = httpx.AsyncClient(
@@ -75,9 +81,9 @@ class RestClient:
 
     async def sign_up(self, role: str, name: str, **extra: Any) -> tuple[str, str]:
         """A new user with a fresh phone number; (token, user id)."""
-        phone = "+9177" + str(uuid.uuid4().int)[:8]
-        body = {"name": name, "phone": phone, "password": PASSWORD, "role": role, **extra}
-        answer = await self.call("POST", "/auth/signup", body=body, expect=201)
+        answer = await self.call(
+            "POST", "/auth/signup", body=signup_body(role, name, **extra), expect=201
+        )
         return answer.body["token"], answer.body["user"]["id"]
 
     async def close(self) -> None:

@@ -41,6 +41,7 @@ from api.lastmile.v1 import (  # noqa: E402
 )
 from common.convert import to_timestamp  # noqa: E402
 from common.geo import destination_point  # noqa: E402
+from lastmile.loadgen.openloop import bounded, percentile  # noqa: E402
 from tests.harness import Cluster, EmbeddedMongo, free_port  # noqa: E402
 
 SERVICES = ("station", "user", "notification", "driver", "rider", "trip", "matching", "location")
@@ -66,11 +67,6 @@ async def serve_raw(port: int) -> None:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def stream_rate(
@@ -104,18 +100,6 @@ async def stream_rate(
     if accepted != len(drivers) * updates:
         raise SystemExit(f"only {accepted} of {len(drivers) * updates} updates accepted")
     return accepted / elapsed
-
-
-async def bounded(limit: int, calls) -> list:
-    """Runs the calls (functions returning awaitables), at most `limit` at a time. A gRPC stub
-    call starts when made, so each is made only once a slot is free."""
-    gate = asyncio.Semaphore(limit)
-
-    async def one(call):
-        async with gate:
-            return await call()
-
-    return await asyncio.gather(*(one(c) for c in calls))
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -251,12 +235,13 @@ async def run(args: argparse.Namespace) -> None:
             f"triggers: {len(plans)} drivers entering zones at {args.rate}/s; "
             f"{len(matched_drivers)} matched riders"
         )
-        spans = [v * 1000 for v in calls.values()]
+        spans = sorted(v * 1000 for v in calls.values())
         print(
             f"position update that fires the trigger (returns after matching): "
             f"p50 {percentile(spans, 50):.0f} ms, p99 {percentile(spans, 99):.0f} ms"
         )
         if latencies:
+            latencies.sort()
             print(
                 f"trigger -> MATCHED notification ({len(latencies)} sampled drivers): "
                 f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "

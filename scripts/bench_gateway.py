@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +20,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lastmile.loadgen.openloop import percentile  # noqa: E402
 from tests.harness import (  # noqa: E402
     Cluster,
     EmbeddedMongo,
@@ -43,11 +43,6 @@ def trivial_app():
         return jsonify({"ok": True})
 
     return app
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 class Connection:
@@ -115,6 +110,7 @@ async def load(
 
 def report(name: str, rate: float, latencies: list[float], errors: int, base: float | None) -> None:
     ratio = f"{rate / base:6.1%} of baseline" if base else "baseline"
+    latencies = sorted(latencies)
     print(
         f"{name:34} {rate:8.0f} req/s  p50 {percentile(latencies, 50):6.1f} ms  "
         f"p99 {percentile(latencies, 99):6.1f} ms  errors {errors}  ({ratio})"
@@ -138,8 +134,12 @@ async def run(args: argparse.Namespace) -> None:
         }
         gateway = start_gateway(cluster, production)
         env = dict(gateway.env, HTTP_PORT=str(free_port()))
-        baseline = GatewayProcess(int(env["HTTP_PORT"]), env, tmp / "trivial.log")
-        baseline.start = _trivial_start(baseline)  # type: ignore[method-assign]
+        baseline = GatewayProcess(
+            int(env["HTTP_PORT"]),
+            env,
+            tmp / "trivial.log",
+            app="scripts.bench_gateway:trivial_app()",
+        )
         baseline.start()
         print(f"machine: {args.machine}; {args.clients} concurrent clients, {args.seconds} s each")
 
@@ -223,34 +223,6 @@ async def run(args: argparse.Namespace) -> None:
                 proc.stop()
         cluster.stop_all()
         mongo.stop()
-
-
-def _trivial_start(proc: GatewayProcess):
-    def start(timeout: float = 30) -> None:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        with open(proc.log_path, "ab") as log:
-            proc.proc = subprocess.Popen(
-                [
-                    str(gunicorn),
-                    "-c",
-                    str(ROOT / "gunicorn.conf.py"),
-                    "scripts.bench_gateway:trivial_app()",
-                ],
-                env=proc.env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{proc.port}/api/v1/ping", timeout=0.5)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("baseline app did not start")
-
-    return start
 
 
 def main() -> None:

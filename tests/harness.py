@@ -287,6 +287,8 @@ class GatewayProcess:
     env: dict[str, str]
     log_path: Path
     proc: subprocess.Popen[bytes] | None = None
+    # The WSGI application gunicorn serves (a benchmark's baseline serves another).
+    app: str = "gateway.app:main()"
 
     @property
     def url(self) -> str:
@@ -296,7 +298,7 @@ class GatewayProcess:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "gateway.app:main()"],
+                [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), self.app],
                 env=self.env,
                 cwd=ROOT,
                 stdout=log,

@@ -8,8 +8,9 @@ import asyncio
 import math
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Failed(Exception):
@@ -26,6 +27,21 @@ class Outcome:
     """What a call reports besides its latency: the retries it needed."""
 
     retries: int = 0
+
+
+async def bounded(
+    limit: int, calls: Iterable[Callable[[], Awaitable[Any]]], return_exceptions: bool = False
+) -> list[Any]:
+    """Runs the calls (functions returning awaitables), at most `limit` at a time, and answers
+    their results in order. A gRPC stub call starts when made, so each is made only once a
+    slot is free."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(call: Callable[[], Awaitable[Any]]) -> Any:
+        async with gate:
+            return await call()
+
+    return await asyncio.gather(*(one(c) for c in calls), return_exceptions=return_exceptions)
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

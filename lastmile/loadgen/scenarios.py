@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import grpc
@@ -25,7 +26,7 @@ import httpx
 from api.lastmile.v1 import matching_pb2, matching_pb2_grpc
 from common.channels import target_of
 from common.geo import destination_point
-from lastmile.loadgen.openloop import Failed, Outcome
+from lastmile.loadgen.openloop import Failed, Outcome, bounded
 from lastmile.rest import ApiError, RestClient
 
 SETUP_CONCURRENCY = 4
@@ -44,16 +45,6 @@ def _point(at: dict[str, float], bearing: float, metres: float) -> dict[str, flo
 
 def _failed(exc: ApiError) -> Failed:
     return Failed(str(exc.status or "no-answer"), str(exc))
-
-
-async def _bounded(n: int, work: list[Any]) -> list[Any]:
-    gate = asyncio.Semaphore(n)
-
-    async def one(w: Any) -> Any:
-        async with gate:
-            return await w
-
-    return await asyncio.gather(*(one(w) for w in work))
 
 
 @dataclass
@@ -137,7 +128,7 @@ class _Gateway(Scenario):
             route = (await self.rest.call("POST", "/driver/routes", token, body, 201)).body
             return token, route
 
-        return await _bounded(SETUP_CONCURRENCY, [one(k) for k in range(count)])
+        return await bounded(SETUP_CONCURRENCY, [partial(one, k) for k in range(count)])
 
     async def close(self) -> None:
         await self.rest.close()
@@ -159,8 +150,10 @@ class ApiScenario(_Gateway):
     async def setup(self) -> None:
         await self._common_setup()
         self.drivers = await self._drivers_with_routes(self.n_drivers)
-        signups = [self.rest.sign_up("rider", f"Load rider {k}") for k in range(self.n_riders)]
-        self.riders = [t for t, _ in await _bounded(SETUP_CONCURRENCY, signups)]
+        signups = [
+            partial(self.rest.sign_up, "rider", f"Load rider {k}") for k in range(self.n_riders)
+        ]
+        self.riders = [t for t, _ in await bounded(SETUP_CONCURRENCY, signups)]
 
     async def call(self, i: int) -> Outcome | None:
         kind = self.MIX[i % len(self.MIX)]
@@ -255,15 +248,18 @@ class FlowScenario(_Gateway):
 
     async def setup(self) -> None:
         await self._common_setup()
-        riders = [self.rest.sign_up("rider", f"Flow rider {k}") for k in range(self.users)]
+        riders = [partial(self.rest.sign_up, "rider", f"Flow rider {k}") for k in range(self.users)]
         drivers = [
-            self.rest.sign_up(
-                "driver", f"Flow driver {k}", vehicle={"plate": f"FL{k:05d}", "model": "Flow"}
+            partial(
+                self.rest.sign_up,
+                "driver",
+                f"Flow driver {k}",
+                vehicle={"plate": f"FL{k:05d}", "model": "Flow"},
             )
             for k in range(self.users)
         ]
-        self.pools.riders = list(await _bounded(SETUP_CONCURRENCY, riders))
-        self.pools.drivers = [t for t, _ in await _bounded(SETUP_CONCURRENCY, drivers)]
+        self.pools.riders = list(await bounded(SETUP_CONCURRENCY, riders))
+        self.pools.drivers = [t for t, _ in await bounded(SETUP_CONCURRENCY, drivers)]
         self.pools.slots = [(s, a) for s in self.stations for a in s["areas"]]
         self.rng.shuffle(self.pools.slots)
 
@@ -289,7 +285,7 @@ class FlowScenario(_Gateway):
             retries = 0
             request_id = route_id = ""
 
-            async def call(method: str, path: str, token: str, body: Any = None, expect=200):
+            async def step(method: str, path: str, token: str, body: Any = None, expect=200):
                 nonlocal retries
                 answer = await self.rest.call(method, path, token, body, expect)
                 retries += answer.retries
@@ -301,16 +297,16 @@ class FlowScenario(_Gateway):
                     "destinationAreaId": area["id"],
                     "arrivalTime": _in_minutes(1),
                 }
-                request_id = (await call("POST", "/rider/requests", rider_token, body, 201))["id"]
+                request_id = (await step("POST", "/rider/requests", rider_token, body, 201))["id"]
                 body = {"stationIds": [station["id"]], "destinationAreaId": area["id"], "seats": 1}
-                route_id = (await call("POST", "/driver/routes", driver_token, body, 201))["id"]
+                route_id = (await step("POST", "/driver/routes", driver_token, body, 201))["id"]
                 at = station["location"]
                 far = _point(at, 180, station["triggerRadiusM"] + 800)
                 near = _point(at, 180, station["triggerRadiusM"] - 200)
-                await call("POST", "/driver/location", driver_token, far, 202)
+                await step("POST", "/driver/location", driver_token, far, 202)
                 async with self._matched(rider_token, rider_id, request_id) as matched:
                     t0 = time.monotonic()
-                    await call(
+                    await step(
                         "POST",
                         "/driver/location",
                         driver_token,
@@ -319,10 +315,10 @@ class FlowScenario(_Gateway):
                     )
                     trip_id = await matched
                     self.stats.match_latencies_s.append(time.monotonic() - t0)
-                await call(
+                await step(
                     "POST", f"/trips/{trip_id}/pickup", driver_token, {"riderIds": [rider_id]}
                 )
-                await call("POST", f"/trips/{trip_id}/complete", driver_token)
+                await step("POST", f"/trips/{trip_id}/complete", driver_token)
                 self.stats.note("rides completed")
                 return Outcome(retries)
             except (ApiError, Failed) as exc:

@@ -14,6 +14,7 @@ import pytest
 
 from api.lastmile.v1 import driver_pb2, matching_pb2, rider_pb2
 from common.convert import to_timestamp
+from lastmile.loadgen.openloop import bounded
 from tests.harness import Cluster
 from tests.invariants import check_match_invariants
 
@@ -22,18 +23,8 @@ pytestmark = pytest.mark.integration
 SERVICES = ("station", "user", "notification", "driver", "rider", "trip")
 STATIONS = ("mg-road", "trinity")
 AREAS = ("ulsoor", "domlur")  # served by both stations
-
-
-async def _bounded(limit: int, calls) -> list:
-    """Runs the calls (functions returning awaitables), at most `limit` at a time. A gRPC stub
-    call starts when made, so each is made only once a slot is free."""
-    gate = asyncio.Semaphore(limit)
-
-    async def one(call):
-        async with gate:
-            return await call()
-
-    return await asyncio.gather(*(one(c) for c in calls), return_exceptions=True)
+# At most N calls at a time; failures come back as exceptions among the results.
+_bounded = partial(bounded, return_exceptions=True)
 
 
 async def populate(

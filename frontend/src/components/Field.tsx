@@ -79,3 +79,37 @@ export function FormError({ message }: { message?: string }) {
     </p>
   );
 }
+
+/** A select of named things (stations, areas) with a placeholder as its empty choice. */
+export function NamedSelect({
+  id,
+  value,
+  onChange,
+  items,
+  placeholder,
+  disabled = false,
+}: {
+  id: string;
+  value: string;
+  onChange: (id: string) => void;
+  items: { id: string; name: string }[];
+  placeholder: string;
+  disabled?: boolean;
+}) {
+  return (
+    <select
+      id={id}
+      className={inputClass}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      disabled={disabled}
+    >
+      <option value="">{placeholder}</option>
+      {items.map((item) => (
+        <option key={item.id} value={item.id}>
+          {item.name}
+        </option>
+      ))}
+    </select>
+  );
+}

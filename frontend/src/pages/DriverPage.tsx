@@ -9,6 +9,7 @@ import {
   Card,
   Field,
   FormError,
+  NamedSelect,
   buttonClass,
   inputClass,
   quietButtonClass,
@@ -153,22 +154,14 @@ function RouteBuilder({
             </ol>
           )}
           <Field id="destinationAreaId" label="Heading to" error={errors.destinationAreaId}>
-            <select
+            <NamedSelect
               id="destinationAreaId"
-              className={inputClass}
               value={destination}
-              onChange={(e) => setDestination(e.target.value)}
+              onChange={setDestination}
+              items={options}
+              placeholder={options.length ? "Choose an area…" : "Pick a station first"}
               disabled={options.length === 0}
-            >
-              <option value="">
-                {options.length ? "Choose an area…" : "Pick a station first"}
-              </option>
-              {options.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
+            />
           </Field>
           <Field id="seats" label="Free seats" error={errors.seats}>
             <input

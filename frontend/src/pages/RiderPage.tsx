@@ -7,6 +7,7 @@ import {
   Card,
   Field,
   FormError,
+  NamedSelect,
   buttonClass,
   inputClass,
   quietButtonClass,
@@ -124,35 +125,23 @@ function RequestForm({
         <div className="flex flex-col gap-4">
           <FormError message={errors.form} />
           <Field id="stationId" label="Metro station" error={errors.stationId}>
-            <select
+            <NamedSelect
               id="stationId"
-              className={inputClass}
               value={stationId}
-              onChange={(e) => pick(e.target.value)}
-            >
-              <option value="">Choose a station…</option>
-              {stations.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
+              onChange={pick}
+              items={stations}
+              placeholder="Choose a station…"
+            />
           </Field>
           <Field id="destinationAreaId" label="Going to" error={errors.destinationAreaId}>
-            <select
+            <NamedSelect
               id="destinationAreaId"
-              className={inputClass}
               value={areaId}
-              onChange={(e) => setAreaId(e.target.value)}
+              onChange={setAreaId}
+              items={station?.areas ?? []}
+              placeholder={station ? "Choose an area…" : "Choose a station first"}
               disabled={!station}
-            >
-              <option value="">{station ? "Choose an area…" : "Choose a station first"}</option>
-              {station?.areas.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
+            />
           </Field>
           <Field id="arrivalTime" label="I reach the station at" error={errors.arrivalTime}>
             <input
