@@ -8,6 +8,15 @@ from typing import Any
 TAKEN = ("HELD", "CONFIRMED")
 
 
+def _check_seat_count(route: dict[str, Any]) -> Counter[str]:
+    """No seat count negative or above the total, and the count in step with the seats taken
+    (HELD or CONFIRMED); answers the seats by state."""
+    assert 0 <= route["seatsFree"] <= route["seatsTotal"], route
+    seats = Counter(s["s"] for s in route.get("seats", []))
+    assert route["seatsTotal"] - route["seatsFree"] == sum(seats[s] for s in TAKEN), route
+    return seats
+
+
 def check_match_invariants(db: Any, *, settled: bool = True) -> dict[str, int]:
     """Asserts, over every route, trip and ride request in the database:
     - no rider request is on two trips, and every MATCHED request is on the trip it names;
@@ -39,10 +48,7 @@ def check_match_invariants(db: Any, *, settled: bool = True) -> dict[str, int]:
 
     trip_of_route = {t["routeId"]: t for t in trips}
     for route_id, route in routes.items():
-        assert 0 <= route["seatsFree"] <= route["seatsTotal"], route
-        seats = Counter(s["s"] for s in route.get("seats", []))
-        taken = seats["HELD"] + seats["CONFIRMED"]
-        assert route["seatsTotal"] - route["seatsFree"] == taken, route
+        seats = _check_seat_count(route)
         if settled:
             assert seats["HELD"] == 0, f"route {route_id} still holds seats: {route['seats']}"
         trip = trip_of_route.get(route_id)
@@ -82,9 +88,7 @@ def check_ride_invariants(db: Any) -> dict[str, int]:
             assert entry["status"] == doc["status"], (rid, doc["status"], entry["status"])
 
     for route in routes:
-        assert 0 <= route["seatsFree"] <= route["seatsTotal"], route
-        seats = Counter(s["s"] for s in route.get("seats", []))
-        assert route["seatsTotal"] - route["seatsFree"] == seats["HELD"] + seats["CONFIRMED"], route
+        _check_seat_count(route)
 
     keys = {
         (n["userId"], n.get("key")) for n in db["notifications"].find({}, {"userId": 1, "key": 1})

@@ -133,7 +133,8 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
         doc = await self._drivers_change(
             request.trip_id, request.driver_id, lambda t: lifecycle.pick_up(t, ids)
         )
-        riders = [r for r in to_trip(doc).riders if r.rider_id in set(ids)]
+        chosen = set(ids)
+        riders = [r for r in to_trip(doc).riders if r.rider_id in chosen]
         await self._follow(doc, riders, RiderStatus.PICKED_UP)
         await self._tell_riders(
             doc, riders, Kind.NOTIFICATION_KIND_PICKED_UP, "Picked up", "Enjoy the ride."
@@ -147,7 +148,8 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
         doc = await self._drivers_change(
             request.trip_id, request.driver_id, lambda t: lifecycle.no_show(t, ids)
         )
-        riders = [r for r in to_trip(doc).riders if r.rider_id in set(ids)]
+        chosen = set(ids)
+        riders = [r for r in to_trip(doc).riders if r.rider_id in chosen]
         await self._release(doc, riders)
         await self._follow(doc, riders, RiderStatus.NO_SHOW)
         await self._tell_riders(
