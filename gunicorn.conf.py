@@ -9,6 +9,9 @@ patching of the whole process, which gthread avoids.
 """
 
 import os
+import shutil
+import tempfile
+from typing import Any
 
 bind = f"{os.environ.get('HTTP_HOST', '0.0.0.0')}:{os.environ.get('HTTP_PORT', '8080')}"
 worker_class = "gthread"
@@ -20,3 +23,20 @@ graceful_timeout = int(float(os.environ.get("DRAIN_GRACE_S", "10")))
 keepalive = 5
 accesslog = None  # the app counts requests in Prometheus; errors are logged as JSON
 errorlog = "-"
+
+# Metrics of every worker in one /metrics answer: prometheus_client's multiprocess mode keeps
+# each worker's values in files under this folder (a fresh one per gateway unless set).
+_own_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _own_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lastmile-gateway-metrics-")
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

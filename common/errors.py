@@ -9,7 +9,24 @@ from __future__ import annotations
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
+from api.lastmile.v1 import common_pb2
+
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+
+def status_metadata(
+    code: grpc.StatusCode, message: str, field: str | None
+) -> tuple[tuple[str, bytes], ...]:
+    """Trailing metadata carrying a google.rpc.Status, with a BadRequest detail naming `field`."""
+    status = status_pb2.Status(code=code.value[0], message=message)
+    if field:
+        detail = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=field, description=message)
+            ]
+        )
+        status.details.add().Pack(detail)
+    return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
 
 
 class DomainError(Exception):
@@ -21,17 +38,13 @@ class DomainError(Exception):
         self.field = field
 
     def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
-        status = status_pb2.Status(code=self.code.value[0], message=self.message)
-        if self.field:
-            detail = error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(
-                        field=self.field, description=self.message
-                    )
-                ]
-            )
-            status.details.add().Pack(detail)
-        return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
+        return status_metadata(self.code, self.message, self.field)
+
+    def failure(self) -> common_pb2.Failure:
+        """This error as one failed item of a batched answer."""
+        return common_pb2.Failure(
+            code=self.code.value[0], message=self.message, field=self.field or ""
+        )
 
 
 class InvalidArgument(DomainError):
@@ -56,6 +69,37 @@ class PermissionDenied(DomainError):
 
 class Unauthenticated(DomainError):
     code = grpc.StatusCode.UNAUTHENTICATED
+
+
+_CODES = {c.value[0]: c for c in grpc.StatusCode}
+
+
+class ItemError(grpc.RpcError):
+    """One item of a batched call that failed: raised where a unary call would have raised its
+    RpcError, with the same code(), details() and trailing_metadata()."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self._code, self._message, self._field = code, message, field
+
+    @classmethod
+    def of(cls, failure: common_pb2.Failure) -> ItemError:
+        code = _CODES.get(failure.code, grpc.StatusCode.UNKNOWN)
+        return cls(code, failure.message, failure.field or None)
+
+    @classmethod
+    def like(cls, error: grpc.RpcError) -> ItemError:
+        """A copy of a whole batch's failure for one of its items (each caller raises its own)."""
+        return cls(error.code(), error.details() or "", field_of(error))
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._message
+
+    def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
+        return status_metadata(self._code, self._message, self._field)
 
 
 def field_of(error: grpc.RpcError) -> str | None:

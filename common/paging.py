@@ -7,6 +7,8 @@ from common.errors import InvalidArgument
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
+# Most items one batched call (e.g. UpdatePositions, GetRequests) takes.
+MAX_BATCH = 500
 
 
 def page_of(page: common_pb2.PageRequest) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from flask import Flask, Response, g, request, send_from_directory
 from prometheus_client import Counter, Histogram
@@ -12,6 +13,7 @@ from common.logs import configure_logging
 from common.settings import load_settings
 from gateway import errors
 from gateway.errors import ApiError
+from gateway.headers import AnswerHeaders
 from gateway.settings import GatewaySettings
 from gateway.views import live, ops, public, rides
 
@@ -25,16 +27,9 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-        "connect-src 'self'; frame-ancestors 'none'"
-    ),
-}
+# Label children looked up once: labels() takes a lock and builds a tuple on every call.
+_counters: dict[tuple[str, str, int], Any] = {}
+_timers: dict[tuple[str, str], Any] = {}
 
 
 def create_app(settings: GatewaySettings | None = None) -> Flask:
@@ -47,6 +42,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
         app.register_blueprint(bp, url_prefix="/api/v1")
     _observe(app, settings)
     _serve_ui(app, settings)
+    app.wsgi_app = AnswerHeaders(app.wsgi_app, settings.allowed_origins)  # type: ignore[method-assign]
     return app
 
 
@@ -56,26 +52,23 @@ def _observe(app: Flask, settings: GatewaySettings) -> None:
     @app.before_request
     def start() -> Response | None:
         g.started = time.perf_counter()
-        if request.method == "OPTIONS" and request.headers.get("Origin") in origins:
-            return Response(status=204)
+        if request.method == "OPTIONS" and request.environ.get("HTTP_ORIGIN") in origins:
+            return Response(status=204)  # a CORS preflight; AnswerHeaders adds the CORS headers
         return None
 
     @app.after_request
     def finish(response: Response) -> Response:
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        origin = request.headers.get("Origin")
-        if origin and origin in origins:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Vary"] = "Origin"
-            response.headers["Access-Control-Allow-Headers"] = (
-                "Authorization, Content-Type, Idempotency-Key, Last-Event-ID"
-            )
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        method, status = request.method, response.status_code
+        counter = _counters.get((method, route, status))
+        if counter is None:
+            counter = _counters[method, route, status] = REQUESTS.labels(method, route, status)
+        counter.inc()
         if "started" in g:
-            LATENCY.labels(request.method, route).observe(time.perf_counter() - g.started)
+            timer = _timers.get((method, route))
+            if timer is None:
+                timer = _timers[method, route] = LATENCY.labels(method, route)
+            timer.observe(time.perf_counter() - g.started)
         return response
 
 

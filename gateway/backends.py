@@ -1,5 +1,6 @@
 """gRPC stubs for the gateway's worker threads: one channel per backend per process, created
-on first use after gunicorn forked the worker, then shared by its threads."""
+on first use after gunicorn forked the worker, then shared by its threads; and the coalescers
+that carry the hottest calls in batches."""
 
 from __future__ import annotations
 
@@ -10,36 +11,107 @@ from typing import Any
 import grpc
 from flask import current_app
 
+from api.lastmile.v1 import location_pb2, rider_pb2
 from common.channels import sync_channel
+from common.errors import ItemError
 from common.peers import STUB_CLASSES
+from gateway.coalescing import Coalescer
+
+
+class _Worker:
+    """What one worker process holds; a forked worker must not reuse its parent's."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.channels: dict[str, grpc.Channel] = {}
+        self.stubs: dict[str, Any] = {}
+        self.coalescers: dict[str, Coalescer[Any, Any]] = {}
+
 
 _lock = threading.Lock()
-_owner_pid: int | None = None
-_channels: dict[str, grpc.Channel] = {}
-_stubs: dict[str, Any] = {}
+_worker = _Worker()
+
+
+def _current() -> _Worker:
+    global _worker
+    if _worker.pid != os.getpid():
+        with _lock:
+            if _worker.pid != os.getpid():
+                _worker = _Worker()
+    return _worker
 
 
 def channel(service: str) -> grpc.Channel:
     """The worker's channel to a backend (for services other than its own, e.g. health)."""
     stub(service)
-    return _channels[service]
+    return _current().channels[service]
 
 
 def stub(service: str) -> Any:
-    global _owner_pid
-    pid = os.getpid()
-    if _owner_pid != pid or service not in _stubs:
+    worker = _current()
+    if service not in worker.stubs:
         with _lock:
-            if _owner_pid != pid:  # a forked worker must not reuse its parent's channels
-                _channels.clear()
-                _stubs.clear()
-                _owner_pid = pid
-            if service not in _stubs:
+            if service not in worker.stubs:
                 settings = current_app.config["SETTINGS"]
                 # Fail fast when a backend is down: the browser gets 503 and may retry.
                 channel = sync_channel(
                     settings.peer(service), settings.gateway_rpc_timeout_s, wait_for_ready=False
                 )
-                _channels[service] = channel
-                _stubs[service] = STUB_CLASSES[service](channel)
-    return _stubs[service]
+                worker.channels[service] = channel
+                worker.stubs[service] = STUB_CLASSES[service](channel)
+    return worker.stubs[service]
+
+
+def _coalescer(method: str, make: Any) -> Coalescer[Any, Any]:
+    worker = _current()
+    if method not in worker.coalescers:
+        timeout = current_app.config["SETTINGS"].gateway_rpc_timeout_s
+        send = make()  # takes the lock itself for its stub
+        with _lock:
+            if method not in worker.coalescers:
+                worker.coalescers[method] = Coalescer(method, send, timeout)
+    return worker.coalescers[method]
+
+
+def update_position(update: location_pb2.PositionUpdate) -> location_pb2.UpdateResult:
+    """LocationService.UpdatePosition, carried with other threads' updates in UpdatePositions."""
+
+    def make() -> Any:
+        location = stub("location")
+
+        def send(updates: list[location_pb2.PositionUpdate], timeout: float) -> list[Any]:
+            answer = location.UpdatePositions(
+                location_pb2.PositionBatch(updates=updates), timeout=timeout
+            )
+            return [
+                o.result if o.HasField("result") else ItemError.of(o.failure)
+                for o in answer.outcomes
+            ]
+
+        return send
+
+    return _coalescer("LocationService.UpdatePositions", make).call(update)
+
+
+def get_ride_request(request_id: str) -> rider_pb2.RideRequest:
+    """RiderService.GetRequest, read with other threads' lookups in one GetRequests."""
+
+    def make() -> Any:
+        rider = stub("rider")
+
+        def send(ids: list[str], timeout: float) -> list[Any]:
+            answer = rider.GetRequests(
+                rider_pb2.GetRideRequestsRequest(request_ids=ids), timeout=timeout
+            )
+            found = {r.id: r for r in answer.requests}
+            return [found[i] if i in found else _no_request(i) for i in ids]
+
+        return send
+
+    return _coalescer("RiderService.GetRequests", make).call(request_id)
+
+
+def _no_request(request_id: str) -> ItemError:
+    return ItemError(
+        grpc.StatusCode.NOT_FOUND, f"no ride request with id {request_id!r}", "request_id"
+    )

@@ -17,7 +17,9 @@ from gateway.spec import endpoint
 from gateway.streams import hub
 
 bp = Blueprint("live", __name__)
-OPEN_STREAMS = Gauge("gateway_open_streams", "Server-Sent Events streams open now.")
+OPEN_STREAMS = Gauge(
+    "gateway_open_streams", "Server-Sent Events streams open now.", multiprocess_mode="livesum"
+)
 KEEPALIVE_S = 15
 
 

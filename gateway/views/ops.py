@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 from flask import Blueprint, Response, jsonify
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from api.lastmile.v1 import (
     driver_pb2,
@@ -87,6 +89,10 @@ def snapshot() -> models.Snapshot:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # under gunicorn: every worker's values
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -16,7 +16,7 @@ from api.lastmile.v1 import (
     user_pb2,
 )
 from common.convert import to_timestamp
-from gateway import convert, models
+from gateway import backends, convert, models
 from gateway.backends import stub
 from gateway.errors import ApiError
 from gateway.spec import endpoint
@@ -106,7 +106,7 @@ def location(body: models.LocationBody) -> models.LocationAccepted:
     )
     if body.at is not None:
         update.at.CopyFrom(to_timestamp(body.at))
-    result = stub("location").UpdatePosition(update)
+    result = backends.update_position(update)
     return models.LocationAccepted(
         triggered=[
             models.Triggered(
@@ -160,7 +160,7 @@ def _with_driver(r: rider_pb2.RideRequest) -> models.RideRequest:
 
 
 def _own_request(request_id: str) -> rider_pb2.RideRequest:
-    r = stub("rider").GetRequest(rider_pb2.GetRideRequestRequest(request_id=request_id))
+    r = backends.get_ride_request(request_id)
     if r.rider_id != g.principal.user_id:
         raise ApiError(404, "NOT_FOUND", f"no ride request with id {request_id!r}")
     return r

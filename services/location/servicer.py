@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import grpc
 
 from api.lastmile.v1 import common_pb2, location_pb2, location_pb2_grpc
 from common.errors import DomainError, InvalidArgument, NotFound
+from common.paging import MAX_BATCH
 from services.location.engine import Tracker
 from services.location.tracking import Position, StationEta
 
@@ -52,13 +54,30 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         )
         return fired
 
+    async def _result(self, update: location_pb2.PositionUpdate) -> location_pb2.UpdateResult:
+        fired = await self._apply(update)
+        return location_pb2.UpdateResult(
+            triggered=fired, etas=eta_messages(self.tracker.etas_of(update.driver_id))
+        )
+
     async def UpdatePosition(
         self, request: location_pb2.PositionUpdate, context: grpc.aio.ServicerContext
     ) -> location_pb2.UpdateResult:
-        fired = await self._apply(request)
-        return location_pb2.UpdateResult(
-            triggered=fired, etas=eta_messages(self.tracker.etas_of(request.driver_id))
-        )
+        return await self._result(request)
+
+    async def UpdatePositions(
+        self, request: location_pb2.PositionBatch, context: grpc.aio.ServicerContext
+    ) -> location_pb2.PositionBatchResult:
+        if len(request.updates) > MAX_BATCH:
+            raise InvalidArgument(f"at most {MAX_BATCH} updates per batch", "updates")
+        outcomes = await asyncio.gather(*(self._outcome(u) for u in request.updates))
+        return location_pb2.PositionBatchResult(outcomes=outcomes)
+
+    async def _outcome(self, update: location_pb2.PositionUpdate) -> location_pb2.PositionOutcome:
+        try:
+            return location_pb2.PositionOutcome(result=await self._result(update))
+        except DomainError as exc:
+            return location_pb2.PositionOutcome(failure=exc.failure())
 
     async def StreamPositions(self, request_iterator, context: grpc.aio.ServicerContext):
         summary = location_pb2.StreamSummary()

@@ -13,7 +13,7 @@ from common.errors import FailedPrecondition, InvalidArgument, NotFound
 from common.idempotency import create_once
 from common.ids import new_id
 from common.notify import notice
-from common.paging import MAX_PAGE, next_token, page_of
+from common.paging import MAX_BATCH, MAX_PAGE, next_token, page_of
 from common.peers import Peers
 from services.rider.requests import RequestStatus, check_trip_move, validate_arrival
 from services.rider.store import RequestStore
@@ -92,6 +92,14 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         self, request: rider_pb2.GetRideRequestRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.RideRequest:
         return request_message(await self.store.require(request.request_id))
+
+    async def GetRequests(
+        self, request: rider_pb2.GetRideRequestsRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.GetRideRequestsResponse:
+        if len(request.request_ids) > MAX_BATCH:
+            raise InvalidArgument(f"at most {MAX_BATCH} ids per call", "request_ids")
+        docs = await self.store.get_many(list(set(request.request_ids)))
+        return rider_pb2.GetRideRequestsResponse(requests=[request_message(d) for d in docs])
 
     async def ListRequests(
         self, request: rider_pb2.ListRideRequestsRequest, context: grpc.aio.ServicerContext

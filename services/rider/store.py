@@ -59,6 +59,9 @@ class RequestStore:
     async def get(self, request_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": request_id})
 
+    async def get_many(self, request_ids: list[str]) -> list[dict[str, Any]]:
+        return await self.collection.find({"_id": {"$in": request_ids}}).to_list(None)
+
     async def require(self, request_id: str) -> dict[str, Any]:
         doc = await self.get(request_id) if request_id else None
         if doc is None:

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -229,3 +230,77 @@ def test_stream_tickets_are_single_use_and_keep_tokens_out_of_urls(
         assert (
             client.get(f"{gw.url}/notifications/stream", params={"ticket": "x"}).status_code == 401
         )
+
+
+def test_concurrent_calls_each_get_their_own_answer(gw: GatewayProcess) -> None:
+    """Positions and request lookups made at once travel in shared batches to the services;
+    every caller still gets its own answer, refusal or 404."""
+    with httpx.Client(base_url=gw.url, timeout=15) as http:
+        drivers = [signup(http, "driver", f"Driver {i}") for i in range(8)]
+        riders = [signup(http, "rider", f"Rider {i}") for i in range(6)]
+        for d in drivers[:5]:  # the other three have no open route
+            route = http.post(
+                "/driver/routes",
+                headers=bearer(d["token"]),
+                json={"stationIds": ["majestic"], "destinationAreaId": "chickpet", "seats": 2},
+            )
+            assert route.status_code == 201, route.text
+        requests = []
+        for r in riders:
+            made = http.post(
+                "/rider/requests",
+                headers=bearer(r["token"]),
+                json={
+                    "stationId": "mg-road",
+                    "destinationAreaId": "ulsoor",
+                    "arrivalTime": in_minutes(10),
+                },
+            )
+            assert made.status_code == 201, made.text
+            requests.append(made.json()["id"])
+
+    def position(i: int) -> tuple[int, int, dict]:
+        d = drivers[i % len(drivers)]
+        with httpx.Client(base_url=gw.url, timeout=15) as own:
+            answer = own.post(
+                "/driver/location",
+                headers=bearer(d["token"]),
+                json={"lat": 13.2 + i / 10_000, "lon": 77.4},
+            )
+        return i % len(drivers), answer.status_code, answer.json()
+
+    def lookup(i: int) -> tuple[int, str, int, dict]:
+        r, wanted = i % len(riders), requests[(i // 2) % len(requests)]
+        with httpx.Client(base_url=gw.url, timeout=15) as own:
+            answer = own.get(f"/rider/requests/{wanted}", headers=bearer(riders[r]["token"]))
+        return r, wanted, answer.status_code, answer.json()
+
+    with ThreadPoolExecutor(48) as pool:
+        positions = list(pool.map(position, range(48)))
+        lookups = list(pool.map(lookup, range(48)))
+
+    for d, status, body in positions:
+        if d < 5:
+            assert (status, body) == (202, {"triggered": []})
+        else:
+            assert status == 409 and body["error"]["code"] == "FAILED_PRECONDITION", body
+    for r, wanted, status, body in lookups:
+        if requests[r] == wanted:
+            assert status == 200 and body["id"] == wanted and body["status"] == "WAITING"
+        else:
+            assert status == 404 and body["error"]["code"] == "NOT_FOUND", body
+    assert {s for *_, s, _ in lookups} == {200, 404}
+
+
+def test_metrics_count_the_requests_of_every_worker(gw: GatewayProcess, cluster: Cluster) -> None:
+    gateway = start_gateway(cluster, {"GATEWAY_WORKERS": "2", "GATEWAY_THREADS": "8"})
+    try:
+        for _ in range(30):  # a new connection each time, so both workers answer some
+            assert httpx.get(gateway.url + "/stations", timeout=15).status_code == 200
+        line = 'gateway_requests_total{method="GET",route="/api/v1/stations",status="200"}'
+        for _ in range(4):
+            metrics = httpx.get(gateway.url + "/metrics", timeout=15).text
+            (count,) = [row.split()[-1] for row in metrics.splitlines() if row.startswith(line)]
+            assert float(count) == 30
+    finally:
+        assert gateway.stop() == 0

@@ -419,3 +419,40 @@ def test_a_dead_backend_is_503_quickly_and_recovers(cluster, http, world) -> Non
     while http.get("/rider/requests", headers=rider).status_code != 200:
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+
+def test_cors_only_for_configured_origins_and_security_headers_on_every_answer(
+    cluster: Cluster,
+) -> None:
+    site = "https://app.lastmile.example"
+    gateway = start_gateway(cluster, {"CORS_ORIGINS": f"{site}, https://ops.lastmile.example"})
+    try:
+        with httpx.Client(base_url=gateway.url, timeout=15) as http:
+            allowed = http.get("/stations", headers={"Origin": site})
+            assert allowed.status_code == 200
+            assert allowed.headers["Access-Control-Allow-Origin"] == site
+            assert allowed.headers["Vary"] == "Origin"
+            preflight = http.options(
+                "/driver/location",
+                headers={"Origin": site, "Access-Control-Request-Method": "POST"},
+            )
+            assert preflight.status_code == 204
+            assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+            assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+
+            foreign = http.get("/stations", headers={"Origin": "https://evil.example"})
+            assert foreign.status_code == 200
+            assert "Access-Control-Allow-Origin" not in foreign.headers
+            foreign_preflight = http.options(
+                "/driver/location", headers={"Origin": "https://evil.example"}
+            )
+            assert "Access-Control-Allow-Origin" not in foreign_preflight.headers
+
+            answers = [allowed, preflight, foreign, http.get("/me"), http.get("/nowhere")]
+            for answer in answers:
+                assert answer.headers["X-Content-Type-Options"] == "nosniff"
+                assert answer.headers["X-Frame-Options"] == "DENY"
+                assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+                assert len(answer.headers.get_list("X-Frame-Options")) == 1
+    finally:
+        assert gateway.stop() == 0

@@ -108,6 +108,43 @@ async def test_a_position_stream_fires_once_and_survives_bad_updates(c: Cluster)
     assert position.position.lat == pytest.approx(ride.MG_ROAD[0])
 
 
+async def test_a_batch_of_positions_answers_each_update_in_order(c: Cluster) -> None:
+    driver = await ride.driver(c)
+    other = await ride.driver(c, "Meena")
+    await ride.route(c, driver.id, ("mg-road",), "ulsoor", seats=2)
+    await ride.route(c, other.id, ("trinity",), "ulsoor", seats=2)
+    await ride.request(c, "r-1", "mg-road", "ulsoor")
+    batch = location_pb2.PositionBatch(
+        updates=[
+            ride.update(driver.id, *ride.south_of(ride.MG_ROAD, 3000)),
+            ride.update("nobody", *ride.MG_ROAD),  # no open route
+            ride.update(other.id, 95.0, 77.6),  # impossible
+            ride.update(other.id, *ride.south_of(ride.MG_ROAD, 4000)),
+        ]
+    )
+    answer = await c.stub("location").UpdatePositions(batch)
+    kinds = [o.WhichOneof("outcome") for o in answer.outcomes]
+    assert kinds == ["result", "failure", "failure", "result"]
+    failures = [(o.failure.code, o.failure.field) for o in answer.outcomes if o.failure.code]
+    assert failures == [
+        (grpc.StatusCode.FAILED_PRECONDITION.value[0], ""),
+        (grpc.StatusCode.INVALID_ARGUMENT.value[0], "position"),
+    ]
+    assert [e.station_id for e in answer.outcomes[0].result.etas] == ["mg-road"]
+
+    # Entering the zone in a batch fires the trigger and matches, like a single update.
+    inside = location_pb2.PositionBatch(
+        updates=[ride.update(driver.id, *ride.south_of(ride.MG_ROAD, 500))]
+    )
+    (outcome,) = (await c.stub("location").UpdatePositions(inside)).outcomes
+    assert [list(t.rider_ids) for t in outcome.result.triggered] == [["r-1"]]
+
+    too_many = location_pb2.PositionBatch(updates=[ride.update(driver.id, 12.9, 77.6)] * 501)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await c.stub("location").UpdatePositions(too_many)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_a_trigger_fires_once_across_location_replicas_and_restarts(
     c: Cluster, mongo_db
 ) -> None:

@@ -169,3 +169,19 @@ async def test_one_open_request_per_rider(c: Cluster) -> None:
     assert [r.id for r in listed.requests] == [second.id, first.id]
     counts = await riders.CountWaiting(rider_pb2.CountWaitingRequest())
     assert dict(counts.waiting_by_station) == {"mg-road": 1}
+
+
+async def test_several_requests_are_read_at_once_and_unknown_ids_left_out(c: Cluster) -> None:
+    riders = c.stub("rider")
+    first = await riders.CreateRequest(_request(rider_id="r-1"))
+    second = await riders.CreateRequest(_request(rider_id="r-2"))
+    answer = await riders.GetRequests(
+        rider_pb2.GetRideRequestsRequest(request_ids=[second.id, "nope", first.id, first.id])
+    )
+    assert sorted((r.id, r.rider_id) for r in answer.requests) == sorted(
+        [(first.id, "r-1"), (second.id, "r-2")]
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await riders.GetRequests(rider_pb2.GetRideRequestsRequest(request_ids=["x"] * 501))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_of(err.value) == "request_ids"

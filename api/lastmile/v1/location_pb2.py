@@ -26,7 +26,7 @@ from api.lastmile.v1 import common_pb2 as api_dot_lastmile_dot_v1_dot_common__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61pi/lastmile/v1/location.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x01\n\x0ePositionUpdate\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12%\n\x08position\x18\x02 \x01(\x0b\x32\x13.lastmile.v1.LatLon\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tspeed_mps\x18\x04 \x01(\x01\"I\n\nStationEta\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12\x12\n\ndistance_m\x18\x02 \x01(\x01\x12\x13\n\x0b\x65ta_seconds\x18\x03 \x01(\x01\"S\n\x07Trigger\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x0f\n\x07trip_id\x18\x03 \x01(\t\x12\x11\n\trider_ids\x18\x04 \x03(\t\"^\n\x0cUpdateResult\x12\'\n\ttriggered\x18\x01 \x03(\x0b\x32\x14.lastmile.v1.Trigger\x12%\n\x04\x65tas\x18\x02 \x03(\x0b\x32\x17.lastmile.v1.StationEta\"9\n\tRejection\x12\r\n\x05index\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x88\x01\n\rStreamSummary\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x03\x12\x10\n\x08rejected\x18\x02 \x01(\x03\x12\'\n\ttriggered\x18\x03 \x03(\x0b\x32\x14.lastmile.v1.Trigger\x12*\n\nrejections\x18\x04 \x03(\x0b\x32\x16.lastmile.v1.Rejection\"\'\n\x12GetPositionRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\"\xbe\x01\n\x0e\x44riverPosition\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12%\n\x08position\x18\x02 \x01(\x0b\x32\x13.lastmile.v1.LatLon\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tspeed_mps\x18\x04 \x01(\x01\x12\x10\n\x08route_id\x18\x05 \x01(\t\x12%\n\x04\x65tas\x18\x06 \x03(\x0b\x32\x17.lastmile.v1.StationEta\"\x16\n\x14ListPositionsRequest\"G\n\x15ListPositionsResponse\x12.\n\tpositions\x18\x01 \x03(\x0b\x32\x1b.lastmile.v1.DriverPosition2\xce\x02\n\x0fLocationService\x12L\n\x0fStreamPositions\x12\x1b.lastmile.v1.PositionUpdate\x1a\x1a.lastmile.v1.StreamSummary(\x01\x12H\n\x0eUpdatePosition\x12\x1b.lastmile.v1.PositionUpdate\x1a\x19.lastmile.v1.UpdateResult\x12K\n\x0bGetPosition\x12\x1f.lastmile.v1.GetPositionRequest\x1a\x1b.lastmile.v1.DriverPosition\x12V\n\rListPositions\x12!.lastmile.v1.ListPositionsRequest\x1a\".lastmile.v1.ListPositionsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61pi/lastmile/v1/location.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x01\n\x0ePositionUpdate\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12%\n\x08position\x18\x02 \x01(\x0b\x32\x13.lastmile.v1.LatLon\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tspeed_mps\x18\x04 \x01(\x01\"I\n\nStationEta\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12\x12\n\ndistance_m\x18\x02 \x01(\x01\x12\x13\n\x0b\x65ta_seconds\x18\x03 \x01(\x01\"S\n\x07Trigger\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x0f\n\x07trip_id\x18\x03 \x01(\t\x12\x11\n\trider_ids\x18\x04 \x03(\t\"^\n\x0cUpdateResult\x12\'\n\ttriggered\x18\x01 \x03(\x0b\x32\x14.lastmile.v1.Trigger\x12%\n\x04\x65tas\x18\x02 \x03(\x0b\x32\x17.lastmile.v1.StationEta\"=\n\rPositionBatch\x12,\n\x07updates\x18\x01 \x03(\x0b\x32\x1b.lastmile.v1.PositionUpdate\"r\n\x0fPositionOutcome\x12+\n\x06result\x18\x01 \x01(\x0b\x32\x19.lastmile.v1.UpdateResultH\x00\x12\'\n\x07\x66\x61ilure\x18\x02 \x01(\x0b\x32\x14.lastmile.v1.FailureH\x00\x42\t\n\x07outcome\"E\n\x13PositionBatchResult\x12.\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1c.lastmile.v1.PositionOutcome\"9\n\tRejection\x12\r\n\x05index\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x88\x01\n\rStreamSummary\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x03\x12\x10\n\x08rejected\x18\x02 \x01(\x03\x12\'\n\ttriggered\x18\x03 \x03(\x0b\x32\x14.lastmile.v1.Trigger\x12*\n\nrejections\x18\x04 \x03(\x0b\x32\x16.lastmile.v1.Rejection\"\'\n\x12GetPositionRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\"\xbe\x01\n\x0e\x44riverPosition\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12%\n\x08position\x18\x02 \x01(\x0b\x32\x13.lastmile.v1.LatLon\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tspeed_mps\x18\x04 \x01(\x01\x12\x10\n\x08route_id\x18\x05 \x01(\t\x12%\n\x04\x65tas\x18\x06 \x03(\x0b\x32\x17.lastmile.v1.StationEta\"\x16\n\x14ListPositionsRequest\"G\n\x15ListPositionsResponse\x12.\n\tpositions\x18\x01 \x03(\x0b\x32\x1b.lastmile.v1.DriverPosition2\x9f\x03\n\x0fLocationService\x12L\n\x0fStreamPositions\x12\x1b.lastmile.v1.PositionUpdate\x1a\x1a.lastmile.v1.StreamSummary(\x01\x12H\n\x0eUpdatePosition\x12\x1b.lastmile.v1.PositionUpdate\x1a\x19.lastmile.v1.UpdateResult\x12O\n\x0fUpdatePositions\x12\x1a.lastmile.v1.PositionBatch\x1a .lastmile.v1.PositionBatchResult\x12K\n\x0bGetPosition\x12\x1f.lastmile.v1.GetPositionRequest\x1a\x1b.lastmile.v1.DriverPosition\x12V\n\rListPositions\x12!.lastmile.v1.ListPositionsRequest\x1a\".lastmile.v1.ListPositionsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,18 +41,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRIGGER']._serialized_end=404
   _globals['_UPDATERESULT']._serialized_start=406
   _globals['_UPDATERESULT']._serialized_end=500
-  _globals['_REJECTION']._serialized_start=502
-  _globals['_REJECTION']._serialized_end=559
-  _globals['_STREAMSUMMARY']._serialized_start=562
-  _globals['_STREAMSUMMARY']._serialized_end=698
-  _globals['_GETPOSITIONREQUEST']._serialized_start=700
-  _globals['_GETPOSITIONREQUEST']._serialized_end=739
-  _globals['_DRIVERPOSITION']._serialized_start=742
-  _globals['_DRIVERPOSITION']._serialized_end=932
-  _globals['_LISTPOSITIONSREQUEST']._serialized_start=934
-  _globals['_LISTPOSITIONSREQUEST']._serialized_end=956
-  _globals['_LISTPOSITIONSRESPONSE']._serialized_start=958
-  _globals['_LISTPOSITIONSRESPONSE']._serialized_end=1029
-  _globals['_LOCATIONSERVICE']._serialized_start=1032
-  _globals['_LOCATIONSERVICE']._serialized_end=1366
+  _globals['_POSITIONBATCH']._serialized_start=502
+  _globals['_POSITIONBATCH']._serialized_end=563
+  _globals['_POSITIONOUTCOME']._serialized_start=565
+  _globals['_POSITIONOUTCOME']._serialized_end=679
+  _globals['_POSITIONBATCHRESULT']._serialized_start=681
+  _globals['_POSITIONBATCHRESULT']._serialized_end=750
+  _globals['_REJECTION']._serialized_start=752
+  _globals['_REJECTION']._serialized_end=809
+  _globals['_STREAMSUMMARY']._serialized_start=812
+  _globals['_STREAMSUMMARY']._serialized_end=948
+  _globals['_GETPOSITIONREQUEST']._serialized_start=950
+  _globals['_GETPOSITIONREQUEST']._serialized_end=989
+  _globals['_DRIVERPOSITION']._serialized_start=992
+  _globals['_DRIVERPOSITION']._serialized_end=1182
+  _globals['_LISTPOSITIONSREQUEST']._serialized_start=1184
+  _globals['_LISTPOSITIONSREQUEST']._serialized_end=1206
+  _globals['_LISTPOSITIONSRESPONSE']._serialized_start=1208
+  _globals['_LISTPOSITIONSRESPONSE']._serialized_end=1279
+  _globals['_LOCATIONSERVICE']._serialized_start=1282
+  _globals['_LOCATIONSERVICE']._serialized_end=1697
 # @@protoc_insertion_point(module_scope)

@@ -52,6 +52,26 @@ class UpdateResult(_message.Message):
     etas: _containers.RepeatedCompositeFieldContainer[StationEta]
     def __init__(self, triggered: _Optional[_Iterable[_Union[Trigger, _Mapping]]] = ..., etas: _Optional[_Iterable[_Union[StationEta, _Mapping]]] = ...) -> None: ...
 
+class PositionBatch(_message.Message):
+    __slots__ = ("updates",)
+    UPDATES_FIELD_NUMBER: _ClassVar[int]
+    updates: _containers.RepeatedCompositeFieldContainer[PositionUpdate]
+    def __init__(self, updates: _Optional[_Iterable[_Union[PositionUpdate, _Mapping]]] = ...) -> None: ...
+
+class PositionOutcome(_message.Message):
+    __slots__ = ("result", "failure")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    result: UpdateResult
+    failure: _common_pb2.Failure
+    def __init__(self, result: _Optional[_Union[UpdateResult, _Mapping]] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+
+class PositionBatchResult(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[PositionOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[PositionOutcome, _Mapping]]] = ...) -> None: ...
+
 class Rejection(_message.Message):
     __slots__ = ("index", "code", "message")
     INDEX_FIELD_NUMBER: _ClassVar[int]

@@ -45,6 +45,11 @@ class LocationServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_location__pb2.PositionUpdate.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_location__pb2.UpdateResult.FromString,
                 _registered_method=True)
+        self.UpdatePositions = channel.unary_unary(
+                '/lastmile.v1.LocationService/UpdatePositions',
+                request_serializer=api_dot_lastmile_dot_v1_dot_location__pb2.PositionBatch.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_location__pb2.PositionBatchResult.FromString,
+                _registered_method=True)
         self.GetPosition = channel.unary_unary(
                 '/lastmile.v1.LocationService/GetPosition',
                 request_serializer=api_dot_lastmile_dot_v1_dot_location__pb2.GetPositionRequest.SerializeToString,
@@ -78,6 +83,15 @@ class LocationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdatePositions(self, request, context):
+        """Positions of several drivers at once (the gateway coalesces the reports that arrive
+        together). Each update is applied as UpdatePosition would apply it, concurrently; one
+        outcome per update, in request order. At most 500 updates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPosition(self, request, context):
         """A driver's latest known position. NOT_FOUND when none was received.
         """
@@ -104,6 +118,11 @@ def add_LocationServiceServicer_to_server(servicer, server):
                     servicer.UpdatePosition,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_location__pb2.PositionUpdate.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_location__pb2.UpdateResult.SerializeToString,
+            ),
+            'UpdatePositions': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdatePositions,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_location__pb2.PositionBatch.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_location__pb2.PositionBatchResult.SerializeToString,
             ),
             'GetPosition': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPosition,
@@ -171,6 +190,33 @@ class LocationService:
             '/lastmile.v1.LocationService/UpdatePosition',
             api_dot_lastmile_dot_v1_dot_location__pb2.PositionUpdate.SerializeToString,
             api_dot_lastmile_dot_v1_dot_location__pb2.UpdateResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdatePositions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.LocationService/UpdatePositions',
+            api_dot_lastmile_dot_v1_dot_location__pb2.PositionBatch.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_location__pb2.PositionBatchResult.FromString,
             options,
             channel_credentials,
             insecure,

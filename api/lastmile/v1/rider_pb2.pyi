@@ -76,6 +76,18 @@ class GetRideRequestRequest(_message.Message):
     request_id: str
     def __init__(self, request_id: _Optional[str] = ...) -> None: ...
 
+class GetRideRequestsRequest(_message.Message):
+    __slots__ = ("request_ids",)
+    REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
+    request_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, request_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetRideRequestsResponse(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[RideRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ...) -> None: ...
+
 class ListRideRequestsRequest(_message.Message):
     __slots__ = ("rider_id", "page")
     RIDER_ID_FIELD_NUMBER: _ClassVar[int]

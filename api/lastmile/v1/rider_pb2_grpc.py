@@ -45,6 +45,11 @@ class RiderServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.RideRequest.FromString,
                 _registered_method=True)
+        self.GetRequests = channel.unary_unary(
+                '/lastmile.v1.RiderService/GetRequests',
+                request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestsRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestsResponse.FromString,
+                _registered_method=True)
         self.ListRequests = channel.unary_unary(
                 '/lastmile.v1.RiderService/ListRequests',
                 request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.ListRideRequestsRequest.SerializeToString,
@@ -98,6 +103,14 @@ class RiderServiceServicer:
 
     def GetRequest(self, request, context):
         """One request. NOT_FOUND for an unknown id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRequests(self, request, context):
+        """Several requests in one read (the gateway coalesces the lookups that arrive together).
+        Unknown ids are left out of the answer. At most 500 ids.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -173,6 +186,11 @@ def add_RiderServiceServicer_to_server(servicer, server):
                     servicer.GetRequest,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.RideRequest.SerializeToString,
+            ),
+            'GetRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRequests,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestsRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestsResponse.SerializeToString,
             ),
             'ListRequests': grpc.unary_unary_rpc_method_handler(
                     servicer.ListRequests,
@@ -265,6 +283,33 @@ class RiderService:
             '/lastmile.v1.RiderService/GetRequest',
             api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_rider__pb2.RideRequest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.RiderService/GetRequests',
+            api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestsRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_rider__pb2.GetRideRequestsResponse.FromString,
             options,
             channel_credentials,
             insecure,
