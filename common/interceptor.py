@@ -51,16 +51,26 @@ class Faults:
 class CallInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, faults: Faults | None = None) -> None:
         self.faults = faults or Faults()
+        # A method's wrapped handler is built on its first call and reused after.
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
+        wrapped = self._wrapped.get(details.method)
+        if wrapped is not None:
+            return wrapped
         handler = await continuation(details)
         if handler is None or details.method.startswith(_QUIET_PREFIXES):
             return handler
-        _, service, method = details.method.split("/")
+        wrapped = self._wrap(details.method, handler)
+        self._wrapped[details.method] = wrapped
+        return wrapped
+
+    def _wrap(self, full_method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        _, service, method = full_method.split("/")
         call = _Call(service.rsplit(".", 1)[-1], method, self.faults)
         streams_out = handler.response_streaming
         if handler.request_streaming:
@@ -86,6 +96,11 @@ class _Call:
 
     def __init__(self, service: str, method: str, faults: Faults) -> None:
         self.service, self.method, self.faults = service, method, faults
+        # Label children looked up once: labels() takes a lock and builds a tuple every call.
+        self._started = metrics.SERVER_STARTED.labels(service, method)
+        self._in_flight = metrics.SERVER_IN_FLIGHT.labels(service)
+        self._seconds = metrics.SERVER_HANDLING_SECONDS.labels(service, method)
+        self._handled: dict[grpc.StatusCode, Any] = {}
 
     def wrap_unary(self, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -121,8 +136,8 @@ class _Call:
         return run
 
     def _start(self) -> float:
-        metrics.SERVER_STARTED.labels(self.service, self.method).inc()
-        metrics.SERVER_IN_FLIGHT.labels(self.service).inc()
+        self._started.inc()
+        self._in_flight.inc()
         return time.perf_counter()
 
     async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext) -> None:
@@ -149,9 +164,14 @@ class _Call:
     ) -> None:
         elapsed = time.perf_counter() - start
         final = _final_code(context, code)
-        metrics.SERVER_IN_FLIGHT.labels(self.service).dec()
-        metrics.SERVER_HANDLED.labels(self.service, self.method, final.name).inc()
-        metrics.SERVER_HANDLING_SECONDS.labels(self.service, self.method).observe(elapsed)
+        self._in_flight.dec()
+        handled = self._handled.get(final)
+        if handled is None:
+            handled = self._handled[final] = metrics.SERVER_HANDLED.labels(
+                self.service, self.method, final.name
+            )
+        handled.inc()
+        self._seconds.observe(elapsed)
         level = logging.INFO if final in _EXPECTED else logging.WARNING
         if log.isEnabledFor(level):
             log.log(

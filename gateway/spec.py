@@ -4,12 +4,13 @@ model, checks the caller's role, and feeds the OpenAPI document."""
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 from pydantic import BaseModel
 
 from gateway import auth
@@ -69,14 +70,22 @@ def endpoint(
             answer = view(**kwargs)
             if isinstance(answer, Response):
                 return answer
-            response = jsonify(_dump(answer))
-            response.status_code = status
-            return response
+            return Response(_json(answer), status, mimetype="application/json")
 
         bp.add_url_rule(flask_path, view.__name__, handler, methods=[method])
         return handler
 
     return wrap
+
+
+def _json(value: Any) -> bytes:
+    """The answer as JSON; models serialise themselves (pydantic's serializer is several times
+    faster than json.dumps over model_dump)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump_json(by_alias=True, exclude_none=True).encode()
+    if isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
+        return b"[" + b",".join(_json(v) for v in value) + b"]"
+    return json.dumps(_dump(value), separators=(",", ":")).encode()
 
 
 def _dump(value: Any) -> Any:

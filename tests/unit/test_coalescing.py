@@ -29,8 +29,8 @@ class Backend:
         self.batches.append(list(items))
         self.entered.set()
         assert timeout > 0
-        if not self.release.wait(10):
-            raise AssertionError("never released")
+        if not self.release.wait(timeout):  # like a gRPC call, it ends at its deadline
+            raise ItemError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
         if self.fail_with is not None:
             raise self.fail_with
         return [
@@ -109,13 +109,51 @@ def test_a_bug_in_the_sender_answers_internal_not_a_hang() -> None:
 def test_no_caller_waits_past_its_deadline() -> None:
     backend = Backend()
     backend.release.clear()
-    coalescer = Coalescer("Doubler.Double", backend.send, timeout_s=0.3, senders=1)
-    with pytest.raises(grpc.RpcError) as err:
-        coalescer.call(1)  # the sender is stuck in the batch
-    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-    with pytest.raises(grpc.RpcError) as err:
-        coalescer.call(2)  # queued behind it; never sent
-    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    coalescer = Coalescer("Doubler.Double", backend.send, timeout_s=0.5, senders=1)
+    with ThreadPoolExecutor(2) as pool:
+        stuck = pool.submit(coalescer.call, 1)  # its batch hangs until its deadline
+        assert backend.entered.wait(5)
+        started = time.monotonic()
+        queued = pool.submit(coalescer.call, 2)  # waits behind it; never sent
+        with pytest.raises(grpc.RpcError) as err:
+            queued.result(5)
+        assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert time.monotonic() - started < 2
+        with pytest.raises(grpc.RpcError) as err:
+            stuck.result(5)
+        assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     backend.release.set()
-    assert coalescer.call(3) == 6
-    assert [2] not in backend.batches  # its deadline passed in the queue, so it was dropped
+    assert coalescer.call(3) == 6  # the slot was handed back: later calls still go out
+    assert backend.batches == [[1], [3]]  # the queued call was dropped, not sent late
+
+
+def test_a_burst_of_calls_from_many_threads_all_get_answers() -> None:
+    backend = Backend()
+    coalescer = Coalescer("Doubler.Double", backend.send, timeout_s=10, senders=2, max_batch=8)
+    with ThreadPoolExecutor(64) as pool:
+        answers = list(pool.map(coalescer.call, range(2000)))
+    assert answers == [n * 2 for n in range(2000)]
+    assert sorted(n for b in backend.batches for n in b) == list(range(2000))
+    assert max(len(b) for b in backend.batches) <= 8
+
+
+def test_a_stalled_batch_lets_the_next_one_leave_beside_it() -> None:
+    slow = threading.Event()
+    batches: list[list[int]] = []
+
+    def send(items: list[int], timeout: float) -> list[int]:
+        batches.append(list(items))
+        if items == [0]:
+            slow.wait(timeout)  # e.g. a position that fired a trigger, waiting for matching
+        return [i * 2 for i in items]
+
+    coalescer = Coalescer("Doubler.Double", send, timeout_s=5, senders=1, stall_s=0.05)
+    with ThreadPoolExecutor(4) as pool:
+        stuck = pool.submit(coalescer.call, 0)
+        while not batches:
+            time.sleep(0.005)
+        time.sleep(0.1)  # longer than stall_s with nothing back
+        assert coalescer.call(1) == 2  # went out beside the stuck batch
+        slow.set()
+        assert stuck.result(5) == 0
+    assert batches == [[0], [1]]
