@@ -12,6 +12,7 @@ from prometheus_client import Counter, Histogram
 from common.logs import configure_logging
 from common.settings import load_settings
 from gateway import errors
+from gateway.deferred_metrics import deferred
 from gateway.errors import ApiError
 from gateway.headers import AnswerHeaders
 from gateway.settings import GatewaySettings
@@ -63,12 +64,12 @@ def _observe(app: Flask, settings: GatewaySettings) -> None:
         counter = _counters.get((method, route, status))
         if counter is None:
             counter = _counters[method, route, status] = REQUESTS.labels(method, route, status)
-        counter.inc()
+        deferred.add(counter.inc, 1)
         if "started" in g:
             timer = _timers.get((method, route))
             if timer is None:
                 timer = _timers[method, route] = LATENCY.labels(method, route)
-            timer.observe(time.perf_counter() - g.started)
+            deferred.add(timer.observe, time.perf_counter() - g.started)
         return response
 
 

@@ -29,6 +29,7 @@ import grpc
 from prometheus_client import Histogram
 
 from common.errors import ItemError
+from gateway.deferred_metrics import deferred
 
 log = logging.getLogger("lastmile.gateway")
 
@@ -176,7 +177,7 @@ class Coalescer(Generic[Item, Answer]):
                     self._in_flight -= 1
 
     def _send(self, batch: list[_Pending[Item, Answer]], timeout: float) -> None:
-        self._batches.observe(len(batch))
+        deferred.add(self._batches.observe, len(batch))
         try:
             answers = self.send([p.item for p in batch], timeout)
         except grpc.RpcError as exc:

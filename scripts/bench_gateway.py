@@ -2,7 +2,10 @@
 endpoint under the same gunicorn settings (the baseline), then the cost of idle SSE streams.
 Prints figures; asserts nothing.
 
-    python scripts/bench_gateway.py [--clients 64] [--seconds 8] [--streams 500]
+The baseline and the endpoints take turns for several rounds, and each figure is the median
+of its rounds, so a burst of noise from the shared machine moves one round, not the ratio.
+
+    python scripts/bench_gateway.py [--clients 64] [--seconds 5] [--rounds 3] [--streams 500]
 """
 
 from __future__ import annotations
@@ -108,13 +111,19 @@ async def load(
     return len(latencies) / (time.perf_counter() - started), latencies, errors
 
 
-def report(name: str, rate: float, latencies: list[float], errors: int, base: float | None) -> None:
+def report(
+    name: str, rates: list[float], latencies: list[float], errors: int, base: float | None
+) -> float:
+    """Prints one line; answers the median rate."""
+    rate = statistics.median(rates)
     ratio = f"{rate / base:6.1%} of baseline" if base else "baseline"
     latencies = sorted(latencies)
+    rounds = "/".join(f"{r:.0f}" for r in rates)
     print(
-        f"{name:34} {rate:8.0f} req/s  p50 {percentile(latencies, 50):6.1f} ms  "
-        f"p99 {percentile(latencies, 99):6.1f} ms  errors {errors}  ({ratio})"
+        f"{name:26} {rate:6.0f} req/s  p50 {percentile(latencies, 50):5.1f} ms  "
+        f"p99 {percentile(latencies, 99):5.1f} ms  errors {errors}  ({ratio}; rounds {rounds})"
     )
+    return rate
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -141,7 +150,10 @@ async def run(args: argparse.Namespace) -> None:
             app="scripts.bench_gateway:trivial_app()",
         )
         baseline.start()
-        print(f"machine: {args.machine}; {args.clients} concurrent clients, {args.seconds} s each")
+        print(
+            f"machine: {args.machine}; {args.clients} concurrent clients, "
+            f"{args.rounds} rounds of {args.seconds} s each"
+        )
 
         # Data to read: a driver with a route and position, a rider with a request.
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
@@ -176,27 +188,30 @@ async def run(args: argparse.Namespace) -> None:
                 )
             ).json()
 
-        base_rate, lat, err = await load(
-            f"http://127.0.0.1:{baseline.port}",
-            args.clients,
-            args.seconds,
-            ("GET", "/api/v1/ping", {}, b""),
-        )
-        report("trivial Flask endpoint", base_rate, lat, err, None)
         far = b'{"lat": 13.2, "lon": 77.4}'
-        cases: dict[str, Call] = {
-            "GET /stations": ("GET", "/stations", {}, b""),
-            "POST /driver/location": ("POST", "/driver/location", d, far),
-            "GET /rider/requests/{id}": ("GET", f"/rider/requests/{req['id']}", r, b""),
+        trivial = "trivial Flask endpoint"
+        cases: dict[str, tuple[str, Call]] = {
+            trivial: (f"http://127.0.0.1:{baseline.port}", ("GET", "/api/v1/ping", {}, b"")),
+            "GET /stations": (gateway.url, ("GET", "/stations", {}, b"")),
+            "POST /driver/location": (gateway.url, ("POST", "/driver/location", d, far)),
+            "GET /rider/requests/{id}": (
+                gateway.url,
+                ("GET", f"/rider/requests/{req['id']}", r, b""),
+            ),
         }
-        for name, make in cases.items():
-            rate, lat, err = await load(gateway.url, args.clients, args.seconds, make)
-            report(name, rate, lat, err, base_rate)
+        results = {name: ([], [], 0) for name in cases}
+        for _ in range(args.rounds):
+            for name, (url, call) in cases.items():
+                rate, lat, err = await load(url, args.clients, args.seconds, call)
+                rates, latencies, errors = results[name]
+                results[name] = ([*rates, rate], latencies + lat, errors + err)
+        base_rate = report(trivial, *results.pop(trivial), None)
+        for name, (rates, latencies, errors) in results.items():
+            report(name, rates, latencies, errors, base_rate)
 
         # Idle SSE streams: open them, then measure an ordinary request again.
-        quiet_rate, quiet, _ = await load(
-            gateway.url, args.clients, args.seconds, cases["GET /stations"]
-        )
+        stations = cases["GET /stations"][1]
+        quiet_rate, quiet, _ = await load(gateway.url, args.clients, args.seconds, stations)
         streams: list = []
         limits = httpx.Limits(max_connections=args.streams + 10)
         async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None), limits=limits) as sse:
@@ -206,9 +221,7 @@ async def run(args: argparse.Namespace) -> None:
                 streams.append((cm, response))
             opened = sum(1 for _, resp in streams if resp.status_code == 200)
             await asyncio.sleep(2)
-            busy_rate, busy, _ = await load(
-                gateway.url, args.clients, args.seconds, cases["GET /stations"]
-            )
+            busy_rate, busy, _ = await load(gateway.url, args.clients, args.seconds, stations)
             print(
                 f"{opened} idle SSE streams open: GET /stations p50 "
                 f"{statistics.median(quiet):.1f} -> {statistics.median(busy):.1f} ms "
@@ -230,7 +243,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--streams", type=int, default=500)
     parser.add_argument("--machine", default=f"{__import__('os').cpu_count()} cores")
     asyncio.run(run(parser.parse_args()))

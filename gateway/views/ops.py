@@ -21,6 +21,7 @@ from api.lastmile.v1 import (
 from common.peers import STUB_CLASSES
 from gateway import backends, convert, models, spec
 from gateway.backends import stub
+from gateway.deferred_metrics import deferred
 from gateway.spec import endpoint
 
 bp = Blueprint("ops", __name__)
@@ -89,6 +90,7 @@ def snapshot() -> models.Snapshot:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    deferred.flush()
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # under gunicorn: every worker's values
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
