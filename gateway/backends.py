@@ -22,7 +22,6 @@ class _Worker:
     """What one worker process holds; a forked worker must not reuse its parent's."""
 
     def __init__(self) -> None:
-        self.pid = os.getpid()
         self.channels: dict[str, grpc.Channel] = {}
         self.stubs: dict[str, Any] = {}
         self.coalescers: dict[str, Coalescer[Any, Any]] = {}
@@ -32,12 +31,16 @@ _lock = threading.Lock()
 _worker = _Worker()
 
 
+def _forget_parents_channels() -> None:
+    global _lock, _worker
+    _lock, _worker = threading.Lock(), _Worker()
+
+
+# A child starts afresh (cheaper than comparing os.getpid() on every request).
+os.register_at_fork(after_in_child=_forget_parents_channels)
+
+
 def _current() -> _Worker:
-    global _worker
-    if _worker.pid != os.getpid():
-        with _lock:
-            if _worker.pid != os.getpid():
-                _worker = _Worker()
     return _worker
 
 

@@ -24,13 +24,20 @@ class DeferredMetrics:
         self.interval_s = interval_s
         self._updates: deque[tuple[Callable[[float], None], float]] = deque()
         self._flush_lock = threading.Lock()
-        self._flusher_pid: int | None = None
+        self._flushing = False
+        os.register_at_fork(after_in_child=self._after_fork)
 
     def add(self, update: Callable[[float], None], value: float) -> None:
         """Queues `update(value)`, e.g. a counter child's inc or a histogram child's observe."""
         self._updates.append((update, value))
-        if self._flusher_pid != os.getpid():
+        if not self._flushing:
             self._start_flusher()
+
+    def _after_fork(self) -> None:
+        # The child has no flusher thread, and its parent's queue is not its own.
+        self._updates.clear()
+        self._flush_lock = threading.Lock()
+        self._flushing = False
 
     def flush(self) -> None:
         with self._flush_lock:
@@ -43,9 +50,9 @@ class DeferredMetrics:
 
     def _start_flusher(self) -> None:
         with self._flush_lock:
-            if self._flusher_pid == os.getpid():
+            if self._flushing:
                 return
-            self._flusher_pid = os.getpid()  # a forked worker starts its own
+            self._flushing = True
         threading.Thread(target=self._flush_forever, name="metrics-flush", daemon=True).start()
         atexit.register(self.flush)
 
