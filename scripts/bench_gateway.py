@@ -5,7 +5,7 @@ Prints figures; asserts nothing.
 The baseline and the endpoints take turns for several rounds, and each figure is the median
 of its rounds, so a burst of noise from the shared machine moves one round, not the ratio.
 
-    python scripts/bench_gateway.py [--clients 64] [--seconds 5] [--rounds 3] [--streams 500]
+    python scripts/bench_gateway.py [--clients 64] [--seconds 4] [--rounds 5] [--streams 500]
 """
 
 from __future__ import annotations
@@ -209,27 +209,40 @@ async def run(args: argparse.Namespace) -> None:
         for name, (rates, latencies, errors) in results.items():
             report(name, rates, latencies, errors, base_rate)
 
-        # Idle SSE streams: open them, then measure an ordinary request again.
+        # Idle SSE streams: an ordinary request without them and with them, round after round.
         stations = cases["GET /stations"][1]
-        quiet_rate, quiet, _ = await load(gateway.url, args.clients, args.seconds, stations)
-        streams: list = []
-        limits = httpx.Limits(max_connections=args.streams + 10)
-        async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None), limits=limits) as sse:
-            for _ in range(args.streams):
-                cm = sse.stream("GET", f"{gateway.url}/notifications/stream", headers=r)
-                response = await cm.__aenter__()
-                streams.append((cm, response))
-            opened = sum(1 for _, resp in streams if resp.status_code == 200)
-            await asyncio.sleep(2)
-            busy_rate, busy, _ = await load(gateway.url, args.clients, args.seconds, stations)
-            print(
-                f"{opened} idle SSE streams open: GET /stations p50 "
-                f"{statistics.median(quiet):.1f} -> {statistics.median(busy):.1f} ms "
-                f"({statistics.median(busy) / statistics.median(quiet) - 1:+.0%}), "
-                f"{quiet_rate:.0f} -> {busy_rate:.0f} req/s with {args.clients} clients"
-            )
-            for cm, _ in streams:
-                await cm.__aexit__(None, None, None)
+        quiet: list[tuple[float, float]] = []  # (req/s, p50 ms) per round
+        busy: list[tuple[float, float]] = []
+        opened = 0
+        for _ in range(args.sse_rounds):
+            rate, lat, _ = await load(gateway.url, args.clients, args.seconds, stations)
+            quiet.append((rate, statistics.median(lat)))
+            limits = httpx.Limits(max_connections=args.streams + 10)
+            timeout = httpx.Timeout(30, read=None)
+            async with httpx.AsyncClient(timeout=timeout, limits=limits) as sse:
+                streams = []
+                for _ in range(args.streams):
+                    cm = sse.stream("GET", f"{gateway.url}/notifications/stream", headers=r)
+                    streams.append((cm, await cm.__aenter__()))
+                opened = sum(1 for _, resp in streams if resp.status_code == 200)
+                await asyncio.sleep(2)
+                rate, lat, _ = await load(gateway.url, args.clients, args.seconds, stations)
+                busy.append((rate, statistics.median(lat)))
+                for cm, _ in streams:
+                    await cm.__aexit__(None, None, None)
+            # The gateway notices a closed stream at its next keep-alive comment (15 s).
+            await asyncio.sleep(16)
+        p50_quiet = statistics.median(p for _, p in quiet)
+        p50_busy = statistics.median(p for _, p in busy)
+        print(
+            f"{opened} idle SSE streams open: GET /stations p50 {p50_quiet:.1f} -> "
+            f"{p50_busy:.1f} ms ({p50_busy / p50_quiet - 1:+.0%}), "
+            f"{statistics.median(rate for rate, _ in quiet):.0f} -> "
+            f"{statistics.median(rate for rate, _ in busy):.0f} req/s with {args.clients} clients "
+            f"(medians of {args.sse_rounds} rounds; p50 without/with: "
+            + ", ".join(f"{q:.1f}/{b:.1f}" for (_, q), (_, b) in zip(quiet, busy, strict=True))
+            + ")"
+        )
     finally:
         for proc in (gateway, baseline):
             if proc is not None and proc.proc is not None:
@@ -243,8 +256,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sse-rounds", type=int, default=3, help="rounds with/without streams")
     parser.add_argument("--streams", type=int, default=500)
     parser.add_argument("--machine", default=f"{__import__('os').cpu_count()} cores")
     asyncio.run(run(parser.parse_args()))
