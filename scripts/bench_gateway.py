@@ -225,7 +225,7 @@ async def run(args: argparse.Namespace) -> None:
                     cm = sse.stream("GET", f"{gateway.url}/notifications/stream", headers=r)
                     streams.append((cm, await cm.__aenter__()))
                 opened = sum(1 for _, resp in streams if resp.status_code == 200)
-                await asyncio.sleep(2)
+                await asyncio.sleep(5)  # idle: every stream's replay and set-up is over
                 rate, lat, _ = await load(gateway.url, args.clients, args.seconds, stations)
                 busy.append((rate, statistics.median(lat)))
                 for cm, _ in streams:
