@@ -11,6 +11,12 @@ MAX_PAGE = 500
 MAX_BATCH = 500
 
 
+def check_batch(count: int, field: str) -> None:
+    """INVALID_ARGUMENT naming `field` when a batched call carries more than MAX_BATCH items."""
+    if count > MAX_BATCH:
+        raise InvalidArgument(f"at most {MAX_BATCH} items per call", field)
+
+
 def page_of(page: common_pb2.PageRequest) -> tuple[int, int]:
     """(skip, limit) of a page request; INVALID_ARGUMENT for a token we did not issue."""
     limit = min(page.page_size or DEFAULT_PAGE, MAX_PAGE)

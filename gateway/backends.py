@@ -40,18 +40,14 @@ def _forget_parents_channels() -> None:
 os.register_at_fork(after_in_child=_forget_parents_channels)
 
 
-def _current() -> _Worker:
-    return _worker
-
-
 def channel(service: str) -> grpc.Channel:
     """The worker's channel to a backend (for services other than its own, e.g. health)."""
     stub(service)
-    return _current().channels[service]
+    return _worker.channels[service]
 
 
 def stub(service: str) -> Any:
-    worker = _current()
+    worker = _worker
     if service not in worker.stubs:
         with _lock:
             if service not in worker.stubs:
@@ -65,53 +61,42 @@ def stub(service: str) -> Any:
     return worker.stubs[service]
 
 
-def _coalescer(method: str, make: Any) -> Coalescer[Any, Any]:
-    worker = _current()
+def _coalescer(method: str, send: Any) -> Coalescer[Any, Any]:
+    worker = _worker
     if method not in worker.coalescers:
         timeout = current_app.config["SETTINGS"].gateway_rpc_timeout_s
-        send = make()  # takes the lock itself for its stub
         with _lock:
             if method not in worker.coalescers:
                 worker.coalescers[method] = Coalescer(method, send, timeout)
     return worker.coalescers[method]
 
 
+# Batches are sent by request threads (see coalescing.py), so stub() has its app context.
+
+
+def _send_positions(updates: list[location_pb2.PositionUpdate], timeout: float) -> list[Any]:
+    answer = stub("location").UpdatePositions(
+        location_pb2.PositionBatch(updates=updates), timeout=timeout
+    )
+    return [o.result if o.HasField("result") else ItemError.of(o.failure) for o in answer.outcomes]
+
+
 def update_position(update: location_pb2.PositionUpdate) -> location_pb2.UpdateResult:
     """LocationService.UpdatePosition, carried with other threads' updates in UpdatePositions."""
+    return _coalescer("LocationService.UpdatePositions", _send_positions).call(update)
 
-    def make() -> Any:
-        location = stub("location")
 
-        def send(updates: list[location_pb2.PositionUpdate], timeout: float) -> list[Any]:
-            answer = location.UpdatePositions(
-                location_pb2.PositionBatch(updates=updates), timeout=timeout
-            )
-            return [
-                o.result if o.HasField("result") else ItemError.of(o.failure)
-                for o in answer.outcomes
-            ]
-
-        return send
-
-    return _coalescer("LocationService.UpdatePositions", make).call(update)
+def _send_lookups(ids: list[str], timeout: float) -> list[Any]:
+    answer = stub("rider").GetRequests(
+        rider_pb2.GetRideRequestsRequest(request_ids=ids), timeout=timeout
+    )
+    found = {r.id: r for r in answer.requests}
+    return [found[i] if i in found else _no_request(i) for i in ids]
 
 
 def get_ride_request(request_id: str) -> rider_pb2.RideRequest:
     """RiderService.GetRequest, read with other threads' lookups in one GetRequests."""
-
-    def make() -> Any:
-        rider = stub("rider")
-
-        def send(ids: list[str], timeout: float) -> list[Any]:
-            answer = rider.GetRequests(
-                rider_pb2.GetRideRequestsRequest(request_ids=ids), timeout=timeout
-            )
-            found = {r.id: r for r in answer.requests}
-            return [found[i] if i in found else _no_request(i) for i in ids]
-
-        return send
-
-    return _coalescer("RiderService.GetRequests", make).call(request_id)
+    return _coalescer("RiderService.GetRequests", _send_lookups).call(request_id)
 
 
 def _no_request(request_id: str) -> ItemError:

@@ -9,7 +9,7 @@ import grpc
 
 from api.lastmile.v1 import common_pb2, location_pb2, location_pb2_grpc
 from common.errors import DomainError, InvalidArgument, NotFound
-from common.paging import MAX_BATCH
+from common.paging import check_batch
 from services.location.engine import Tracker
 from services.location.tracking import Position, StationEta
 
@@ -68,8 +68,7 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
     async def UpdatePositions(
         self, request: location_pb2.PositionBatch, context: grpc.aio.ServicerContext
     ) -> location_pb2.PositionBatchResult:
-        if len(request.updates) > MAX_BATCH:
-            raise InvalidArgument(f"at most {MAX_BATCH} updates per batch", "updates")
+        check_batch(len(request.updates), "updates")
         outcomes = await asyncio.gather(*(self._outcome(u) for u in request.updates))
         return location_pb2.PositionBatchResult(outcomes=outcomes)
 

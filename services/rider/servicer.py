@@ -13,7 +13,7 @@ from common.errors import FailedPrecondition, InvalidArgument, NotFound
 from common.idempotency import create_once
 from common.ids import new_id
 from common.notify import notice
-from common.paging import MAX_BATCH, MAX_PAGE, next_token, page_of
+from common.paging import MAX_PAGE, check_batch, next_token, page_of
 from common.peers import Peers
 from services.rider.requests import RequestStatus, check_trip_move, validate_arrival
 from services.rider.store import RequestStore
@@ -96,8 +96,7 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
     async def GetRequests(
         self, request: rider_pb2.GetRideRequestsRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.GetRideRequestsResponse:
-        if len(request.request_ids) > MAX_BATCH:
-            raise InvalidArgument(f"at most {MAX_BATCH} ids per call", "request_ids")
+        check_batch(len(request.request_ids), "request_ids")
         docs = await self.store.get_many(list(set(request.request_ids)))
         return rider_pb2.GetRideRequestsResponse(requests=[request_message(d) for d in docs])
 
