@@ -6,7 +6,8 @@ import json
 import time
 from typing import Any
 
-from flask import Flask, Response, g, request, send_from_directory
+from flask import Flask, Response, request, send_from_directory
+from flask.sessions import NullSession, SessionInterface
 from prometheus_client import Counter, Histogram
 
 from common.logs import configure_logging
@@ -28,14 +29,42 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+STARTED = "lastmile.started"  # the request's start time, in its WSGI environ
 # Label children looked up once: labels() takes a lock and builds a tuple on every call.
 _counters: dict[tuple[str, str, int], Any] = {}
 _timers: dict[tuple[str, str], Any] = {}
 
 
+class NoSessions(SessionInterface):
+    """The API is stateless (bearer tokens), so no cookie session is opened or saved: Flask's
+    default builds a fresh empty session object on every request."""
+
+    _none = NullSession()
+
+    def open_session(self, app: Flask, request: Any) -> NullSession:
+        return self._none
+
+    def make_null_session(self, app: Flask) -> NullSession:
+        return self._none
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        return None
+
+
+class GatewayApp(Flask):
+    """Flask for an API of plain (sync) views and no cookie sessions."""
+
+    session_interface = NoSessions()
+
+    def ensure_sync(self, func: Any) -> Any:
+        # Every view and hook here is a plain function; Flask would inspect each one, on
+        # every request, for being a coroutine.
+        return func
+
+
 def create_app(settings: GatewaySettings | None = None) -> Flask:
     settings = settings or load_settings(GatewaySettings, service_name="gateway")
-    app = Flask(__name__, static_folder=None)
+    app = GatewayApp(__name__, static_folder=None)
     app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=MAX_BODY)
     app.json.sort_keys = False
     errors.register(app)
@@ -50,26 +79,31 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
 def _observe(app: Flask, settings: GatewaySettings) -> None:
     origins = set(settings.allowed_origins)
 
+    # The hooks read the request object once (each use of the `request` proxy is a lookup).
     @app.before_request
     def start() -> Response | None:
-        g.started = time.perf_counter()
-        if request.method == "OPTIONS" and request.environ.get("HTTP_ORIGIN") in origins:
+        environ = request.environ
+        environ[STARTED] = time.perf_counter()
+        if environ["REQUEST_METHOD"] == "OPTIONS" and environ.get("HTTP_ORIGIN") in origins:
             return Response(status=204)  # a CORS preflight; AnswerHeaders adds the CORS headers
         return None
 
     @app.after_request
     def finish(response: Response) -> Response:
-        route = request.url_rule.rule if request.url_rule else "unmatched"
-        method, status = request.method, response.status_code
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        rule = req.url_rule
+        route = rule.rule if rule else "unmatched"
+        method, status = req.method, response.status_code
         counter = _counters.get((method, route, status))
         if counter is None:
             counter = _counters[method, route, status] = REQUESTS.labels(method, route, status)
         deferred.add(counter.inc, 1)
-        if "started" in g:
+        started = req.environ.get(STARTED)
+        if started is not None:
             timer = _timers.get((method, route))
             if timer is None:
                 timer = _timers[method, route] = LATENCY.labels(method, route)
-            deferred.add(timer.observe, time.perf_counter() - g.started)
+            deferred.add(timer.observe, time.perf_counter() - started)
         return response
 
 

@@ -51,7 +51,7 @@ def _verify(token: str) -> Principal:
 
 
 def require(role: str) -> Principal:
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "UNAUTHENTICATED", "send Authorization: Bearer <token>")

@@ -126,6 +126,43 @@ def report(
     return rate
 
 
+async def idle_streams(args: argparse.Namespace, url: str, stations: Call, auth: dict) -> None:
+    """An ordinary request without and with `args.streams` idle SSE streams open, round after
+    round; prints one line."""
+    quiet: list[tuple[float, float]] = []  # (req/s, p50 ms) per round
+    busy: list[tuple[float, float]] = []
+    opened = 0
+    for _ in range(args.sse_rounds):
+        rate, lat, _ = await load(url, args.clients, args.seconds, stations)
+        quiet.append((rate, statistics.median(lat)))
+        limits = httpx.Limits(max_connections=args.streams + 10)
+        timeout = httpx.Timeout(30, read=None)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as sse:
+            streams = []
+            for _ in range(args.streams):
+                cm = sse.stream("GET", f"{url}/notifications/stream", headers=auth)
+                streams.append((cm, await cm.__aenter__()))
+            opened = sum(1 for _, resp in streams if resp.status_code == 200)
+            await asyncio.sleep(5)  # idle: every stream's replay and set-up is over
+            rate, lat, _ = await load(url, args.clients, args.seconds, stations)
+            busy.append((rate, statistics.median(lat)))
+            for cm, _ in streams:
+                await cm.__aexit__(None, None, None)
+        # The gateway notices a closed stream at its next keep-alive comment (15 s).
+        await asyncio.sleep(16)
+    p50_quiet = statistics.median(p for _, p in quiet)
+    p50_busy = statistics.median(p for _, p in busy)
+    print(
+        f"{opened} idle SSE streams open: GET /stations p50 {p50_quiet:.1f} -> "
+        f"{p50_busy:.1f} ms ({p50_busy / p50_quiet - 1:+.0%}), "
+        f"{statistics.median(rate for rate, _ in quiet):.0f} -> "
+        f"{statistics.median(rate for rate, _ in busy):.0f} req/s with {args.clients} clients "
+        f"(medians of {args.sse_rounds} rounds; p50 without/with: "
+        + ", ".join(f"{q:.1f}/{b:.1f}" for (_, q), (_, b) in zip(quiet, busy, strict=True))
+        + ")"
+    )
+
+
 async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="lastmile-gwbench-"))
     mongo = EmbeddedMongo(tmp)
@@ -209,40 +246,8 @@ async def run(args: argparse.Namespace) -> None:
         for name, (rates, latencies, errors) in results.items():
             report(name, rates, latencies, errors, base_rate)
 
-        # Idle SSE streams: an ordinary request without them and with them, round after round.
-        stations = cases["GET /stations"][1]
-        quiet: list[tuple[float, float]] = []  # (req/s, p50 ms) per round
-        busy: list[tuple[float, float]] = []
-        opened = 0
-        for _ in range(args.sse_rounds):
-            rate, lat, _ = await load(gateway.url, args.clients, args.seconds, stations)
-            quiet.append((rate, statistics.median(lat)))
-            limits = httpx.Limits(max_connections=args.streams + 10)
-            timeout = httpx.Timeout(30, read=None)
-            async with httpx.AsyncClient(timeout=timeout, limits=limits) as sse:
-                streams = []
-                for _ in range(args.streams):
-                    cm = sse.stream("GET", f"{gateway.url}/notifications/stream", headers=r)
-                    streams.append((cm, await cm.__aenter__()))
-                opened = sum(1 for _, resp in streams if resp.status_code == 200)
-                await asyncio.sleep(5)  # idle: every stream's replay and set-up is over
-                rate, lat, _ = await load(gateway.url, args.clients, args.seconds, stations)
-                busy.append((rate, statistics.median(lat)))
-                for cm, _ in streams:
-                    await cm.__aexit__(None, None, None)
-            # The gateway notices a closed stream at its next keep-alive comment (15 s).
-            await asyncio.sleep(16)
-        p50_quiet = statistics.median(p for _, p in quiet)
-        p50_busy = statistics.median(p for _, p in busy)
-        print(
-            f"{opened} idle SSE streams open: GET /stations p50 {p50_quiet:.1f} -> "
-            f"{p50_busy:.1f} ms ({p50_busy / p50_quiet - 1:+.0%}), "
-            f"{statistics.median(rate for rate, _ in quiet):.0f} -> "
-            f"{statistics.median(rate for rate, _ in busy):.0f} req/s with {args.clients} clients "
-            f"(medians of {args.sse_rounds} rounds; p50 without/with: "
-            + ", ".join(f"{q:.1f}/{b:.1f}" for (_, q), (_, b) in zip(quiet, busy, strict=True))
-            + ")"
-        )
+        if args.sse_rounds > 0:
+            await idle_streams(args, gateway.url, cases["GET /stations"][1], r)
     finally:
         for proc in (gateway, baseline):
             if proc is not None and proc.proc is not None:
