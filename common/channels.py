@@ -4,6 +4,7 @@ deadline on every call and retries only on UNAVAILABLE, all through the service 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import grpc
@@ -80,8 +81,13 @@ def aio_channel(
     )
 
 
-def sync_channel(address: str, timeout_s: float = 5.0, wait_for_ready: bool = True) -> grpc.Channel:
-    """A blocking channel (for the gateway's worker threads and tools)."""
+def sync_channel(
+    address: str,
+    timeout_s: float = 5.0,
+    wait_for_ready: bool = True,
+    extra_options: Sequence[tuple[str, Any]] = (),
+) -> grpc.Channel:
+    """A blocking channel (for the gateway's workers and tools)."""
     return grpc.insecure_channel(
-        target_of(address), options=channel_options(timeout_s, wait_for_ready)
+        target_of(address), options=[*channel_options(timeout_s, wait_for_ready), *extra_options]
     )

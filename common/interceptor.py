@@ -104,7 +104,7 @@ class _Call:
 
     def wrap_unary(self, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            start = self._start()
+            start, peer = self._start(context)
             code = grpc.StatusCode.OK
             try:
                 if self.faults.active:
@@ -114,13 +114,13 @@ class _Call:
                 code = _code_for(exc)
                 await self._fail(exc, context)
             finally:
-                self._finish(start, code, context)
+                self._finish(start, code, context, peer)
 
         return run
 
     def wrap_stream(self, behavior: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            start = self._start()
+            start, peer = self._start(context)
             code = grpc.StatusCode.OK
             try:
                 if self.faults.active:
@@ -131,14 +131,17 @@ class _Call:
                 code = _code_for(exc)
                 await self._fail(exc, context)
             finally:
-                self._finish(start, code, context)
+                # A stream cancelled while its message was being written is left suspended at
+                # `yield` and only closed when the loop shuts down, after grpc freed the call:
+                # nothing here may ask the call itself (context.peer() then crashed the process).
+                self._finish(start, code, context, peer)
 
         return run
 
-    def _start(self) -> float:
+    def _start(self, context: grpc.aio.ServicerContext) -> tuple[float, str]:
         self._started.inc()
         self._in_flight.inc()
-        return time.perf_counter()
+        return time.perf_counter(), context.peer()
 
     async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext) -> None:
         """Ends the call for `exc`: aborts with the mapped status, or re-raises (always raises)."""
@@ -160,7 +163,7 @@ class _Call:
         raise exc
 
     def _finish(
-        self, start: float, code: grpc.StatusCode, context: grpc.aio.ServicerContext
+        self, start: float, code: grpc.StatusCode, context: grpc.aio.ServicerContext, peer: str
     ) -> None:
         elapsed = time.perf_counter() - start
         final = _final_code(context, code)
@@ -182,7 +185,7 @@ class _Call:
                     "rpc_method": self.method,
                     "code": final.name,
                     "duration_ms": round(elapsed * 1000, 2),
-                    "peer": context.peer(),
+                    "peer": peer,
                 },
             )
 

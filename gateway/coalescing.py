@@ -1,14 +1,16 @@
 """Coalescing of a gateway worker's concurrent backend calls into batched RPCs.
 
 A unary gRPC call costs the gateway about 0.2 ms of CPU and the service as much again, and a
-worker's hundreds of threads make the same few calls all the time (drivers' positions, riders'
-request lookups). A Coalescer keeps one batch in flight at a time. A call that finds nothing
-in flight is sent at once, by its own thread, so a lone call waits for nothing. Calls that
-arrive meanwhile queue up; when the batch comes back, its sender hands everything queued by
-then, as the next batch, to the oldest queued caller's thread, which sends it. Under load one
-RPC carries tens of calls, and no thread exists only to send. When no batch has come back for
-`stall_s` (e.g. a position that fired a trigger waits for matching), another batch may leave
-beside the slow one, up to `max_senders`, so one slow call does not hold up the others.
+worker's hundreds of concurrent requests make the same few calls all the time (drivers'
+positions, riders' request lookups). A Coalescer keeps one batch in flight at a time. A call
+that finds nothing in flight is sent at once, by its own caller, so a lone call waits for
+nothing. Calls that arrive meanwhile queue up; when the batch comes back, its sender hands
+everything queued by then, as the next batch, to the oldest queued caller, which sends it.
+Under load one RPC carries tens of calls, and nobody exists only to send. When no batch has
+come back for `stall_s` (e.g. a position that fired a trigger waits for matching), another
+batch may leave beside the slow one, up to `max_senders`, so one slow call does not hold up
+the others. Callers are threads or greenlets (the gateway runs gevent, which patches
+`threading`).
 
 Each caller keeps its own deadline: a batch is sent with the earliest deadline among its
 calls, calls whose deadline passed in the queue fail without being sent, and a queued caller

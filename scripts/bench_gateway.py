@@ -2,8 +2,10 @@
 endpoint under the same gunicorn settings (the baseline), then the cost of idle SSE streams.
 Prints figures; asserts nothing.
 
-The baseline and the endpoints take turns for several rounds, and each figure is the median
-of its rounds, so a burst of noise from the shared machine moves one round, not the ratio.
+The baseline and the endpoints take turns for several rounds, and a last baseline run closes
+the last round. An endpoint's ratio in a round is its rate over the mean of the baseline runs
+just before and just after it (the machine is shared, and its speed drifts from one round to
+the next); each printed figure is the median over the rounds.
 
     python scripts/bench_gateway.py [--clients 64] [--seconds 4] [--rounds 5] [--streams 500]
 """
@@ -112,18 +114,29 @@ async def load(
 
 
 def report(
-    name: str, rates: list[float], latencies: list[float], errors: int, base: float | None
-) -> float:
-    """Prints one line; answers the median rate."""
+    name: str,
+    rates: list[float],
+    latencies: list[float],
+    errors: int,
+    baseline: list[float] | None,
+) -> None:
+    """Prints one line: the median rate, latencies, and the median of the per-round ratios to
+    the baseline runs that bracket each round."""
     rate = statistics.median(rates)
-    ratio = f"{rate / base:6.1%} of baseline" if base else "baseline"
-    latencies = sorted(latencies)
     rounds = "/".join(f"{r:.0f}" for r in rates)
+    if baseline is None:
+        ratio = "baseline"
+    else:
+        ratios = [r / ((baseline[i] + baseline[i + 1]) / 2) for i, r in enumerate(rates)]
+        ratio = f"{statistics.median(ratios):6.1%} of baseline (rounds " + "/".join(
+            f"{q:.0%}" for q in ratios
+        )
+        ratio += ")"
+    latencies = sorted(latencies)
     print(
         f"{name:26} {rate:6.0f} req/s  p50 {percentile(latencies, 50):5.1f} ms  "
-        f"p99 {percentile(latencies, 99):5.1f} ms  errors {errors}  ({ratio}; rounds {rounds})"
+        f"p99 {percentile(latencies, 99):5.1f} ms  errors {errors}  ({ratio}; req/s {rounds})"
     )
-    return rate
 
 
 async def idle_streams(args: argparse.Namespace, url: str, stations: Call, auth: dict) -> None:
@@ -174,7 +187,7 @@ async def run(args: argparse.Namespace) -> None:
         cluster.start(*SERVICES, env={"LOG_LEVEL": "WARNING"})
         production = {
             "GATEWAY_WORKERS": "2",
-            "GATEWAY_THREADS": "320",
+            "GATEWAY_CONNECTIONS": "1000",
             "TOKEN_CACHE_S": "30",
             "LOG_LEVEL": "WARNING",
         }
@@ -237,14 +250,17 @@ async def run(args: argparse.Namespace) -> None:
             ),
         }
         results = {name: ([], [], 0) for name in cases}
-        for _ in range(args.rounds):
+        for last in [False] * args.rounds + [True]:
             for name, (url, call) in cases.items():
                 rate, lat, err = await load(url, args.clients, args.seconds, call)
                 rates, latencies, errors = results[name]
                 results[name] = ([*rates, rate], latencies + lat, errors + err)
-        base_rate = report(trivial, *results.pop(trivial), None)
+                if last:
+                    break  # the baseline run that closes the last round
+        base_runs = results.pop(trivial)
+        report(trivial, *base_runs, None)
         for name, (rates, latencies, errors) in results.items():
-            report(name, rates, latencies, errors, base_rate)
+            report(name, rates, latencies, errors, base_runs[0])
 
         if args.sse_rounds > 0:
             await idle_streams(args, gateway.url, cases["GET /stations"][1], r)

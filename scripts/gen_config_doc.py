@@ -35,7 +35,12 @@ READERS: list[tuple[type[BaseSettings], str]] = [
 # Read outside the settings classes.
 EXTRA = [
     ("GATEWAY_WORKERS", "2", "gateway (gunicorn.conf.py)", "gunicorn worker processes."),
-    ("GATEWAY_THREADS", "320", "gateway (gunicorn.conf.py)", "Threads per worker."),
+    (
+        "GATEWAY_CONNECTIONS",
+        "1000",
+        "gateway (gunicorn.conf.py)",
+        "Open connections (requests and event streams) per worker.",
+    ),
 ]
 
 

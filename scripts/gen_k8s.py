@@ -66,7 +66,7 @@ CLUSTER_VALUES = {
     "MONGODB_URI": f"mongodb://mongo-0.mongo:{MONGO_PORT}/?replicaSet=rs0",
     "DRAIN_GRACE_S": str(DRAIN_GRACE_S),
     "GATEWAY_WORKERS": "2",
-    "GATEWAY_THREADS": "320",
+    "GATEWAY_CONNECTIONS": "1000",
     **{f"{s.upper()}_ADDR": f"{s}:{p}" for s, p in DEFAULT_PORTS.items()},
 }
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import grpc
-from flask import Blueprint, Response, current_app, g, request, stream_with_context
+from flask import Blueprint, Response, g, request, stream_with_context
 from prometheus_client import Gauge
 
 from api.lastmile.v1 import notification_pb2
@@ -14,7 +14,6 @@ from gateway import auth, convert, models, tickets
 from gateway.backends import stub
 from gateway.errors import ApiError
 from gateway.spec import endpoint
-from gateway.streams import hub
 
 bp = Blueprint("live", __name__)
 OPEN_STREAMS = Gauge(
@@ -93,12 +92,10 @@ def stream() -> Response:
     last = request.headers.get("Last-Event-ID") or request.args.get("lastEventId") or "0"
     if not last.isdigit():
         raise ApiError(400, "INVALID_ARGUMENT", "Last-Event-ID must be a sequence number")
-    settings = current_app.config["SETTINGS"]
-    call = hub.subscribe(
-        settings.peer("notification"),
+    call = stub("notification").Subscribe(
         notification_pb2.SubscribeRequest(
             user_id=g.principal.user_id, after_seq=int(last), heartbeat_seconds=KEEPALIVE_S
-        ),
+        )
     )
 
     def events() -> Iterator[str]:

@@ -213,6 +213,49 @@ def test_operations(gw: GatewayProcess, http: httpx.Client) -> None:
     assert "gateway_requests_total" in metrics and "gateway_open_streams" in metrics
 
 
+def _open_streams(http: httpx.Client) -> float:
+    for line in http.get("/metrics").text.splitlines():
+        if line.startswith("gateway_open_streams "):
+            return float(line.split()[1])
+    raise AssertionError("no gateway_open_streams in /metrics")
+
+
+def test_one_worker_holds_250_streams_and_ends_them_when_browsers_leave(
+    gw: GatewayProcess, http: httpx.Client
+) -> None:
+    rider = signup(http, "rider", "Meera")
+    headers = bearer(rider["token"])
+    count = 250  # this gateway runs one worker
+    limits = httpx.Limits(max_connections=count + 5)
+    with httpx.Client(base_url=gw.url, timeout=httpx.Timeout(30, read=60), limits=limits) as tabs:
+        streams = [
+            tabs.stream("GET", "/notifications/stream", headers=headers) for _ in range(count)
+        ]
+        answers = [s.__enter__() for s in streams]
+        assert {a.status_code for a in answers} == {200}
+        assert _open_streams(http) == count
+        # Ordinary requests, reads and writes, still get through.
+        assert len(http.get("/stations").json()) == 10
+        created = http.post(
+            "/rider/requests",
+            headers=headers,
+            json={
+                "stationId": "mg-road",
+                "destinationAreaId": "domlur",
+                "arrivalTime": in_minutes(5),
+            },
+        )
+        assert created.status_code == 201, created.text
+        for s in streams:
+            s.__exit__(None, None, None)
+    # The gateway notices a closed stream at its next keep-alive comment (every 15 s), and then
+    # ends the upstream Subscribe call.
+    deadline = time.monotonic() + 30
+    while _open_streams(http) > 0:
+        assert time.monotonic() < deadline, f"{_open_streams(http)} streams still open"
+        time.sleep(0.5)
+
+
 def test_stream_tickets_are_single_use_and_keep_tokens_out_of_urls(
     gw: GatewayProcess, http: httpx.Client
 ) -> None:
@@ -293,7 +336,7 @@ def test_concurrent_calls_each_get_their_own_answer(gw: GatewayProcess) -> None:
 
 
 def test_metrics_count_the_requests_of_every_worker(gw: GatewayProcess, cluster: Cluster) -> None:
-    gateway = start_gateway(cluster, {"GATEWAY_WORKERS": "2", "GATEWAY_THREADS": "8"})
+    gateway = start_gateway(cluster, {"GATEWAY_WORKERS": "2"})
     try:
         for _ in range(30):  # a new connection each time, so both workers answer some
             assert httpx.get(gateway.url + "/stations", timeout=15).status_code == 200
