@@ -17,7 +17,9 @@ BENCHES = [
     ("Ride flow (gRPC): position ingestion and trigger -> MATCHED latency", "bench_flow.py",
      "baseline: the same position stream into a server that only counts (no service work)"),
     ("Gateway: proxied endpoints against a trivial Flask endpoint, and idle streams",
-     "bench_gateway.py", "baseline: a trivial endpoint on the same gunicorn settings"),
+     "bench_gateway.py",
+     "baseline: a trivial endpoint on the same gunicorn settings, run before and after each "
+     "round; a ratio is the median of the rounds' ratios"),
     ("Matching throughput with 1..5 replicas (local supervisor)", "bench_matching.py",
      "baseline: 1 replica"),
 ]  # fmt: skip
