@@ -10,6 +10,7 @@ exits 0.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
 import signal
 import sys
@@ -61,6 +62,9 @@ def server_options(settings: ServiceSettings) -> list[tuple[str, Any]]:
 
 def run(settings_cls: type[S], service_name: str, build: Callable[[S], Awaitable[Service]]) -> None:
     """Entry point of a service process; never returns."""
+    # A crash inside a native extension (grpc, bson) prints every thread's Python stack to
+    # stderr, i.e. the log, instead of leaving only an exit code.
+    faulthandler.enable()
     settings = load_settings(settings_cls, service_name=service_name)
     configure_logging(service_name, settings.log_level)
     sys.exit(asyncio.run(serve(settings, build)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import time
 from typing import Any
@@ -142,6 +143,7 @@ def _serve_ui(app: Flask, settings: GatewaySettings) -> None:
 
 def main() -> Flask:
     """Entry point for gunicorn: `gunicorn 'gateway.app:main()'`."""
+    faulthandler.enable()  # a native crash prints the Python stacks to the log
     settings = load_settings(GatewaySettings, service_name="gateway")
     configure_logging("gateway", settings.log_level)
     return create_app(settings)
