@@ -12,7 +12,7 @@ import grpc
 import grpc.experimental
 from flask import current_app
 
-from api.lastmile.v1 import location_pb2, rider_pb2
+from api.lastmile.v1 import location_pb2, rider_pb2, user_pb2
 from common.channels import sync_channel
 from common.errors import ItemError
 from common.peers import STUB_CLASSES
@@ -102,7 +102,7 @@ def _send_lookups(ids: list[str], timeout: float) -> list[Any]:
         rider_pb2.GetRideRequestsRequest(request_ids=ids), timeout=timeout
     )
     found = {r.id: r for r in answer.requests}
-    return [found[i] if i in found else _no_request(i) for i in ids]
+    return [found[i] if i in found else _missing("ride request", "request_id", i) for i in ids]
 
 
 def get_ride_request(request_id: str) -> rider_pb2.RideRequest:
@@ -110,7 +110,18 @@ def get_ride_request(request_id: str) -> rider_pb2.RideRequest:
     return _coalescer("RiderService.GetRequests", _send_lookups).call(request_id)
 
 
-def _no_request(request_id: str) -> ItemError:
-    return ItemError(
-        grpc.StatusCode.NOT_FOUND, f"no ride request with id {request_id!r}", "request_id"
-    )
+def _send_user_lookups(ids: list[str], timeout: float) -> list[Any]:
+    answer = stub("user").GetUsers(user_pb2.GetUsersRequest(user_ids=ids), timeout=timeout)
+    found = {u.id: u for u in answer.users}
+    return [found[i] if i in found else _missing("user", "user_id", i) for i in ids]
+
+
+def get_user(user_id: str) -> user_pb2.User:
+    """UserService.GetUser, read with other requests' user lookups in one GetUsers (e.g. the
+    driver of every MATCHED request being looked up)."""
+    return _coalescer("UserService.GetUsers", _send_user_lookups).call(user_id)
+
+
+def _missing(kind: str, field: str, item_id: str) -> ItemError:
+    """The NOT_FOUND a unary Get would have answered for an id a batch left out."""
+    return ItemError(grpc.StatusCode.NOT_FOUND, f"no {kind} with id {item_id!r}", field)

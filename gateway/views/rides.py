@@ -13,7 +13,6 @@ from api.lastmile.v1 import (
     location_pb2,
     rider_pb2,
     trip_pb2,
-    user_pb2,
 )
 from common.convert import to_timestamp
 from gateway import backends, convert, models
@@ -152,7 +151,7 @@ def _with_driver(r: rider_pb2.RideRequest) -> models.RideRequest:
     driver = None
     if r.driver_id:
         try:
-            driver = stub("user").GetUser(user_pb2.GetUserRequest(user_id=r.driver_id))
+            driver = backends.get_user(r.driver_id)
         except grpc.RpcError as exc:
             if exc.code() != grpc.StatusCode.NOT_FOUND:
                 raise

@@ -12,6 +12,7 @@ from common.convert import to_timestamp, utcnow
 from common.errors import AlreadyExists, InvalidArgument, NotFound, Unauthenticated
 from common.idempotency import create_once
 from common.ids import new_id
+from common.paging import check_batch
 from services.user.accounts import (
     Passwords,
     Role,
@@ -24,7 +25,6 @@ from services.user.store import UserStore
 
 ROLE_FROM_PROTO = {user_pb2.ROLE_RIDER: Role.RIDER, user_pb2.ROLE_DRIVER: Role.DRIVER}
 ROLE_TO_PROTO = {v: k for k, v in ROLE_FROM_PROTO.items()}
-MAX_BATCH = 500
 BAD_LOGIN = "phone number or password is wrong"
 
 
@@ -124,7 +124,6 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     async def GetUsers(
         self, request: user_pb2.GetUsersRequest, context: grpc.aio.ServicerContext
     ) -> user_pb2.GetUsersResponse:
-        if len(request.user_ids) > MAX_BATCH:
-            raise InvalidArgument(f"at most {MAX_BATCH} user ids per call", "user_ids")
+        check_batch(len(request.user_ids), "user_ids")
         docs = await self.store.by_ids(list(set(request.user_ids))) if request.user_ids else []
         return user_pb2.GetUsersResponse(users=[user_message(d) for d in docs])

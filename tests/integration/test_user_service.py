@@ -57,8 +57,12 @@ async def test_sign_up_login_verify_round_trip(users) -> None:
 
     got = await users.GetUser(user_pb2.GetUserRequest(user_id=created.user.id))
     assert got == created.user
-    many = await users.GetUsers(user_pb2.GetUsersRequest(user_ids=[created.user.id, "nobody"]))
+    many = await users.GetUsers(
+        user_pb2.GetUsersRequest(user_ids=[created.user.id, "nobody", created.user.id])
+    )
     assert [u.id for u in many.users] == [created.user.id]
+    code, _, field = await _code(users.GetUsers(user_pb2.GetUsersRequest(user_ids=["x"] * 501)))
+    assert (code, field) == (grpc.StatusCode.INVALID_ARGUMENT, "user_ids")
 
 
 async def test_phone_is_normalised_for_login(users) -> None:
