@@ -100,7 +100,7 @@ class _Call:
         self._started = metrics.SERVER_STARTED.labels(service, method)
         self._in_flight = metrics.SERVER_IN_FLIGHT.labels(service)
         self._seconds = metrics.SERVER_HANDLING_SECONDS.labels(service, method)
-        self._handled: dict[grpc.StatusCode, Any] = {}
+        self._handled = metrics.Children(metrics.SERVER_HANDLED)
 
     def wrap_unary(self, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -168,12 +168,7 @@ class _Call:
         elapsed = time.perf_counter() - start
         final = _final_code(context, code)
         self._in_flight.dec()
-        handled = self._handled.get(final)
-        if handled is None:
-            handled = self._handled[final] = metrics.SERVER_HANDLED.labels(
-                self.service, self.method, final.name
-            )
-        handled.inc()
+        self._handled(self.service, self.method, final.name).inc()
         self._seconds.observe(elapsed)
         level = logging.INFO if final in _EXPECTED else logging.WARNING
         if log.isEnabledFor(level):

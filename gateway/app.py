@@ -12,6 +12,7 @@ from flask.sessions import NullSession, SessionInterface
 from prometheus_client import Counter, Histogram
 
 from common.logs import configure_logging
+from common.metrics import Children
 from common.settings import load_settings
 from gateway import errors
 from gateway.deferred_metrics import deferred
@@ -31,9 +32,7 @@ LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 STARTED = "lastmile.started"  # the request's start time, in its WSGI environ
-# Label children looked up once: labels() takes a lock and builds a tuple on every call.
-_counters: dict[tuple[str, str, int], Any] = {}
-_timers: dict[tuple[str, str], Any] = {}
+_requests, _latency = Children(REQUESTS), Children(LATENCY)
 
 
 class NoSessions(SessionInterface):
@@ -94,17 +93,11 @@ def _observe(app: Flask, settings: GatewaySettings) -> None:
         req = request._get_current_object()  # type: ignore[attr-defined]
         rule = req.url_rule
         route = rule.rule if rule else "unmatched"
-        method, status = req.method, response.status_code
-        counter = _counters.get((method, route, status))
-        if counter is None:
-            counter = _counters[method, route, status] = REQUESTS.labels(method, route, status)
-        deferred.add(counter.inc, 1)
+        method = req.method
+        deferred.add(_requests(method, route, response.status_code).inc, 1)
         started = req.environ.get(STARTED)
         if started is not None:
-            timer = _timers.get((method, route))
-            if timer is None:
-                timer = _timers[method, route] = LATENCY.labels(method, route)
-            deferred.add(timer.observe, time.perf_counter() - started)
+            deferred.add(_latency(method, route).observe, time.perf_counter() - started)
         return response
 
 
