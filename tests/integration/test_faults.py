@@ -134,8 +134,11 @@ def test_matching_failing_a_fifth_of_calls_still_completes_every_ride(tmp_path: 
             faulty, tmp_path / "match.json", "match", 20, 5, "--target",
             f"127.0.0.1:{faulty.port_of('matching')}",
         ).result()  # fmt: skip
-        # The client retries UNAVAILABLE itself and says how often it had to.
-        assert match["failed"] == 0 and match["ok"] == 100, match
+        # The client retries UNAVAILABLE itself, 5 attempts in all, and says how often it had
+        # to. A call fails only when all 5 attempts fail: 0.2**5 = 0.03% of calls, so one such
+        # call in 100 happens in 3% of runs, two in 0.05%. Without the retries ~20 would fail.
+        assert match["ok"] + match["failed"] == 100, match
+        assert match["failed"] <= 1 and set(match["errors"]) <= {"UNAVAILABLE"}, match
         assert match["retries"] >= 5, match
     finally:
         stop(faulty)
