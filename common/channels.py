@@ -1,5 +1,7 @@
 """gRPC client channels: dns:/// targets, round_robin over every address, keepalive, a default
-deadline on every call and retries only on UNAVAILABLE, all through the service config."""
+deadline on every call (never more than the caller has left, see common.deadlines), and retries
+only on UNAVAILABLE, only for calls that are safe to repeat, under retry throttling, all through
+the service config."""
 
 from __future__ import annotations
 
@@ -9,12 +11,66 @@ from typing import Any
 
 import grpc
 
+from api.lastmile.v1 import (
+    driver_pb2,
+    location_pb2,
+    matching_pb2,
+    notification_pb2,
+    rider_pb2,
+    station_pb2,
+    trip_pb2,
+    user_pb2,
+)
+from common.deadlines import PassDeadline
+
 # Calls that stay open for as long as a client is connected get no default deadline.
 LONG_LIVED = (
     ("lastmile.v1.NotificationService", "Subscribe"),
     ("lastmile.v1.LocationService", "StreamPositions"),
     ("grpc.health.v1.Health", "Watch"),
 )
+
+# Every method is safe to repeat (reads, and writes keyed by an idempotency key or by the state
+# they move from) except these: a position is superseded by the next one rather than resent,
+# and a log-in attempt counts against its limits.
+NOT_SAFE_TO_REPEAT = frozenset(
+    {
+        ("lastmile.v1.LocationService", "UpdatePosition"),
+        ("lastmile.v1.LocationService", "UpdatePositions"),
+        ("lastmile.v1.LocationService", "StreamPositions"),
+        ("lastmile.v1.UserService", "Login"),
+    }
+)
+_PROTOS = (
+    driver_pb2,
+    location_pb2,
+    matching_pb2,
+    notification_pb2,
+    rider_pb2,
+    station_pb2,
+    trip_pb2,
+    user_pb2,
+)
+
+
+def _methods() -> list[tuple[str, str]]:
+    return [
+        (service.full_name, method.name)
+        for module in _PROTOS
+        for service in module.DESCRIPTOR.services_by_name.values()
+        for method in service.methods
+    ]
+
+
+def retried_methods() -> list[tuple[str, str]]:
+    """Unary methods that the channel retries on UNAVAILABLE."""
+    skip = NOT_SAFE_TO_REPEAT | set(LONG_LIVED)
+    return [m for m in _methods() if m not in skip]
+
+
+# A client whose calls keep failing stops retrying (each failure costs a token, each success
+# gives back a tenth), so retries cannot pile onto a service that is already struggling.
+RETRY_THROTTLING = {"maxTokens": 10, "tokenRatio": 0.1}
 
 RETRY_POLICY = {
     "maxAttempts": 4,
@@ -25,23 +81,36 @@ RETRY_POLICY = {
 }
 
 
-def service_config(timeout_s: float, wait_for_ready: bool = True) -> dict[str, Any]:
-    """Round robin; a default deadline (none for long-lived streams); retries on UNAVAILABLE.
-    With `wait_for_ready`, a call to a peer that is restarting waits (within its deadline) for
-    it to come back instead of failing at once; callers that must fail fast turn it off."""
+def _name(method: tuple[str, str]) -> dict[str, str]:
+    return {"service": method[0], "method": method[1]}
+
+
+def service_config(timeout_s: float | None, wait_for_ready: bool = True) -> dict[str, Any]:
+    """Round robin; a default deadline (none for long-lived streams); retries on UNAVAILABLE
+    for the calls safe to repeat. With `wait_for_ready`, a call to a peer that is restarting
+    waits (within its deadline) for it to come back instead of failing at once; callers that
+    must fail fast turn it off. With no `timeout_s`, the deadline is set per call (see
+    common.deadlines)."""
+    timeout = {"timeout": f"{timeout_s:.3f}s"} if timeout_s is not None else {}
     return {
         "loadBalancingConfig": [{"round_robin": {}}],
+        "retryThrottling": RETRY_THROTTLING,
         "methodConfig": [
+            {"name": [{}], **timeout, "waitForReady": wait_for_ready},
             {
-                "name": [{}],
-                "timeout": f"{timeout_s:.3f}s",
+                "name": [_name(m) for m in retried_methods()],
+                **timeout,
                 "waitForReady": wait_for_ready,
                 "retryPolicy": RETRY_POLICY,
             },
             {
-                "name": [{"service": s, "method": m} for s, m in LONG_LIVED],
+                "name": [_name(m) for m in LONG_LIVED if m not in NOT_SAFE_TO_REPEAT],
                 "waitForReady": wait_for_ready,
                 "retryPolicy": RETRY_POLICY,
+            },
+            {
+                "name": [_name(m) for m in LONG_LIVED if m in NOT_SAFE_TO_REPEAT],
+                "waitForReady": wait_for_ready,
             },
         ],
     }
@@ -56,7 +125,7 @@ def target_of(address: str) -> str:
     return f"dns:///{address}"
 
 
-def channel_options(timeout_s: float, wait_for_ready: bool = True) -> list[tuple[str, Any]]:
+def channel_options(timeout_s: float | None, wait_for_ready: bool = True) -> list[tuple[str, Any]]:
     return [
         ("grpc.service_config", json.dumps(service_config(timeout_s, wait_for_ready))),
         # Peers restart (deploys, crashes): reconnect within a second or two, not minutes.
@@ -75,9 +144,12 @@ def channel_options(timeout_s: float, wait_for_ready: bool = True) -> list[tuple
 def aio_channel(
     address: str, timeout_s: float = 5.0, wait_for_ready: bool = True
 ) -> grpc.aio.Channel:
-    """An asyncio channel to a peer service. Create once per process and reuse."""
+    """An asyncio channel to a peer service. Create once per process and reuse. Calls made
+    while serving a call carry what is left of that call's deadline; others `timeout_s`."""
     return grpc.aio.insecure_channel(
-        target_of(address), options=channel_options(timeout_s, wait_for_ready)
+        target_of(address),
+        options=channel_options(None, wait_for_ready),
+        interceptors=[PassDeadline(timeout_s)],
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import grpc
 
-from common import metrics
+from common import deadlines, metrics
 from common.errors import STATUS_DETAILS_KEY, DomainError
 
 log = logging.getLogger("lastmile.rpc")
@@ -109,7 +109,8 @@ class _Call:
             try:
                 if self.faults.active:
                     await self.faults.apply(context)
-                return await behavior(request, context)
+                with deadlines.serving(context):
+                    return await behavior(request, context)
             except BaseException as exc:
                 code = _code_for(exc)
                 await self._fail(exc, context)
@@ -150,8 +151,9 @@ class _Call:
         if isinstance(exc, asyncio.CancelledError | grpc.aio.AbortError):
             raise exc
         if isinstance(exc, grpc.aio.AioRpcError):
-            # A peer's answer: its status passes through, a peer that is down is UNAVAILABLE
-            # (so our own caller may retry), and its field detail travels on.
+            # A peer's answer: its status passes through (a peer out of time is out of our
+            # caller's time too, so DEADLINE_EXCEEDED stays what it is and is not retried),
+            # and its field detail travels on.
             code = _PEER_CODES.get(exc.code(), exc.code())
             details = tuple(
                 (k, v) for k, v in exc.trailing_metadata() or () if k == STATUS_DETAILS_KEY
@@ -197,11 +199,7 @@ _EXPECTED = {
 }
 
 
-_PEER_CODES = {
-    grpc.StatusCode.DEADLINE_EXCEEDED: grpc.StatusCode.UNAVAILABLE,
-    grpc.StatusCode.CANCELLED: grpc.StatusCode.UNAVAILABLE,
-    grpc.StatusCode.UNKNOWN: grpc.StatusCode.INTERNAL,
-}
+_PEER_CODES = {grpc.StatusCode.UNKNOWN: grpc.StatusCode.INTERNAL}
 
 
 def _code_for(exc: BaseException) -> grpc.StatusCode:

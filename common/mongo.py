@@ -23,6 +23,9 @@ def get_database(settings: ServiceSettings) -> AsyncDatabase:
             appname=f"lastmile-{settings.service_name}",
             tz_aware=True,
             serverSelectionTimeoutMS=int(settings.rpc_timeout_s * 1000),
+            # Every operation has a time limit: this one by default, the served call's
+            # remaining deadline inside an RPC (common.deadlines).
+            timeoutMS=int(settings.rpc_timeout_s * 1000),
             retryWrites=True,
         )
     return _client[settings.mongodb_db]

@@ -12,12 +12,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from api.lastmile.v1 import (
+    common_pb2,
     driver_pb2,
     location_pb2,
     rider_pb2,
     station_pb2,
     trip_pb2,
 )
+from common.paging import MAX_PAGE
 from common.peers import STUB_CLASSES
 from gateway import backends, convert, models, spec
 from gateway.backends import stub
@@ -66,8 +68,9 @@ def readyz() -> Response:
 )
 def snapshot() -> models.Snapshot:
     stations = stub("station").ListStations(station_pb2.ListStationsRequest()).stations
-    routes = stub("driver").ListOpenRoutes(driver_pb2.ListOpenRoutesRequest()).routes
+    routes = _open_routes()
     by_driver = {r.driver_id: r for r in routes}
+    free = _seats_free(routes)
     positions = stub("location").ListPositions(location_pb2.ListPositionsRequest()).positions
     waiting = stub("rider").CountWaiting(rider_pb2.CountWaitingRequest()).waiting_by_station
     trips = stub("trip").CountTrips(trip_pb2.CountTripsRequest()).trips_by_status
@@ -78,7 +81,7 @@ def snapshot() -> models.Snapshot:
                 driver_id=p.driver_id,
                 location=convert.latlon(p.position),
                 route_id=p.route_id,
-                seats_free=by_driver[p.driver_id].seats_free,
+                seats_free=free[by_driver[p.driver_id].id],
             )
             for p in positions
             if p.driver_id in by_driver
@@ -86,6 +89,33 @@ def snapshot() -> models.Snapshot:
         waiting=dict(waiting),
         trips=dict(trips),
     )
+
+
+def _open_routes() -> list[driver_pb2.Route]:
+    """Every OPEN route, page by page."""
+    routes: list[driver_pb2.Route] = []
+    token = ""
+    while True:
+        page = stub("driver").ListOpenRoutes(
+            driver_pb2.ListOpenRoutesRequest(
+                page=common_pb2.PageRequest(page_size=MAX_PAGE, page_token=token)
+            )
+        )
+        routes.extend(page.routes)
+        token = page.next_page_token
+        if not token:
+            return routes
+
+
+def _seats_free(routes: list[driver_pb2.Route]) -> dict[str, int]:
+    """Route id -> seats free, from the routes' booking ledgers (all free before one exists)."""
+    free = {r.id: r.seats_total for r in routes}
+    ids = list(free)
+    for start in range(0, len(ids), MAX_PAGE):
+        batch = trip_pb2.GetTripsByRoutesRequest(route_ids=ids[start : start + MAX_PAGE])
+        for trip in stub("trip").GetTripsByRoutes(batch).trips:
+            free[trip.route_id] = trip.seats_free
+    return free
 
 
 @bp.get("/metrics")

@@ -64,11 +64,10 @@ def create_route(body: models.CreateRouteBody) -> models.Route:
     response=models.Route,
 )
 def current_route() -> models.Route:
-    return convert.route(
-        stub("driver").GetCurrentRoute(
-            driver_pb2.GetCurrentRouteRequest(driver_id=g.principal.user_id)
-        )
+    route = stub("driver").GetCurrentRoute(
+        driver_pb2.GetCurrentRouteRequest(driver_id=g.principal.user_id)
     )
+    return convert.route(route, _ledger(route.id))
 
 
 @endpoint(
@@ -80,11 +79,20 @@ def current_route() -> models.Route:
     response=models.Route,
 )
 def cancel_route(route_id: str) -> models.Route:
-    return convert.route(
-        stub("driver").CancelRoute(
-            driver_pb2.CancelRouteRequest(route_id=route_id, driver_id=g.principal.user_id)
-        )
+    route = stub("driver").CancelRoute(
+        driver_pb2.CancelRouteRequest(route_id=route_id, driver_id=g.principal.user_id)
     )
+    return convert.route(route, _ledger(route.id))
+
+
+def _ledger(route_id: str) -> trip_pb2.Trip | None:
+    """The route's booking ledger (its trip), or None before the first booking."""
+    try:
+        return stub("trip").GetTripByRoute(trip_pb2.GetTripByRouteRequest(route_id=route_id))
+    except grpc.RpcError as exc:
+        if exc.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+        return None
 
 
 @endpoint(

@@ -1,14 +1,11 @@
-"""Route rules: what a valid route is, and the seat book of a route.
-
-A seat belongs to one ride request and moves HELD -> CONFIRMED -> RELEASED (or HELD ->
-RELEASED). A released seat is never held again by the same request, which is what lets any
-number of concurrent or repeated matches converge on the same answer.
-"""
+"""Route rules: what a valid route is. A route is the plan of a drive (stations in order,
+destination, capacity); who rides on it is the trip's booking ledger, not the route's."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from common.errors import FailedPrecondition, InvalidArgument
@@ -23,13 +20,17 @@ class RouteStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class SeatState(StrEnum):
-    HELD = "HELD"
-    CONFIRMED = "CONFIRMED"
-    RELEASED = "RELEASED"
-
-
-TAKEN = (SeatState.HELD, SeatState.CONFIRMED)
+@dataclass(frozen=True, slots=True)
+class Route:
+    id: str
+    driver_id: str
+    station_ids: tuple[str, ...]
+    destination_area_id: str
+    seats_total: int
+    status: RouteStatus
+    created_at: datetime
+    updated_at: datetime
+    create_key: str = ""
 
 
 def validate_route(
@@ -60,55 +61,6 @@ def validate_route(
         )
     if not MIN_SEATS <= seats <= MAX_SEATS:
         raise InvalidArgument(f"seats must be between {MIN_SEATS} and {MAX_SEATS}", "seats")
-
-
-@dataclass(frozen=True, slots=True)
-class SeatBook:
-    """The seats of one route: total, and the state of each request's seat in holding order."""
-
-    total: int
-    seats: tuple[tuple[str, SeatState], ...] = ()
-
-    @property
-    def free(self) -> int:
-        return self.total - sum(1 for _, state in self.seats if state in TAKEN)
-
-    def state_of(self, request_id: str) -> SeatState | None:
-        return next((state for rid, state in self.seats if rid == request_id), None)
-
-    def reserve(self, request_ids: Sequence[str]) -> SeatBook:
-        """Holds a seat for each request without one, in order, while seats are free."""
-        seats = list(self.seats)
-        free = self.free
-        known = {rid for rid, _ in seats}
-        for rid in dict.fromkeys(request_ids):
-            if free == 0:
-                break
-            if rid not in known:
-                seats.append((rid, SeatState.HELD))
-                known.add(rid)
-                free -= 1
-        return replace(self, seats=tuple(seats))
-
-    def confirm(self, request_ids: Sequence[str]) -> SeatBook:
-        """HELD -> CONFIRMED for the given requests; other states are left as they are."""
-        wanted = set(request_ids)
-        return replace(
-            self,
-            seats=tuple(
-                (rid, SeatState.CONFIRMED if rid in wanted and s is SeatState.HELD else s)
-                for rid, s in self.seats
-            ),
-        )
-
-    def release(self, request_ids: Sequence[str]) -> SeatBook:
-        """HELD or CONFIRMED -> RELEASED; a request with no seat gets a RELEASED marker so
-        that a late hold for it is refused."""
-        wanted = dict.fromkeys(request_ids)
-        seats = [(rid, SeatState.RELEASED if rid in wanted else s) for rid, s in self.seats]
-        known = {rid for rid, _ in seats}
-        seats += [(rid, SeatState.RELEASED) for rid in wanted if rid not in known]
-        return replace(self, seats=tuple(seats))
 
 
 def require_open(status: RouteStatus, route_id: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import grpc
 
 from api.lastmile.v1 import driver_pb2, driver_pb2_grpc, station_pb2, trip_pb2
@@ -13,14 +11,7 @@ from common.idempotency import create_once
 from common.ids import new_id
 from common.paging import next_token, page_of
 from common.peers import Peers
-from services.driver.routes import (
-    TAKEN,
-    RouteStatus,
-    SeatBook,
-    SeatState,
-    require_open,
-    validate_route,
-)
+from services.driver.routes import Route, RouteStatus, require_open, validate_route
 from services.driver.store import RouteStore
 
 STATUS_TO_PROTO = {
@@ -28,46 +19,19 @@ STATUS_TO_PROTO = {
     RouteStatus.COMPLETED: driver_pb2.ROUTE_STATUS_COMPLETED,
     RouteStatus.CANCELLED: driver_pb2.ROUTE_STATUS_CANCELLED,
 }
-SEAT_TO_PROTO = {
-    None: driver_pb2.SEAT_STATE_UNSPECIFIED,
-    SeatState.HELD: driver_pb2.SEAT_STATE_HELD,
-    SeatState.CONFIRMED: driver_pb2.SEAT_STATE_CONFIRMED,
-    SeatState.RELEASED: driver_pb2.SEAT_STATE_RELEASED,
-}
 
 
-def route_message(doc: dict[str, Any]) -> driver_pb2.Route:
+def route_message(route: Route) -> driver_pb2.Route:
     return driver_pb2.Route(
-        id=doc["_id"],
-        driver_id=doc["driverId"],
-        station_ids=doc["stationIds"],
-        destination_area_id=doc["destinationAreaId"],
-        seats_total=doc["seatsTotal"],
-        seats_free=doc["seatsFree"],
-        status=STATUS_TO_PROTO[RouteStatus(doc["status"])],
-        trip_id=doc.get("tripId", ""),
-        created_at=to_timestamp(doc["createdAt"]),
-        updated_at=to_timestamp(doc["updatedAt"]),
-        seats=[
-            driver_pb2.Seat(request_id=s["r"], state=SEAT_TO_PROTO[SeatState(s["s"])])
-            for s in doc.get("seats", [])
-        ],
+        id=route.id,
+        driver_id=route.driver_id,
+        station_ids=route.station_ids,
+        destination_area_id=route.destination_area_id,
+        seats_total=route.seats_total,
+        status=STATUS_TO_PROTO[route.status],
+        created_at=to_timestamp(route.created_at),
+        updated_at=to_timestamp(route.updated_at),
     )
-
-
-def seats_response(doc: dict[str, Any], request_ids: list[str]) -> driver_pb2.SeatsResponse:
-    states = {s["r"]: SeatState(s["s"]) for s in doc.get("seats", [])}
-    return driver_pb2.SeatsResponse(
-        route=route_message(doc),
-        seats=[
-            driver_pb2.Seat(request_id=rid, state=SEAT_TO_PROTO[states.get(rid)])
-            for rid in request_ids
-        ],
-    )
-
-
-def _open_only(doc: dict[str, Any], book: SeatBook) -> None:
-    require_open(RouteStatus(doc["status"]), doc["_id"])
 
 
 class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
@@ -84,27 +48,26 @@ class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
         known = await self._areas_by_station(station_ids)
         validate_route(station_ids, request.destination_area_id, request.seats, known)
         now = utcnow()
-        doc = {
-            "_id": new_id(),
-            "driverId": request.driver_id,
-            "stationIds": station_ids,
-            "destinationAreaId": request.destination_area_id,
-            "seatsTotal": request.seats,
-            "seatsFree": request.seats,
-            "status": RouteStatus.OPEN.value,
-            "seats": [],
-            "version": 0,
-            "createdAt": now,
-            "updatedAt": now,
-        }
-        doc = await create_once(
-            doc,
+        route = Route(
+            id=new_id(),
+            driver_id=request.driver_id,
+            station_ids=tuple(station_ids),
+            destination_area_id=request.destination_area_id,
+            seats_total=request.seats,
+            status=RouteStatus.OPEN,
+            created_at=now,
+            updated_at=now,
+            create_key=request.idempotency_key,
+        )
+        route = await create_once(
+            route,
             request.idempotency_key,
             self.store.insert,
             lambda: self.store.open_for_driver(request.driver_id),
             FailedPrecondition,
+            key_of=lambda r: r.create_key,
         )
-        return route_message(doc)
+        return route_message(route)
 
     async def _areas_by_station(self, station_ids: list[str]) -> dict[str, frozenset[str]]:
         if not station_ids:
@@ -119,10 +82,10 @@ class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
     async def GetCurrentRoute(
         self, request: driver_pb2.GetCurrentRouteRequest, context: grpc.aio.ServicerContext
     ) -> driver_pb2.Route:
-        doc = await self.store.open_for_driver(request.driver_id)
-        if doc is None:
+        route = await self.store.open_for_driver(request.driver_id)
+        if route is None:
             raise NotFound("no open route", "driver_id")
-        return route_message(doc)
+        return route_message(route)
 
     async def GetRoute(
         self, request: driver_pb2.GetRouteRequest, context: grpc.aio.ServicerContext
@@ -132,86 +95,42 @@ class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
     async def CancelRoute(
         self, request: driver_pb2.CancelRouteRequest, context: grpc.aio.ServicerContext
     ) -> driver_pb2.Route:
-        doc = await self.store.require(request.route_id)
-        if doc["driverId"] != request.driver_id:
+        route = await self.store.require(request.route_id)
+        if route.driver_id != request.driver_id:
             raise NotFound(f"no route with id {request.route_id!r}", "route_id")
-        status = RouteStatus(doc["status"])
-        if status is RouteStatus.CANCELLED:
-            return route_message(doc)
-        require_open(status, doc["_id"])
+        if route.status is RouteStatus.CANCELLED:
+            return route_message(route)
+        require_open(route.status, route.id)
         # The trip goes first: it refuses once riders are on board, and its cancellation
         # sends matched riders back to WAITING and stops any match still in flight.
         await self.peers.trip.CancelTrip(
-            trip_pb2.CancelTripRequest(route_id=doc["_id"], driver_id=doc["driverId"])
+            trip_pb2.CancelTripRequest(route_id=route.id, driver_id=route.driver_id)
         )
-
-        def cancel(current: dict[str, Any], book: SeatBook) -> SeatBook:
-            if RouteStatus(current["status"]) is RouteStatus.CANCELLED:
-                return book
-            _open_only(current, book)
-            return book.release([rid for rid, s in book.seats if s in TAKEN])
-
-        doc = await self.store.change_seats(
-            doc["_id"], cancel, extra={"status": RouteStatus.CANCELLED.value}
-        )
-        return route_message(doc)
+        return route_message(await self._close(route.id, RouteStatus.CANCELLED))
 
     async def CompleteRoute(
         self, request: driver_pb2.CompleteRouteRequest, context: grpc.aio.ServicerContext
     ) -> driver_pb2.Route:
-        doc = await self.store.require(request.route_id)
-        if RouteStatus(doc["status"]) is RouteStatus.COMPLETED:
-            return route_message(doc)
-        done = await self.store.set_status(doc["_id"], RouteStatus.OPEN, RouteStatus.COMPLETED)
+        route = await self.store.require(request.route_id)
+        if route.status is RouteStatus.COMPLETED:
+            return route_message(route)
+        return route_message(await self._close(route.id, RouteStatus.COMPLETED))
+
+    async def _close(self, route_id: str, status: RouteStatus) -> Route:
+        """OPEN -> `status`; a route already there answers as it is (a repeat)."""
+        done = await self.store.set_status(route_id, RouteStatus.OPEN, status)
         if done is None:
-            current = await self.store.require(doc["_id"])
-            if RouteStatus(current["status"]) is not RouteStatus.COMPLETED:
-                raise FailedPrecondition(f"route {doc['_id']} is {current['status']}, not OPEN")
-            done = current
-        return route_message(done)
-
-    async def ReserveSeats(
-        self, request: driver_pb2.ReserveSeatsRequest, context: grpc.aio.ServicerContext
-    ) -> driver_pb2.SeatsResponse:
-        ids = list(request.request_ids)
-
-        def reserve(doc: dict[str, Any], book: SeatBook) -> SeatBook:
-            _open_only(doc, book)
-            return book.reserve(ids)
-
-        return seats_response(await self.store.change_seats(request.route_id, reserve), ids)
-
-    async def ConfirmSeats(
-        self, request: driver_pb2.ConfirmSeatsRequest, context: grpc.aio.ServicerContext
-    ) -> driver_pb2.SeatsResponse:
-        ids = list(request.request_ids)
-        if not request.trip_id:
-            raise InvalidArgument("trip_id is required", "trip_id")
-
-        def confirm(doc: dict[str, Any], book: SeatBook) -> SeatBook:
-            _open_only(doc, book)
-            if doc.get("tripId", request.trip_id) != request.trip_id:
-                raise FailedPrecondition(f"route {doc['_id']} belongs to another trip")
-            return book.confirm(ids)
-
-        doc = await self.store.change_seats(
-            request.route_id, confirm, extra={"tripId": request.trip_id}
-        )
-        return seats_response(doc, ids)
-
-    async def ReleaseSeats(
-        self, request: driver_pb2.ReleaseSeatsRequest, context: grpc.aio.ServicerContext
-    ) -> driver_pb2.SeatsResponse:
-        ids = list(request.request_ids)
-        doc = await self.store.change_seats(request.route_id, lambda _, book: book.release(ids))
-        return seats_response(doc, ids)
+            done = await self.store.require(route_id)
+            if done.status is not status:
+                raise FailedPrecondition(f"route {route_id} is {done.status.value}, not OPEN")
+        return done
 
     async def ListOpenRoutes(
         self, request: driver_pb2.ListOpenRoutesRequest, context: grpc.aio.ServicerContext
     ) -> driver_pb2.ListOpenRoutesResponse:
         skip, limit = page_of(request.page)
-        docs = await self.store.list_open(request.station_id, skip, limit + 1)
+        routes = await self.store.list_open(request.station_id, skip, limit + 1)
         return driver_pb2.ListOpenRoutesResponse(
-            routes=[route_message(d) for d in docs[:limit]],
-            next_page_token=next_token(skip, limit, len(docs)),
+            routes=[route_message(r) for r in routes[:limit]],
+            next_page_token=next_token(skip, limit, len(routes)),
         )

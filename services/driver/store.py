@@ -1,10 +1,8 @@
 """The `routes` collection. One OPEN route per driver is enforced by a unique partial index;
-seat changes are compare-and-set writes on a version number, so each is one atomic
-conditional update of the route document."""
+status changes are single conditional updates. Hands out Route values, never documents."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -12,16 +10,39 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from common.convert import utcnow
 from common.errors import FailedPrecondition, NotFound
+from common.idempotency import KEY_FIELD
 from common.mongo import insert_unique
-from services.driver.routes import RouteStatus, SeatBook, SeatState
-
-CAS_ATTEMPTS = 50
+from services.driver.routes import Route, RouteStatus
 
 
-def seat_book(doc: dict[str, Any]) -> SeatBook:
-    return SeatBook(
-        doc["seatsTotal"], tuple((s["r"], SeatState(s["s"])) for s in doc.get("seats", []))
+def to_route(doc: dict[str, Any]) -> Route:
+    return Route(
+        id=doc["_id"],
+        driver_id=doc["driverId"],
+        station_ids=tuple(doc["stationIds"]),
+        destination_area_id=doc["destinationAreaId"],
+        seats_total=doc["seatsTotal"],
+        status=RouteStatus(doc["status"]),
+        created_at=doc["createdAt"],
+        updated_at=doc["updatedAt"],
+        create_key=doc.get(KEY_FIELD, ""),
     )
+
+
+def to_doc(route: Route) -> dict[str, Any]:
+    doc = {
+        "_id": route.id,
+        "driverId": route.driver_id,
+        "stationIds": list(route.station_ids),
+        "destinationAreaId": route.destination_area_id,
+        "seatsTotal": route.seats_total,
+        "status": route.status.value,
+        "createdAt": route.created_at,
+        "updatedAt": route.updated_at,
+    }
+    if route.create_key:
+        doc[KEY_FIELD] = route.create_key
+    return doc
 
 
 class RouteStore:
@@ -42,71 +63,43 @@ class RouteStore:
             [("status", ASCENDING), ("createdAt", ASCENDING)], name="routes_by_status"
         )
 
-    async def insert(self, doc: dict[str, Any]) -> None:
+    async def insert(self, route: Route) -> None:
         await insert_unique(
             self.collection,
-            doc,
+            to_doc(route),
             FailedPrecondition("you already have an open route; complete or cancel it first"),
         )
 
-    async def get(self, route_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": route_id})
+    async def get(self, route_id: str) -> Route | None:
+        doc = await self.collection.find_one({"_id": route_id})
+        return to_route(doc) if doc else None
 
-    async def require(self, route_id: str) -> dict[str, Any]:
-        doc = await self.get(route_id) if route_id else None
-        if doc is None:
+    async def require(self, route_id: str) -> Route:
+        route = await self.get(route_id) if route_id else None
+        if route is None:
             raise NotFound(f"no route with id {route_id!r}", "route_id")
-        return doc
+        return route
 
-    async def open_for_driver(self, driver_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one(
+    async def open_for_driver(self, driver_id: str) -> Route | None:
+        doc = await self.collection.find_one(
             {"driverId": driver_id, "status": RouteStatus.OPEN.value}
         )
+        return to_route(doc) if doc else None
 
-    async def list_open(self, station_id: str, skip: int, limit: int) -> list[dict[str, Any]]:
+    async def list_open(self, station_id: str, skip: int, limit: int) -> list[Route]:
         query: dict[str, Any] = {"status": RouteStatus.OPEN.value}
         if station_id:
             query["stationIds"] = station_id
         cursor = self.collection.find(query).sort("createdAt", ASCENDING).skip(skip).limit(limit)
-        return await cursor.to_list()
-
-    async def change_seats(
-        self,
-        route_id: str,
-        change: Callable[[dict[str, Any], SeatBook], SeatBook],
-        extra: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Applies `change` to the route's seat book as one conditional write, retrying when
-        another writer got there first. `change` may raise to refuse."""
-        for _ in range(CAS_ATTEMPTS):
-            doc = await self.require(route_id)
-            book = change(doc, seat_book(doc))
-            if book == seat_book(doc) and all(doc.get(k) == v for k, v in (extra or {}).items()):
-                return doc
-            fields = {
-                "seats": [{"r": rid, "s": s.value} for rid, s in book.seats],
-                "seatsFree": book.free,
-                "updatedAt": utcnow(),
-                **(extra or {}),
-            }
-            # We hold the whole document, so the written one is known without reading it back.
-            result = await self.collection.update_one(
-                {"_id": route_id, "version": doc["version"]},
-                {"$set": fields, "$inc": {"version": 1}},
-            )
-            if result.modified_count == 1:
-                return {**doc, **fields, "version": doc["version"] + 1}
-        raise FailedPrecondition(f"route {route_id} is too busy; try again")
+        return [to_route(d) async for d in cursor]
 
     async def set_status(
-        self, route_id: str, expected: RouteStatus, status: RouteStatus, **fields: Any
-    ) -> dict[str, Any] | None:
+        self, route_id: str, expected: RouteStatus, status: RouteStatus
+    ) -> Route | None:
         """expected -> status in one conditional update; None when the route was not `expected`."""
-        return await self.collection.find_one_and_update(
+        doc = await self.collection.find_one_and_update(
             {"_id": route_id, "status": expected.value},
-            {
-                "$set": {"status": status.value, "updatedAt": utcnow(), **fields},
-                "$inc": {"version": 1},
-            },
+            {"$set": {"status": status.value, "updatedAt": utcnow()}},
             return_document=ReturnDocument.AFTER,
         )
+        return to_route(doc) if doc else None

@@ -1,18 +1,16 @@
 """The match saga for one (route, station).
 
-Steps, each safe to repeat and to run concurrently with a duplicate of itself:
-1. hold seats on the route for the candidates (driver service; each request id is the seat's
-   idempotency key, a released seat is never held again);
-2. claim the held riders for the route's trip (rider service; WAITING -> MATCHED, one
-   conditional update each); give back the seats of riders someone else claimed;
-3. confirm the seats of the claimed riders (HELD -> CONFIRMED); riders whose seat was released
-   meanwhile are unclaimed;
-4. add the confirmed riders to the trip (trip service; created SCHEDULED on the first match);
-   if the trip was cancelled meanwhile, seats are released and claims undone;
-5. tell both sides (notification service; one key per request, so told once).
+Two steps per rider, each one conditional update in the service that owns the fact:
+1. claim the rider (rider service: WAITING -> MATCHED on the route's trip, which keeps a rider
+   on at most one trip);
+2. book the seat on the trip's ledger (trip service: idempotent by request id, refused when the
+   trip is full or closed, or the request's entry has ended); a refused booking undoes the claim.
+Then both sides are told (notification service; one key per request, so told once).
 
-A match interrupted at any step leaves seats HELD or CONFIRMED on the route; the next match of
-the route, or a retry of the same trigger, starts from those and completes them.
+Safe to repeat and to run beside a duplicate of itself. A match interrupted between the two
+steps leaves requests claimed for the trip but not booked: the next match of the route finds
+them (FindEligible answers the trip's claims too) and books or releases them first; a trip
+that closes releases whatever is still claimed for it.
 """
 
 from __future__ import annotations
@@ -40,7 +38,10 @@ from services.matching import plan
 
 log = logging.getLogger("lastmile.matching")
 Kind = notification_pb2.NotificationKind
-HELD, CONFIRMED = driver_pb2.SEAT_STATE_HELD, driver_pb2.SEAT_STATE_CONFIRMED
+MATCHED = trip_pb2.TRIP_RIDER_STATUS_MATCHED
+BOOKED = trip_pb2.BOOKING_OUTCOME_BOOKED
+CLOSED_TRIP = trip_pb2.BOOKING_OUTCOME_CLOSED
+CLOSED_STATUSES = (trip_pb2.TRIP_STATUS_COMPLETED, trip_pb2.TRIP_STATUS_CANCELLED)
 
 
 @dataclass
@@ -51,6 +52,18 @@ class Outcome:
     request_ids: list[str] = field(default_factory=list)
     rider_ids: list[str] = field(default_factory=list)
     seats_free: int = 0
+
+
+@dataclass
+class Ledger:
+    """What the saga knows of the trip's ledger."""
+
+    seats_free: int
+    trip: trip_pb2.Trip | None = None
+
+    @property
+    def known(self) -> set[str]:
+        return {r.request_id for r in self.trip.riders} if self.trip else set()
 
 
 class MatchSaga:
@@ -65,38 +78,34 @@ class MatchSaga:
         if station_id not in route.station_ids:
             raise FailedPrecondition(f"route {route_id} does not pass station {station_id}")
         trip_id = trip_id_for_route(route_id)
-        claimed: dict[str, rider_pb2.RideRequest] = {}
+        ledger = await self._ledger(route)
         for _ in range(plan.MAX_ROUNDS):
-            pending = [s.request_id for s in route.seats if s.state == HELD]
-            eligible: list[str] = []
-            if route.seats_free > 0:
-                found = await self.peers.rider.FindEligible(
-                    rider_pb2.FindEligibleRequest(
-                        station_id=station_id,
-                        destination_area_id=route.destination_area_id,
-                        latest_arrival=to_timestamp(plan.latest_arrival(driver_eta)),
-                        limit=plan.candidate_limit(route.seats_free, len(route.seats)),
-                    )
+            limit = plan.candidate_limit(ledger.seats_free, len(ledger.known))
+            found = await self.peers.rider.FindEligible(
+                rider_pb2.FindEligibleRequest(
+                    station_id=station_id,
+                    destination_area_id=route.destination_area_id,
+                    latest_arrival=to_timestamp(plan.latest_arrival(driver_eta)),
+                    limit=limit,
+                    trip_id=trip_id,
                 )
-                seen = {s.request_id for s in route.seats}
-                eligible = [r.id for r in found.requests if r.id not in seen]
-            wanted = plan.candidates(pending, eligible)
+            )
+            known = ledger.known
+            unbooked = [r.id for r in found.claimed if r.id not in known]
+            fresh = [r.id for r in found.requests if r.id not in known]
+            wanted = plan.candidates(unbooked, fresh, ledger.seats_free)
             if not wanted:
                 break
-            route, got = await self._hold_claim_confirm(route, trip_id, wanted)
-            claimed.update(got)
-            # Each round settles the riders it was offered (confirmed, or released for good on
-            # this route). When seats are still free, riders other drivers claimed first cost
-            # us seats: look further down the list. Seats other matches of this route hold
-            # are theirs to settle once we have looked at them.
-            if not eligible or route.seats_free == 0:
+            ledger, lost = await self._claim_and_book(route, trip_id, wanted)
+            # Riders other drivers claimed first cost us seats: look again while seats are
+            # free and there were more riders than we took.
+            taken = len(wanted) - len(unbooked)
+            if not lost or ledger.seats_free == 0 or len(fresh) <= taken:
                 break
-        confirmed = [s.request_id for s in route.seats if s.state == CONFIRMED]
-        outcome = Outcome(route_id, station_id, seats_free=route.seats_free)
-        if not confirmed:
+        outcome = Outcome(route_id, station_id, seats_free=ledger.seats_free)
+        if ledger.trip is None:
             return outcome
-        trip = await self._add_to_trip(route, trip_id, station_id, confirmed, claimed)
-        matched = [r for r in trip.riders if r.status == trip_pb2.TRIP_RIDER_STATUS_MATCHED]
+        matched = [r for r in ledger.trip.riders if r.status == MATCHED]
         # Everyone matched is told (once per request, by key): riders a crashed match at an
         # earlier station left untold are told now.
         await self._tell(route, trip_id, matched)
@@ -106,99 +115,54 @@ class MatchSaga:
         outcome.rider_ids = [r.rider_id for r in here]
         return outcome
 
-    async def _hold_claim_confirm(
-        self, route: driver_pb2.Route, trip_id: str, wanted: list[str]
-    ) -> tuple[driver_pb2.Route, dict[str, rider_pb2.RideRequest]]:
-        """Answers the route after the change and the riders now confirmed on it."""
-        driver = self.peers.driver
-        held = await driver.ReserveSeats(
-            driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=wanted)
-        )
-        holding = [s.request_id for s in held.seats if s.state == HELD]
-        route = held.route
-        if not holding:
-            return route, {}
-        claim = await self.peers.rider.Claim(
-            rider_pb2.ClaimRequest(
-                request_ids=holding,
-                trip_id=trip_id,
-                route_id=route.id,
-                driver_id=route.driver_id,
-                idempotency_key=f"claim:{route.id}",
-            )
-        )
-        if claim.not_claimed:
-            released = await driver.ReleaseSeats(
-                driver_pb2.ReleaseSeatsRequest(route_id=route.id, request_ids=claim.not_claimed)
-            )
-            route = released.route
-        claimed = {r.id: r for r in claim.claimed}
-        if not claimed:
-            return route, {}
-        confirm = await driver.ConfirmSeats(
-            driver_pb2.ConfirmSeatsRequest(
-                route_id=route.id, request_ids=list(claimed), trip_id=trip_id
-            )
-        )
-        lost = [s.request_id for s in confirm.seats if s.state != CONFIRMED]
-        if lost:
-            # Their seats were released meanwhile (the rider cancelled, the route closed):
-            # nothing will put them on the trip, so they wait again.
-            await self.peers.rider.Unclaim(
-                rider_pb2.UnclaimRequest(
-                    request_ids=lost, trip_id=trip_id, idempotency_key=f"lost:{route.id}"
-                )
-            )
-        return confirm.route, {rid: r for rid, r in claimed.items() if rid not in lost}
-
-    async def _add_to_trip(
-        self,
-        route: driver_pb2.Route,
-        trip_id: str,
-        station_id: str,
-        confirmed: list[str],
-        claimed: dict[str, rider_pb2.RideRequest],
-    ) -> trip_pb2.Trip:
-        earlier = [rid for rid in confirmed if rid not in claimed]
-        if earlier:
-            # Seats confirmed by an earlier match: usually on the trip already.
-            try:
-                trip = await self.peers.trip.GetTripByRoute(
-                    trip_pb2.GetTripByRouteRequest(route_id=route.id)
-                )
-                on_trip = [r.request_id for r in trip.riders]
-            except grpc.aio.AioRpcError as exc:
-                if exc.code() != grpc.StatusCode.NOT_FOUND:
-                    raise
-                on_trip = []
-            for rid in plan.missing_from_trip(earlier, on_trip):
-                claimed[rid] = await self.peers.rider.GetRequest(
-                    rider_pb2.GetRideRequestRequest(request_id=rid)
-                )
-        riders = [
-            trip_pb2.NewTripRider(rider_id=r.rider_id, request_id=r.id, station_id=r.station_id)
-            for r in claimed.values()
-        ]
+    async def _ledger(self, route: driver_pb2.Route) -> Ledger:
         try:
-            return await self.peers.trip.AddRiders(
-                trip_pb2.AddRidersRequest(
-                    route_id=route.id, driver_id=route.driver_id, riders=riders, trip_id=trip_id
-                )
+            trip = await self.peers.trip.GetTripByRoute(
+                trip_pb2.GetTripByRouteRequest(route_id=route.id)
             )
         except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.FAILED_PRECONDITION:
+            if exc.code() != grpc.StatusCode.NOT_FOUND:
                 raise
-            # The trip is over or cancelled: it will never take these riders.
-            ids = list(claimed)
-            await self.peers.driver.ReleaseSeats(
-                driver_pb2.ReleaseSeatsRequest(route_id=route.id, request_ids=ids)
+            return Ledger(route.seats_total)
+        if trip.status in CLOSED_STATUSES:
+            raise FailedPrecondition(f"the trip of route {route.id} is closed")
+        return Ledger(trip.seats_free, trip)
+
+    async def _claim_and_book(
+        self, route: driver_pb2.Route, trip_id: str, wanted: list[str]
+    ) -> tuple[Ledger, int]:
+        """Claims and books `wanted`; answers the ledger after it and how many of them other
+        matches claimed first."""
+        claim = await self.peers.rider.Claim(
+            rider_pb2.ClaimRequest(
+                request_ids=wanted, trip_id=trip_id, route_id=route.id, driver_id=route.driver_id
             )
+        )
+        if not claim.claimed:
+            return await self._ledger(route), len(claim.not_claimed)
+        booked = await self.peers.trip.BookSeats(
+            trip_pb2.BookSeatsRequest(
+                route_id=route.id,
+                driver_id=route.driver_id,
+                trip_id=trip_id,
+                seats_total=route.seats_total,
+                riders=[
+                    trip_pb2.NewTripRider(
+                        rider_id=r.rider_id, request_id=r.id, station_id=r.station_id
+                    )
+                    for r in claim.claimed
+                ],
+            )
+        )
+        refused = [b.request_id for b in booked.bookings if b.outcome != BOOKED]
+        if refused:
+            # The trip will never take them: they wait again.
             await self.peers.rider.Unclaim(
-                rider_pb2.UnclaimRequest(
-                    request_ids=ids, trip_id=trip_id, idempotency_key=f"closed:{route.id}"
-                )
+                rider_pb2.UnclaimRequest(request_ids=refused, trip_id=trip_id)
             )
-            raise FailedPrecondition(f"the trip of route {route.id} is closed") from None
+        if any(b.outcome == CLOSED_TRIP for b in booked.bookings):
+            raise FailedPrecondition(f"the trip of route {route.id} is closed")
+        return Ledger(booked.trip.seats_free, booked.trip), len(claim.not_claimed)
 
     async def _station_name(self, station_id: str) -> str:
         if not self._station_names:
@@ -225,14 +189,13 @@ class MatchSaga:
         notices = []
         for r in riders:
             station = await self._station_name(r.station_id)
-            station_id = r.station_id
             rider = names.get(r.rider_id)
             rider_name = rider.name if rider else "A rider"
             common = dict(
                 tripId=trip_id,
                 routeId=route.id,
                 requestId=r.request_id,
-                stationId=station_id,
+                stationId=r.station_id,
                 riderId=r.rider_id,
                 driverId=route.driver_id,
             )

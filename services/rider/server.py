@@ -33,7 +33,7 @@ async def build(settings: RiderSettings) -> Service:
     sweep = partial(every, settings.expiry_sweep_s, expire, "expiry sweep")
     return Service(
         servicers=[
-            (rider_pb2_grpc.add_RiderServiceServicer_to_server, RiderServicer(store, peers))
+            (rider_pb2_grpc.add_RiderServiceServicer_to_server, RiderServicer(store, peers, expire))
         ],
         service_names=[rider_pb2.DESCRIPTOR.services_by_name["RiderService"].full_name],
         background=[sweep],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -42,9 +43,12 @@ def request_message(doc: dict[str, Any]) -> rider_pb2.RideRequest:
 
 
 class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
-    def __init__(self, store: RequestStore, peers: Peers) -> None:
+    def __init__(
+        self, store: RequestStore, peers: Peers, expire: Callable[[], Awaitable[int]]
+    ) -> None:
         self.store = store
         self.peers = peers
+        self.expire = expire
 
     async def CreateRequest(
         self, request: rider_pb2.CreateRideRequestRequest, context: grpc.aio.ServicerContext
@@ -172,7 +176,11 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             from_timestamp(request.latest_arrival),
             limit,
         )
-        return rider_pb2.FindEligibleResponse(requests=[request_message(d) for d in docs])
+        claimed = await self.store.claimed_for(request.trip_id) if request.trip_id else []
+        return rider_pb2.FindEligibleResponse(
+            requests=[request_message(d) for d in docs],
+            claimed=[request_message(d) for d in claimed],
+        )
 
     async def Claim(
         self, request: rider_pb2.ClaimRequest, context: grpc.aio.ServicerContext
@@ -195,8 +203,15 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
     async def Unclaim(
         self, request: rider_pb2.UnclaimRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.UnclaimResponse:
+        if not request.trip_id:
+            raise InvalidArgument("trip_id is required", "trip_id")
+        ids = list(request.request_ids)
+        if request.whole_trip:
+            keep = set(request.except_request_ids)
+            ids += [d["_id"] for d in await self.store.claimed_for(request.trip_id, MAX_PAGE)]
+            ids = [rid for rid in ids if rid not in keep]
         released = []
-        for rid in dict.fromkeys(request.request_ids):
+        for rid in dict.fromkeys(ids):
             doc = await self.store.move(
                 rid,
                 {"status": RequestStatus.MATCHED.value, "tripId": request.trip_id},
@@ -226,6 +241,11 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             if done is not None:
                 return request_message(done)
         raise FailedPrecondition("the request is changing; try again")
+
+    async def ExpireDue(
+        self, request: rider_pb2.ExpireDueRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.ExpireDueResponse:
+        return rider_pb2.ExpireDueResponse(expired=await self.expire())
 
     async def CountWaiting(
         self, request: rider_pb2.CountWaitingRequest, context: grpc.aio.ServicerContext

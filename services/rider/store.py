@@ -44,6 +44,9 @@ class RequestStore:
             [("status", ASCENDING), ("arrivalTime", ASCENDING)], name="expiry"
         )
         await self.collection.create_index(
+            [("tripId", ASCENDING), ("status", ASCENDING)], name="requests_by_trip"
+        )
+        await self.collection.create_index(
             "expiryNotified",
             partialFilterExpression={"expiryNotified": False},
             name="expiry_untold",
@@ -94,6 +97,15 @@ class RequestStore:
                     "arrivalTime": {"$lte": latest_arrival},
                 }
             )
+            .sort([("arrivalTime", ASCENDING), ("createdAt", ASCENDING)])
+            .limit(limit)
+        )
+        return await cursor.to_list()
+
+    async def claimed_for(self, trip_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Requests MATCHED to the trip, oldest arrival first."""
+        cursor = (
+            self.collection.find({"tripId": trip_id, "status": RequestStatus.MATCHED.value})
             .sort([("arrivalTime", ASCENDING), ("createdAt", ASCENDING)])
             .limit(limit)
         )

@@ -1,7 +1,13 @@
-"""The trip state machine, as pure functions from one Trip to the next.
+"""The booking ledger of a route and the trip's state machine, as pure functions from one Trip
+to the next.
 
-Trip: SCHEDULED (first match) -> ACTIVE (first pick-up) -> COMPLETED, or SCHEDULED -> CANCELLED.
-Rider on a trip: MATCHED -> PICKED_UP -> DROPPED_OFF, or MATCHED -> NO_SHOW / CANCELLED.
+The ledger is the one record of who rides with whom. Each entry is one ride request's seat,
+keyed by the request id; a rider may have several entries over time (cancel, then ask again
+further along the route), and the driver's actions address the rider's current entry, the
+latest. Seats free = capacity - entries holding a seat (MATCHED or PICKED_UP).
+
+Trip: SCHEDULED (first booking) -> ACTIVE (first pick-up) -> COMPLETED, or SCHEDULED -> CANCELLED.
+Entry: MATCHED -> PICKED_UP -> DROPPED_OFF, or MATCHED -> NO_SHOW / CANCELLED.
 Repeating a move already made is not an error (so retries are harmless); any other illegal
 move raises FailedPrecondition naming the rider or the trip.
 """
@@ -9,10 +15,13 @@ move raises FailedPrecondition naming the rider or the trip.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 
 from common.errors import FailedPrecondition, InvalidArgument
+
+MIN_SEATS, MAX_SEATS = 1, 8
 
 
 class TripStatus(StrEnum):
@@ -36,7 +45,18 @@ class CancelledBy(StrEnum):
     DRIVER = "driver"
 
 
+class Booking(StrEnum):
+    """What became of one request's booking."""
+
+    BOOKED = "BOOKED"
+    FULL = "FULL"
+    CLOSED = "CLOSED"
+    ENDED = "ENDED"
+    DUPLICATE_RIDER = "DUPLICATE_RIDER"
+
+
 CLOSED = (TripStatus.COMPLETED, TripStatus.CANCELLED)
+HOLDING = (RiderStatus.MATCHED, RiderStatus.PICKED_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +73,24 @@ class Trip:
     id: str
     route_id: str
     driver_id: str
+    seats_total: int = 0
     status: TripStatus = TripStatus.SCHEDULED
     riders: tuple[TripRider, ...] = ()
+    # Bookkeeping of the stored copy; not part of the trip's value.
+    created_at: datetime | None = field(default=None, compare=False)
+    updated_at: datetime | None = field(default=None, compare=False)
+    version: int = field(default=0, compare=False)
 
-    def rider(self, rider_id: str) -> TripRider | None:
-        return next((r for r in self.riders if r.rider_id == rider_id), None)
+    @property
+    def seats_free(self) -> int:
+        return max(0, self.seats_total - sum(1 for r in self.riders if r.status in HOLDING))
+
+    def entry(self, request_id: str) -> TripRider | None:
+        return next((r for r in self.riders if r.request_id == request_id), None)
+
+    def current(self, rider_id: str) -> TripRider | None:
+        """The rider's latest entry: the one the driver's actions address."""
+        return next((r for r in reversed(self.riders) if r.rider_id == rider_id), None)
 
     def with_riders(self, riders: Iterable[TripRider], status: TripStatus | None = None) -> Trip:
         return replace(self, riders=tuple(riders), status=status or self.status)
@@ -68,34 +101,60 @@ def _require_open(trip: Trip) -> None:
         raise FailedPrecondition(f"trip {trip.id} is {trip.status.value}")
 
 
-def add_riders(trip: Trip, new: Sequence[TripRider]) -> Trip:
-    """Appends riders whose request is not on the trip yet; others are left as they are."""
-    _require_open(trip)
-    known = {r.request_id for r in trip.riders} | {r.rider_id for r in trip.riders}
-    fresh = []
-    for r in new:
-        if r.request_id not in known and r.rider_id not in known:
-            fresh.append(replace(r, status=RiderStatus.MATCHED))
-            known |= {r.request_id, r.rider_id}
-    return trip.with_riders([*trip.riders, *fresh])
+def check_capacity(seats_total: int) -> None:
+    if not MIN_SEATS <= seats_total <= MAX_SEATS:
+        raise InvalidArgument(
+            f"seats_total must be between {MIN_SEATS} and {MAX_SEATS}", "seats_total"
+        )
+
+
+def book(trip: Trip, wanted: Sequence[TripRider]) -> tuple[Trip, list[Booking]]:
+    """Books a seat for each rider in order while seats are free; answers the trip and the
+    outcome of each. Keyed by request id, so booking again changes nothing."""
+    riders = list(trip.riders)
+    free = trip.seats_free
+    outcomes = []
+    for new in wanted:
+        entry = next((r for r in riders if r.request_id == new.request_id), None)
+        if entry is not None:
+            outcomes.append(Booking.BOOKED if entry.status in HOLDING else Booking.ENDED)
+        elif trip.status in CLOSED:
+            outcomes.append(Booking.CLOSED)
+        elif any(r.rider_id == new.rider_id and r.status in HOLDING for r in riders):
+            outcomes.append(Booking.DUPLICATE_RIDER)
+        elif free == 0:
+            outcomes.append(Booking.FULL)
+        else:
+            riders.append(replace(new, status=RiderStatus.MATCHED))
+            free -= 1
+            outcomes.append(Booking.BOOKED)
+    return trip.with_riders(riders), outcomes
 
 
 def _move(
     trip: Trip, rider_ids: Sequence[str], source: RiderStatus, target: RiderStatus
 ) -> tuple[TripRider, ...]:
+    """Moves the current entry of each rider from `source` to `target`."""
     if not rider_ids:
         raise InvalidArgument("riderIds must name at least one rider", "riderIds")
-    wanted = set(rider_ids)
-    for rid in wanted:
-        rider = trip.rider(rid)
-        if rider is None:
+    moving = set()
+    for rid in dict.fromkeys(rider_ids):
+        entry = trip.current(rid)
+        if entry is None:
             raise FailedPrecondition(f"rider {rid} is not on this trip", "riderIds")
-        if rider.status not in (source, target):
+        if entry.status not in (source, target):
             raise FailedPrecondition(
-                f"rider {rid} is {rider.status.value} and cannot become {target.value}",
+                f"rider {rid} is {entry.status.value} and cannot become {target.value}",
                 "riderIds",
             )
-    return tuple(replace(r, status=target) if r.rider_id in wanted else r for r in trip.riders)
+        moving.add(entry.request_id)
+    return tuple(replace(r, status=target) if r.request_id in moving else r for r in trip.riders)
+
+
+def current_entries(trip: Trip, rider_ids: Iterable[str]) -> list[TripRider]:
+    """The current entries of the named riders that are on the trip."""
+    found = (trip.current(rid) for rid in dict.fromkeys(rider_ids))
+    return [e for e in found if e is not None]
 
 
 def pick_up(trip: Trip, rider_ids: Sequence[str]) -> Trip:
@@ -131,7 +190,7 @@ def complete(trip: Trip) -> Trip:
 
 
 def cancel(trip: Trip) -> Trip:
-    """The driver cancels: MATCHED riders are cancelled by the driver (and go back to WAITING)."""
+    """The driver cancels: MATCHED entries are cancelled by the driver (the riders wait again)."""
     if trip.status is TripStatus.CANCELLED:
         return trip
     if trip.status is not TripStatus.SCHEDULED:
@@ -148,21 +207,21 @@ def cancel(trip: Trip) -> Trip:
 
 
 def remove_rider(trip: Trip, leaving: TripRider) -> Trip:
-    """The rider cancels before pick-up. A rider not on the trip yet is recorded as cancelled,
-    so that a match still in flight cannot add them afterwards."""
-    current = trip.rider(leaving.rider_id)
-    if current is None:
+    """The rider cancels the request before pick-up. A request not booked yet is recorded as
+    cancelled, so that a match still in flight can never book it."""
+    entry = trip.entry(leaving.request_id)
+    if entry is None:
         gone = replace(leaving, status=RiderStatus.CANCELLED, cancelled_by=CancelledBy.RIDER)
         return trip.with_riders([*trip.riders, gone])
-    if current.status is RiderStatus.CANCELLED:
+    if entry.status is RiderStatus.CANCELLED:
         return trip
-    if current.status is not RiderStatus.MATCHED:
+    if entry.status is not RiderStatus.MATCHED:
         raise FailedPrecondition(
-            f"rider {leaving.rider_id} is {current.status.value} and can no longer cancel"
+            f"rider {leaving.rider_id} is {entry.status.value} and can no longer cancel"
         )
     riders = (
         replace(r, status=RiderStatus.CANCELLED, cancelled_by=CancelledBy.RIDER)
-        if r.rider_id == leaving.rider_id
+        if r.request_id == leaving.request_id
         else r
         for r in trip.riders
     )

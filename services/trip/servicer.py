@@ -1,12 +1,11 @@
-"""TripService: protobuf in and out. The state machine is lifecycle.py; after each change the
-servicer brings the riders' requests, the route's seats and the notifications in line, with
-calls that are safe to repeat, so a retried call finishes what a failed one started."""
+"""TripService: protobuf in and out. The ledger and the state machine are lifecycle.py; after
+each change the servicer tells the riders' requests and the notifications, with calls that are
+safe to repeat, so a retried call finishes what a failed one started."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import grpc
 
@@ -15,25 +14,33 @@ from common.convert import to_timestamp
 from common.errors import InvalidArgument, NotFound
 from common.ids import trip_id_for_route
 from common.notify import notice
+from common.paging import check_batch
 from common.peers import Peers
 from services.trip import lifecycle
-from services.trip.lifecycle import CancelledBy, RiderStatus, Trip, TripRider, TripStatus
-from services.trip.store import TripStore, to_trip
+from services.trip.lifecycle import (
+    Booking,
+    CancelledBy,
+    RiderStatus,
+    Trip,
+    TripRider,
+    TripStatus,
+)
+from services.trip.store import TripStore
 
 Kind = notification_pb2.NotificationKind
 TRIP_STATUS = {s: trip_pb2.TripStatus.Value(f"TRIP_STATUS_{s.value}") for s in TripStatus}
 RIDER_STATUS = {
     s: trip_pb2.TripRiderStatus.Value(f"TRIP_RIDER_STATUS_{s.value}") for s in RiderStatus
 }
+BOOKING = {b: trip_pb2.BookingOutcome.Value(f"BOOKING_OUTCOME_{b.value}") for b in Booking}
 REQUEST_STATUS = {
     s: rider_pb2.RequestStatus.Value(f"REQUEST_STATUS_{s.value}")
     for s in (RiderStatus.PICKED_UP, RiderStatus.DROPPED_OFF, RiderStatus.NO_SHOW)
 }
 
 
-def trip_message(doc: dict[str, Any]) -> trip_pb2.Trip:
-    trip = to_trip(doc)
-    return trip_pb2.Trip(
+def trip_message(trip: Trip) -> trip_pb2.Trip:
+    message = trip_pb2.Trip(
         id=trip.id,
         route_id=trip.route_id,
         driver_id=trip.driver_id,
@@ -47,9 +54,19 @@ def trip_message(doc: dict[str, Any]) -> trip_pb2.Trip:
             )
             for r in trip.riders
         ],
-        created_at=to_timestamp(doc["createdAt"]),
-        updated_at=to_timestamp(doc["updatedAt"]),
+        seats_total=trip.seats_total,
+        seats_free=trip.seats_free,
     )
+    if trip.created_at is not None:
+        message.created_at.CopyFrom(to_timestamp(trip.created_at))
+    if trip.updated_at is not None:
+        message.updated_at.CopyFrom(to_timestamp(trip.updated_at))
+    return message
+
+
+def _require_route(route_id: str, driver_id: str) -> None:
+    if not route_id or not driver_id:
+        raise InvalidArgument("route_id and driver_id are required", "route_id")
 
 
 class TripServicer(trip_pb2_grpc.TripServiceServicer):
@@ -67,38 +84,62 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
     async def GetTripByRoute(
         self, request: trip_pb2.GetTripByRouteRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
-        doc = await self.store.by_route(request.route_id) if request.route_id else None
-        if doc is None:
+        trip = await self.store.by_route(request.route_id) if request.route_id else None
+        if trip is None:
             raise NotFound(f"route {request.route_id!r} has no trip", "route_id")
-        return trip_message(doc)
+        return trip_message(trip)
+
+    async def GetTripsByRoutes(
+        self, request: trip_pb2.GetTripsByRoutesRequest, context: grpc.aio.ServicerContext
+    ) -> trip_pb2.GetTripsByRoutesResponse:
+        check_batch(len(request.route_ids), "route_ids")
+        trips = await self.store.by_routes(list(set(request.route_ids)))
+        return trip_pb2.GetTripsByRoutesResponse(trips=[trip_message(t) for t in trips])
 
     async def CountTrips(
         self, request: trip_pb2.CountTripsRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.CountTripsResponse:
         return trip_pb2.CountTripsResponse(trips_by_status=await self.store.count_by_status())
 
-    # --- matching -----------------------------------------------------------------------
+    # --- the ledger ---------------------------------------------------------------------
 
-    async def AddRiders(
-        self, request: trip_pb2.AddRidersRequest, context: grpc.aio.ServicerContext
-    ) -> trip_pb2.Trip:
-        if not request.route_id or not request.driver_id:
-            raise InvalidArgument("route_id and driver_id are required", "route_id")
+    async def BookSeats(
+        self, request: trip_pb2.BookSeatsRequest, context: grpc.aio.ServicerContext
+    ) -> trip_pb2.BookSeatsResponse:
+        _require_route(request.route_id, request.driver_id)
         if request.trip_id != trip_id_for_route(request.route_id):
             raise InvalidArgument("trip_id does not belong to this route", "trip_id")
-        new = [TripRider(r.rider_id, r.request_id, r.station_id) for r in request.riders]
-        doc = await self.store.change(
+        lifecycle.check_capacity(request.seats_total)
+        wanted = [TripRider(r.rider_id, r.request_id, r.station_id) for r in request.riders]
+        if not all(r.rider_id and r.request_id for r in wanted):
+            raise InvalidArgument("every rider needs rider_id and request_id", "riders")
+        outcomes: list[Booking] = []
+
+        def book(trip: Trip) -> Trip:
+            if trip.driver_id != request.driver_id:
+                raise NotFound(f"route {request.route_id!r} has no trip of yours", "route_id")
+            booked, found = lifecycle.book(trip, wanted)
+            outcomes[:] = found
+            return booked
+
+        trip = await self.store.change(
             request.trip_id,
-            lambda trip: lifecycle.add_riders(trip, new),
-            Trip(request.trip_id, request.route_id, request.driver_id),
+            book,
+            Trip(request.trip_id, request.route_id, request.driver_id, request.seats_total),
         )
-        return trip_message(doc)
+        return trip_pb2.BookSeatsResponse(
+            trip=trip_message(trip),
+            bookings=[
+                trip_pb2.Booking(request_id=r.request_id, outcome=BOOKING[o])
+                for r, o in zip(wanted, outcomes, strict=True)
+            ],
+        )
 
     # --- the driver's actions -----------------------------------------------------------
 
     async def _drivers_change(
         self, trip_id: str, driver_id: str, change: Callable[[Trip], Trip]
-    ) -> dict[str, Any]:
+    ) -> Trip:
         """Applies `change` to the trip when the caller drives it; NOT_FOUND otherwise (the
         ownership check rides on the same read as the change)."""
 
@@ -110,7 +151,7 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
         return await self.store.change(trip_id, as_driver)
 
     async def _tell_riders(
-        self, doc: dict[str, Any], riders: list[TripRider], kind: int, title: str, body: str
+        self, trip: Trip, riders: Iterable[TripRider], kind: int, title: str, body: str
     ) -> None:
         """One notice per rider, keyed by kind and request so a retry tells nobody twice."""
         await self._tell(
@@ -120,7 +161,7 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
                 title,
                 body,
                 key=f"{Kind.Name(kind)}:{r.request_id}",
-                tripId=doc["_id"],
+                tripId=trip.id,
                 requestId=r.request_id,
             )
             for r in riders
@@ -130,76 +171,68 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
         self, request: trip_pb2.TripRidersRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
         ids = list(request.rider_ids)
-        doc = await self._drivers_change(
+        trip = await self._drivers_change(
             request.trip_id, request.driver_id, lambda t: lifecycle.pick_up(t, ids)
         )
-        chosen = set(ids)
-        riders = [r for r in to_trip(doc).riders if r.rider_id in chosen]
-        await self._follow(doc, riders, RiderStatus.PICKED_UP)
+        riders = lifecycle.current_entries(trip, ids)
+        await self._follow(trip, riders, RiderStatus.PICKED_UP)
         await self._tell_riders(
-            doc, riders, Kind.NOTIFICATION_KIND_PICKED_UP, "Picked up", "Enjoy the ride."
+            trip, riders, Kind.NOTIFICATION_KIND_PICKED_UP, "Picked up", "Enjoy the ride."
         )
-        return trip_message(doc)
+        return trip_message(trip)
 
     async def MarkNoShow(
         self, request: trip_pb2.TripRidersRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
         ids = list(request.rider_ids)
-        doc = await self._drivers_change(
+        trip = await self._drivers_change(
             request.trip_id, request.driver_id, lambda t: lifecycle.no_show(t, ids)
         )
-        chosen = set(ids)
-        riders = [r for r in to_trip(doc).riders if r.rider_id in chosen]
-        await self._release(doc, riders)
-        await self._follow(doc, riders, RiderStatus.NO_SHOW)
+        riders = lifecycle.current_entries(trip, ids)
+        await self._follow(trip, riders, RiderStatus.NO_SHOW)
         await self._tell_riders(
-            doc,
+            trip,
             riders,
             Kind.NOTIFICATION_KIND_NO_SHOW,
             "Marked as no-show",
             "The driver did not find you at the station; your seat was given up.",
         )
-        return trip_message(doc)
+        return trip_message(trip)
 
     async def CompleteTrip(
         self, request: trip_pb2.TripActionRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
-        doc = await self._drivers_change(request.trip_id, request.driver_id, lifecycle.complete)
-        riders = [r for r in to_trip(doc).riders if r.status is RiderStatus.DROPPED_OFF]
-        await self._follow(doc, riders, RiderStatus.DROPPED_OFF)
+        trip = await self._drivers_change(request.trip_id, request.driver_id, lifecycle.complete)
+        riders = [r for r in trip.riders if r.status is RiderStatus.DROPPED_OFF]
+        await self._follow(trip, riders, RiderStatus.DROPPED_OFF)
         await self.peers.driver.CompleteRoute(
-            driver_pb2.CompleteRouteRequest(route_id=doc["routeId"])
+            driver_pb2.CompleteRouteRequest(route_id=trip.route_id)
         )
+        await self._release_claims(trip)
         await self._tell_riders(
-            doc,
+            trip,
             riders,
             Kind.NOTIFICATION_KIND_DROPPED_OFF,
             "Dropped off",
             "You have arrived. Thanks for riding with LastMile.",
         )
-        return trip_message(doc)
+        return trip_message(trip)
 
     async def CancelTrip(
         self, request: trip_pb2.CancelTripRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
-        if not request.route_id:
-            raise InvalidArgument("route_id is required", "route_id")
+        _require_route(request.route_id, request.driver_id)
         trip_id = trip_id_for_route(request.route_id)
-        existing = await self.store.get(trip_id)
-        if existing is not None and existing["driverId"] != request.driver_id:
-            raise NotFound(f"route {request.route_id!r} has no trip of yours", "route_id")
-        doc = await self.store.change(
-            trip_id, lifecycle.cancel, Trip(trip_id, request.route_id, request.driver_id)
+
+        def cancel(trip: Trip) -> Trip:
+            if trip.driver_id != request.driver_id:
+                raise NotFound(f"route {request.route_id!r} has no trip of yours", "route_id")
+            return lifecycle.cancel(trip)
+
+        trip = await self.store.change(
+            trip_id, cancel, Trip(trip_id, request.route_id, request.driver_id)
         )
-        riders = [r for r in to_trip(doc).riders if r.cancelled_by is CancelledBy.DRIVER]
-        if riders:
-            await self.peers.rider.Unclaim(
-                rider_pb2.UnclaimRequest(
-                    request_ids=[r.request_id for r in riders],
-                    trip_id=trip_id,
-                    idempotency_key=f"trip-cancelled:{trip_id}",
-                )
-            )
+        await self._release_claims(trip)
         await self._tell(
             notice(
                 r.rider_id,
@@ -210,9 +243,10 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
                 tripId=trip_id,
                 requestId=r.request_id,
             )
-            for r in riders
+            for r in trip.riders
+            if r.cancelled_by is CancelledBy.DRIVER
         )
-        return trip_message(doc)
+        return trip_message(trip)
 
     # --- the rider's action -------------------------------------------------------------
 
@@ -222,54 +256,57 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
         if not (request.trip_id and request.rider_id and request.request_id):
             raise InvalidArgument("trip_id, rider_id and request_id are required", "trip_id")
         leaving = TripRider(request.rider_id, request.request_id, request.station_id)
-        doc = await self.store.change(
+        trip = await self.store.change(
             request.trip_id,
             lambda t: lifecycle.remove_rider(t, leaving),
             Trip(request.trip_id, request.route_id, request.driver_id),
         )
-        await self._release(doc, [leaving])
         await self._tell(
             [
                 notice(
-                    doc["driverId"],
+                    trip.driver_id,
                     Kind.NOTIFICATION_KIND_RIDER_CANCELLED,
                     "A rider cancelled",
                     "A matched rider cancelled; the seat is free again.",
                     key=f"rider-cancelled:{request.request_id}",
-                    tripId=doc["_id"],
+                    tripId=trip.id,
                     riderId=request.rider_id,
                     requestId=request.request_id,
                     stationId=request.station_id,
                 )
             ]
         )
-        return trip_message(doc)
+        return trip_message(trip)
 
-    # --- keeping the other services in line -------------------------------------------
+    # --- telling the other services ---------------------------------------------------
 
-    async def _follow(
-        self, doc: dict[str, Any], riders: list[TripRider], status: RiderStatus
-    ) -> None:
+    async def _follow(self, trip: Trip, riders: list[TripRider], status: RiderStatus) -> None:
         await asyncio.gather(
             *(
                 self.peers.rider.SetTripStatus(
                     rider_pb2.SetTripStatusRequest(
-                        request_id=r.request_id, trip_id=doc["_id"], status=REQUEST_STATUS[status]
+                        request_id=r.request_id, trip_id=trip.id, status=REQUEST_STATUS[status]
                     )
                 )
                 for r in riders
             )
         )
 
-    async def _release(self, doc: dict[str, Any], riders: list[TripRider]) -> None:
-        if riders:
-            await self.peers.driver.ReleaseSeats(
-                driver_pb2.ReleaseSeatsRequest(
-                    route_id=doc["routeId"], request_ids=[r.request_id for r in riders]
-                )
+    async def _release_claims(self, trip: Trip) -> None:
+        """The trip takes nobody new: every request still claimed for it waits again (those the
+        driver cancelled, and any a match claimed but could not book before the trip closed).
+        Requests whose entry is in another state keep what the ledger told them."""
+        await self.peers.rider.Unclaim(
+            rider_pb2.UnclaimRequest(
+                trip_id=trip.id,
+                whole_trip=True,
+                except_request_ids=[
+                    r.request_id for r in trip.riders if r.cancelled_by is not CancelledBy.DRIVER
+                ],
             )
+        )
 
-    async def _tell(self, notices: Any) -> None:
+    async def _tell(self, notices: Iterable[notification_pb2.NotifyRequest]) -> None:
         batch = list(notices)
         if batch:
             await self.peers.notification.NotifyBatch(

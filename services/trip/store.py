@@ -1,9 +1,11 @@
 """The `trips` collection: one document per trip, one trip per route (unique index). Every
-change is a compare-and-set write on a version number."""
+change is one compare-and-set write on a version number. Hands out Trip values, never
+documents."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -21,6 +23,7 @@ def to_trip(doc: dict[str, Any]) -> Trip:
         id=doc["_id"],
         route_id=doc["routeId"],
         driver_id=doc["driverId"],
+        seats_total=doc.get("seatsTotal", 0),
         status=TripStatus(doc["status"]),
         riders=tuple(
             TripRider(
@@ -32,6 +35,9 @@ def to_trip(doc: dict[str, Any]) -> Trip:
             )
             for r in doc["riders"]
         ),
+        created_at=doc["createdAt"],
+        updated_at=doc["updatedAt"],
+        version=doc["version"],
     )
 
 
@@ -56,62 +62,71 @@ class TripStore:
         await self.collection.create_index("routeId", unique=True, name="one_trip_per_route")
         await self.collection.create_index("status", name="trips_by_status")
 
-    async def get(self, trip_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": trip_id})
+    async def get(self, trip_id: str) -> Trip | None:
+        doc = await self.collection.find_one({"_id": trip_id})
+        return to_trip(doc) if doc else None
 
-    async def require(self, trip_id: str) -> dict[str, Any]:
-        doc = await self.get(trip_id) if trip_id else None
-        if doc is None:
+    async def require(self, trip_id: str) -> Trip:
+        trip = await self.get(trip_id) if trip_id else None
+        if trip is None:
             raise NotFound(f"no trip with id {trip_id!r}", "trip_id")
-        return doc
+        return trip
 
-    async def by_route(self, route_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"routeId": route_id})
+    async def by_route(self, route_id: str) -> Trip | None:
+        doc = await self.collection.find_one({"routeId": route_id})
+        return to_trip(doc) if doc else None
+
+    async def by_routes(self, route_ids: list[str]) -> list[Trip]:
+        cursor = self.collection.find({"routeId": {"$in": route_ids}})
+        return [to_trip(d) async for d in cursor]
 
     async def change(
         self, trip_id: str, change: Callable[[Trip], Trip], new: Trip | None = None
-    ) -> dict[str, Any]:
+    ) -> Trip:
         """Applies `change` to the trip in one conditional write (retrying on a concurrent
         writer). When the trip does not exist, `change` is applied to `new` and the result
         inserted; without `new`, NOT_FOUND."""
         for _ in range(CAS_ATTEMPTS):
-            doc = await self.get(trip_id)
-            if doc is None:
+            trip = await self.get(trip_id)
+            if trip is None:
                 if new is None:
                     raise NotFound(f"no trip with id {trip_id!r}", "trip_id")
                 created = change(new)
                 now = utcnow()
-                fresh = {
-                    "_id": trip_id,
-                    "routeId": created.route_id,
-                    "driverId": created.driver_id,
-                    "status": created.status.value,
-                    "riders": _riders(created),
-                    "version": 0,
-                    "createdAt": now,
-                    "updatedAt": now,
-                }
                 try:
-                    await self.collection.insert_one(fresh)
-                    return fresh
+                    await self.collection.insert_one(
+                        {
+                            "_id": trip_id,
+                            "routeId": created.route_id,
+                            "driverId": created.driver_id,
+                            "seatsTotal": created.seats_total,
+                            "status": created.status.value,
+                            "riders": _riders(created),
+                            "version": 0,
+                            "createdAt": now,
+                            "updatedAt": now,
+                        }
+                    )
+                    return replace(created, created_at=now, updated_at=now, version=0)
                 except DuplicateKeyError:
                     continue  # created meanwhile: apply the change to that one
-            trip = to_trip(doc)
             changed = change(trip)
             if changed == trip:
-                return doc
-            fields = {
-                "status": changed.status.value,
-                "riders": _riders(changed),
-                "updatedAt": utcnow(),
-            }
-            # We hold the whole document, so the written one is known without reading it back.
+                return trip
+            now = utcnow()
             result = await self.collection.update_one(
-                {"_id": trip_id, "version": doc["version"]},
-                {"$set": fields, "$inc": {"version": 1}},
+                {"_id": trip_id, "version": trip.version},
+                {
+                    "$set": {
+                        "status": changed.status.value,
+                        "riders": _riders(changed),
+                        "updatedAt": now,
+                    },
+                    "$inc": {"version": 1},
+                },
             )
             if result.modified_count == 1:
-                return {**doc, **fields, "version": doc["version"] + 1}
+                return replace(changed, updated_at=now, version=trip.version + 1)
         raise FailedPrecondition(f"trip {trip_id} is too busy; try again")
 
     async def count_by_status(self) -> dict[str, int]:

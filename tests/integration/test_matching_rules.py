@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 
-from api.lastmile.v1 import driver_pb2, location_pb2, matching_pb2, rider_pb2
+from api.lastmile.v1 import location_pb2, matching_pb2, rider_pb2, trip_pb2
 from tests import ride
 from tests.harness import Cluster
 
@@ -66,8 +66,8 @@ async def test_five_riders_three_seats_the_three_oldest_win(c: Cluster) -> None:
         assert await ride.request_status(c, req.id) == expected
     again = await match_now(c, route.id)
     assert list(again.request_ids) == oldest and again.seats_free == 0
-    current = await c.stub("driver").GetRoute(driver_pb2.GetRouteRequest(route_id=route.id))
-    assert current.seats_free == 0
+    ledger = await c.stub("trip").GetTripByRoute(trip_pb2.GetTripByRouteRequest(route_id=route.id))
+    assert ledger.seats_free == 0
 
 
 async def test_match_now_refuses_what_cannot_be_matched(c: Cluster) -> None:

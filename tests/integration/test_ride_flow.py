@@ -49,8 +49,10 @@ async def test_the_whole_ride_flow_over_grpc(c: Cluster) -> None:
         assert driver_box.items[0].data["riderId"] == rider.id
 
         assert await ride.request_status(c, req.id) == rider_pb2.REQUEST_STATUS_MATCHED
-        current = await c.stub("driver").GetRoute(driver_pb2.GetRouteRequest(route_id=route.id))
-        assert (current.seats_free, current.trip_id) == (2, trip_id)
+        ledger = await c.stub("trip").GetTripByRoute(
+            trip_pb2.GetTripByRouteRequest(route_id=route.id)
+        )
+        assert (ledger.seats_free, ledger.id) == (2, trip_id)
 
         trips = c.stub("trip")
         trip = await trips.PickUp(

@@ -1,4 +1,5 @@
-"""Driver routes and rider requests: validation, one open at a time, atomic seats."""
+"""Driver routes and rider requests: validation, one open at a time; seats booked atomically on
+the trip's ledger."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 
-from api.lastmile.v1 import driver_pb2, rider_pb2
+from api.lastmile.v1 import driver_pb2, rider_pb2, trip_pb2
 from common.convert import to_timestamp
 from common.errors import field_of
+from common.ids import trip_id_for_route
 from tests import ride
 from tests.harness import Cluster
 
@@ -72,38 +74,62 @@ async def test_a_retried_create_answers_the_first_route(c: Cluster) -> None:
     assert again.id == first.id
 
 
+def _book(route: driver_pb2.Route, *requests: str) -> trip_pb2.BookSeatsRequest:
+    return trip_pb2.BookSeatsRequest(
+        route_id=route.id,
+        driver_id=route.driver_id,
+        trip_id=trip_id_for_route(route.id),
+        seats_total=route.seats_total,
+        riders=[trip_pb2.NewTripRider(rider_id=f"u-{q}", request_id=q) for q in requests],
+    )
+
+
 async def test_seats_are_never_taken_twice_or_below_zero(c: Cluster) -> None:
     route = await ride.route(c, "d-1", ("mg-road",), "ulsoor", seats=3)
-    drivers = c.stub("driver")
-    answers = await asyncio.gather(
-        *(
-            drivers.ReserveSeats(
-                driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=[f"q-{i}"])
-            )
-            for i in range(40)
-        )
-    )
-    held = [
-        a.seats[0].request_id for a in answers if a.seats[0].state == driver_pb2.SEAT_STATE_HELD
+    trips = c.stub("trip")
+    answers = await asyncio.gather(*(trips.BookSeats(_book(route, f"q-{i}")) for i in range(40)))
+    booked = [
+        a.bookings[0].request_id
+        for a in answers
+        if a.bookings[0].outcome == trip_pb2.BOOKING_OUTCOME_BOOKED
     ]
-    assert len(held) == 3
-    current = await drivers.GetRoute(driver_pb2.GetRouteRequest(route_id=route.id))
-    assert current.seats_free == 0
-    # Releasing twice gives the seat back once; a released request never holds again.
+    assert len(booked) == 3
+    assert {a.bookings[0].outcome for a in answers} == {
+        trip_pb2.BOOKING_OUTCOME_BOOKED,
+        trip_pb2.BOOKING_OUTCOME_FULL,
+    }
+    ledger = await trips.GetTripByRoute(trip_pb2.GetTripByRouteRequest(route_id=route.id))
+    assert (ledger.seats_total, ledger.seats_free, len(ledger.riders)) == (3, 0, 3)
+    # Booking again is a repeat; a rider leaving twice gives the seat back once, and the
+    # request that left is never booked again.
+    again = await trips.BookSeats(_book(route, booked[0]))
+    assert again.bookings[0].outcome == trip_pb2.BOOKING_OUTCOME_BOOKED
+    assert again.trip.seats_free == 0
+    leaving = trip_pb2.RemoveRiderRequest(
+        trip_id=ledger.id, rider_id=f"u-{booked[0]}", request_id=booked[0]
+    )
     for _ in range(2):
-        await drivers.ReleaseSeats(
-            driver_pb2.ReleaseSeatsRequest(route_id=route.id, request_ids=[held[0]])
-        )
-    current = await drivers.GetRoute(driver_pb2.GetRouteRequest(route_id=route.id))
-    assert current.seats_free == 1
-    again = await drivers.ReserveSeats(
-        driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=[held[0], "q-new"])
-    )
-    assert [s.state for s in again.seats] == [
-        driver_pb2.SEAT_STATE_RELEASED,
-        driver_pb2.SEAT_STATE_HELD,
+        await trips.RemoveRider(leaving)
+    again = await trips.BookSeats(_book(route, booked[0], "q-new"))
+    assert [b.outcome for b in again.bookings] == [
+        trip_pb2.BOOKING_OUTCOME_ENDED,
+        trip_pb2.BOOKING_OUTCOME_BOOKED,
     ]
-    assert again.route.seats_free == 0
+    assert again.trip.seats_free == 0
+
+
+async def test_a_rider_holds_one_seat_per_trip(c: Cluster) -> None:
+    route = await ride.route(c, "d-1", ("mg-road",), "ulsoor", seats=3)
+    first = trip_pb2.NewTripRider(rider_id="u-1", request_id="q-1")
+    second = trip_pb2.NewTripRider(rider_id="u-1", request_id="q-2")
+    book = _book(route)
+    book.riders.extend([first, second])
+    answer = await c.stub("trip").BookSeats(book)
+    assert [b.outcome for b in answer.bookings] == [
+        trip_pb2.BOOKING_OUTCOME_BOOKED,
+        trip_pb2.BOOKING_OUTCOME_DUPLICATE_RIDER,
+    ]
+    assert answer.trip.seats_free == 2
 
 
 async def test_closed_routes_take_no_seats(c: Cluster) -> None:
@@ -111,15 +137,38 @@ async def test_closed_routes_take_no_seats(c: Cluster) -> None:
     await c.stub("driver").CancelRoute(
         driver_pb2.CancelRouteRequest(route_id=route.id, driver_id="d-1")
     )
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await c.stub("driver").ReserveSeats(
-            driver_pb2.ReserveSeatsRequest(route_id=route.id, request_ids=["q"])
-        )
-    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    answer = await c.stub("trip").BookSeats(_book(route, "q"))
+    assert [b.outcome for b in answer.bookings] == [trip_pb2.BOOKING_OUTCOME_CLOSED]
+    assert answer.trip.status == trip_pb2.TRIP_STATUS_CANCELLED
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await c.stub("driver").CancelRoute(
             driver_pb2.CancelRouteRequest(route_id=route.id, driver_id="d-2")
         )
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_bookings_are_checked(c: Cluster) -> None:
+    route = await ride.route(c, "d-1", ("mg-road",), "ulsoor", seats=3)
+    trips = c.stub("trip")
+    bad = [
+        ("trip_id", dict(trip_id="another")),
+        ("seats_total", dict(seats_total=0)),
+        ("seats_total", dict(seats_total=9)),
+        ("route_id", dict(driver_id="")),
+    ]
+    for field, change in bad:
+        book = _book(route, "q")
+        for k, v in change.items():
+            setattr(book, k, v)
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await trips.BookSeats(book)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, field
+        assert field_of(err.value) == field
+    stranger = _book(route, "q")
+    stranger.driver_id = "d-2"
+    await trips.BookSeats(_book(route, "q0"))
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await trips.BookSeats(stranger)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 

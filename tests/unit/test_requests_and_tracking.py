@@ -72,10 +72,12 @@ def test_impossible_coordinates(lat, lon) -> None:
 
 def test_match_plan() -> None:
     assert plan.latest_arrival(NOW) == NOW + timedelta(minutes=5)
-    assert plan.candidates(["p1"], ["e1", "p1", "e2"]) == ["p1", "e1", "e2"]
-    assert plan.candidate_limit(0) == 0 and plan.candidate_limit(3) == 11
+    # Unbooked claims first, whatever the seats; then the eligible while seats last.
+    assert plan.candidates(["p1"], ["e1", "p1", "e2"], 3) == ["p1", "e1", "e2"]
+    assert plan.candidates(["p1"], ["e1", "e2"], 2) == ["p1", "e1"]
+    assert plan.candidates(["p1", "p2"], ["e1"], 1) == ["p1", "p2"]
+    assert plan.candidate_limit(0) == 1 and plan.candidate_limit(3) == 11
     assert plan.candidate_limit(3, seen=4) == 15 and plan.candidate_limit(400, 400) == 500
-    assert plan.missing_from_trip(["a", "b", "c"], ["b"]) == ["a", "c"]
 
 
 def test_arriving_only_near_stations_with_matched_riders() -> None:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from common.channels import LONG_LIVED, service_config, target_of
+from common.channels import LONG_LIVED, NOT_SAFE_TO_REPEAT, service_config, target_of
 from common.settings import ConfigError, JwtSettings, ServiceSettings, load_settings
 
 
@@ -63,17 +63,30 @@ def test_targets_use_dns_resolution_for_round_robin() -> None:
     assert target_of("unix:/tmp/s") == "unix:/tmp/s"
 
 
-def test_service_config_retries_only_unavailable_and_bounds_unary_calls() -> None:
+def names(entry: dict) -> set[tuple[str, str]]:
+    return {(n["service"], n["method"]) for n in entry["name"]}
+
+
+def test_service_config_retries_only_what_is_safe_and_bounds_unary_calls() -> None:
     config = json.loads(json.dumps(service_config(2.5)))
     assert config["loadBalancingConfig"] == [{"round_robin": {}}]
-    default, long_lived = config["methodConfig"]
+    assert config["retryThrottling"] == {"maxTokens": 10, "tokenRatio": 0.1}
+    default, safe, long_lived, long_unsafe = config["methodConfig"]
     assert default["name"] == [{}] and default["timeout"] == "2.500s"
-    assert default["waitForReady"] is True
+    assert default["waitForReady"] is True and "retryPolicy" not in default
     assert service_config(1, wait_for_ready=False)["methodConfig"][0]["waitForReady"] is False
-    for entry in (default, long_lived):
+    for entry in (safe, long_lived):
         assert entry["retryPolicy"]["retryableStatusCodes"] == ["UNAVAILABLE"]
-    assert "timeout" not in long_lived
-    assert {(n["service"], n["method"]) for n in long_lived["name"]} == set(LONG_LIVED)
+    assert safe["timeout"] == "2.500s"
+    assert ("lastmile.v1.TripService", "BookSeats") in names(safe)
+    assert ("lastmile.v1.RiderService", "Claim") in names(safe)
+    assert not names(safe) & NOT_SAFE_TO_REPEAT
+    assert ("lastmile.v1.UserService", "Login") not in names(safe)
+    assert "timeout" not in long_lived and "retryPolicy" not in long_unsafe
+    assert names(long_lived) | names(long_unsafe) == set(LONG_LIVED)
+    # No method is named twice (grpc refuses such a config).
+    listed = [n for e in config["methodConfig"] for n in map(str, e["name"])]
+    assert len(listed) == len(set(listed))
 
 
 def test_the_signing_key_can_come_from_a_mounted_file(

@@ -2,27 +2,77 @@ import pytest
 
 from common.errors import FailedPrecondition, InvalidArgument
 from services.trip import lifecycle as life
-from services.trip.lifecycle import CancelledBy, RiderStatus, Trip, TripRider, TripStatus
+from services.trip.lifecycle import (
+    Booking,
+    CancelledBy,
+    RiderStatus,
+    Trip,
+    TripRider,
+    TripStatus,
+)
 
 
-def trip(*statuses: RiderStatus, status: TripStatus = TripStatus.SCHEDULED) -> Trip:
+def trip(*statuses: RiderStatus, status: TripStatus = TripStatus.SCHEDULED, seats: int = 4) -> Trip:
     riders = tuple(TripRider(f"u{i}", f"q{i}", "s", st) for i, st in enumerate(statuses))
-    return Trip("t", "route", "d", status, riders)
+    return Trip("t", "route", "d", seats, status, riders)
 
 
-def test_add_riders_skips_those_already_on_board() -> None:
-    t = life.add_riders(
-        trip(RiderStatus.MATCHED), [TripRider("u0", "q0", "s"), TripRider("u1", "q1", "s")]
-    )
-    assert [r.rider_id for r in t.riders] == ["u0", "u1"]
-    gone = life.remove_rider(trip(), TripRider("u5", "q5", "s"))
-    assert life.add_riders(gone, [TripRider("u5", "q5", "s")]).riders == gone.riders
+def rider(n: int, request: int | None = None) -> TripRider:
+    return TripRider(f"u{n}", f"q{n if request is None else request}", "s")
+
+
+def test_booking_is_keyed_by_request_and_stops_when_full() -> None:
+    t, outcomes = life.book(trip(RiderStatus.MATCHED, seats=2), [rider(0), rider(1), rider(2)])
+    assert outcomes == [Booking.BOOKED, Booking.BOOKED, Booking.FULL]
+    assert [r.request_id for r in t.riders] == ["q0", "q1"]
+    assert t.seats_free == 0
+    assert life.book(t, [rider(0), rider(1)]) == (t, [Booking.BOOKED, Booking.BOOKED])
+
+
+def test_a_rider_who_left_can_book_again_under_a_new_request() -> None:
+    gone = life.remove_rider(trip(RiderStatus.MATCHED, seats=1), rider(0))
+    assert gone.seats_free == 1
+    again, outcomes = life.book(gone, [rider(0), rider(0, request=7)])
+    assert outcomes == [Booking.ENDED, Booking.BOOKED]
+    assert [(r.request_id, r.status) for r in again.riders] == [
+        ("q0", RiderStatus.CANCELLED),
+        ("q7", RiderStatus.MATCHED),
+    ]
+    # The driver's actions address the rider's current entry.
+    picked = life.pick_up(again, ["u0"])
+    assert [r.status for r in picked.riders] == [RiderStatus.CANCELLED, RiderStatus.PICKED_UP]
+
+
+def test_a_rider_holds_one_seat_and_an_unbooked_cancel_is_final() -> None:
+    _, outcomes = life.book(trip(RiderStatus.MATCHED), [rider(0, request=9)])
+    assert outcomes == [Booking.DUPLICATE_RIDER]
+    early = life.remove_rider(trip(), rider(5))
+    assert life.book(early, [rider(5)]) == (early, [Booking.ENDED])
 
 
 @pytest.mark.parametrize("status", [TripStatus.COMPLETED, TripStatus.CANCELLED])
 def test_closed_trips_take_nobody(status) -> None:
-    with pytest.raises(FailedPrecondition):
-        life.add_riders(trip(status=status), [TripRider("u", "q", "s")])
+    t = trip(status=status)
+    assert life.book(t, [rider(0)]) == (t, [Booking.CLOSED])
+
+
+def test_seats_free_counts_only_riders_holding_a_seat() -> None:
+    t = trip(
+        RiderStatus.MATCHED,
+        RiderStatus.PICKED_UP,
+        RiderStatus.NO_SHOW,
+        RiderStatus.CANCELLED,
+        RiderStatus.DROPPED_OFF,
+        seats=3,
+    )
+    assert t.seats_free == 1
+
+
+def test_capacity_is_checked() -> None:
+    life.check_capacity(8)
+    for bad in (0, 9):
+        with pytest.raises(InvalidArgument):
+            life.check_capacity(bad)
 
 
 def test_first_pick_up_makes_the_trip_active_and_repeats_are_harmless() -> None:

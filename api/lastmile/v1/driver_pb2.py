@@ -26,43 +26,31 @@ from api.lastmile.v1 import common_pb2 as api_dot_lastmile_dot_v1_dot_common__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61pi/lastmile/v1/driver.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbe\x02\n\x05Route\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x13\n\x0bstation_ids\x18\x03 \x03(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x04 \x01(\t\x12\x13\n\x0bseats_total\x18\x05 \x01(\x05\x12\x12\n\nseats_free\x18\x06 \x01(\x05\x12(\n\x06status\x18\x07 \x01(\x0e\x32\x18.lastmile.v1.RouteStatus\x12\x0f\n\x07trip_id\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12 \n\x05seats\x18\x0b \x03(\x0b\x32\x11.lastmile.v1.Seat\"A\n\x04Seat\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12%\n\x05state\x18\x02 \x01(\x0e\x32\x16.lastmile.v1.SeatState\"\x81\x01\n\x12\x43reateRouteRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12\x13\n\x0bstation_ids\x18\x02 \x03(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x03 \x01(\t\x12\r\n\x05seats\x18\x04 \x01(\x05\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"+\n\x16GetCurrentRouteRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\"#\n\x0fGetRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"9\n\x12\x43\x61ncelRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"(\n\x14\x43ompleteRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"<\n\x13ReserveSeatsRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x13\n\x0brequest_ids\x18\x02 \x03(\t\"M\n\x13\x43onfirmSeatsRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x13\n\x0brequest_ids\x18\x02 \x03(\t\x12\x0f\n\x07trip_id\x18\x03 \x01(\t\"<\n\x13ReleaseSeatsRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x13\n\x0brequest_ids\x18\x02 \x03(\t\"T\n\rSeatsResponse\x12!\n\x05route\x18\x01 \x01(\x0b\x32\x12.lastmile.v1.Route\x12 \n\x05seats\x18\x02 \x03(\x0b\x32\x11.lastmile.v1.Seat\"S\n\x15ListOpenRoutesRequest\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.lastmile.v1.PageRequest\"U\n\x16ListOpenRoutesResponse\x12\"\n\x06routes\x18\x01 \x03(\x0b\x32\x12.lastmile.v1.Route\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*z\n\x0bRouteStatus\x12\x1c\n\x18ROUTE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11ROUTE_STATUS_OPEN\x10\x01\x12\x1a\n\x16ROUTE_STATUS_COMPLETED\x10\x02\x12\x1a\n\x16ROUTE_STATUS_CANCELLED\x10\x03*o\n\tSeatState\x12\x1a\n\x16SEAT_STATE_UNSPECIFIED\x10\x00\x12\x13\n\x0fSEAT_STATE_HELD\x10\x01\x12\x18\n\x14SEAT_STATE_CONFIRMED\x10\x02\x12\x17\n\x13SEAT_STATE_RELEASED\x10\x03\x32\xae\x05\n\rDriverService\x12\x42\n\x0b\x43reateRoute\x12\x1f.lastmile.v1.CreateRouteRequest\x1a\x12.lastmile.v1.Route\x12J\n\x0fGetCurrentRoute\x12#.lastmile.v1.GetCurrentRouteRequest\x1a\x12.lastmile.v1.Route\x12<\n\x08GetRoute\x12\x1c.lastmile.v1.GetRouteRequest\x1a\x12.lastmile.v1.Route\x12\x42\n\x0b\x43\x61ncelRoute\x12\x1f.lastmile.v1.CancelRouteRequest\x1a\x12.lastmile.v1.Route\x12\x46\n\rCompleteRoute\x12!.lastmile.v1.CompleteRouteRequest\x1a\x12.lastmile.v1.Route\x12L\n\x0cReserveSeats\x12 .lastmile.v1.ReserveSeatsRequest\x1a\x1a.lastmile.v1.SeatsResponse\x12L\n\x0c\x43onfirmSeats\x12 .lastmile.v1.ConfirmSeatsRequest\x1a\x1a.lastmile.v1.SeatsResponse\x12L\n\x0cReleaseSeats\x12 .lastmile.v1.ReleaseSeatsRequest\x1a\x1a.lastmile.v1.SeatsResponse\x12Y\n\x0eListOpenRoutes\x12\".lastmile.v1.ListOpenRoutesRequest\x1a#.lastmile.v1.ListOpenRoutesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61pi/lastmile/v1/driver.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x02\n\x05Route\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x13\n\x0bstation_ids\x18\x03 \x03(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x04 \x01(\t\x12\x13\n\x0bseats_total\x18\x05 \x01(\x05\x12(\n\x06status\x18\x07 \x01(\x0e\x32\x18.lastmile.v1.RouteStatus\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampJ\x04\x08\x06\x10\x07J\x04\x08\x08\x10\tJ\x04\x08\x0b\x10\x0cR\nseats_freeR\x07trip_idR\x05seats\"\x81\x01\n\x12\x43reateRouteRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12\x13\n\x0bstation_ids\x18\x02 \x03(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x03 \x01(\t\x12\r\n\x05seats\x18\x04 \x01(\x05\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"+\n\x16GetCurrentRouteRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\"#\n\x0fGetRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"9\n\x12\x43\x61ncelRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"(\n\x14\x43ompleteRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"S\n\x15ListOpenRoutesRequest\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.lastmile.v1.PageRequest\"U\n\x16ListOpenRoutesResponse\x12\"\n\x06routes\x18\x01 \x03(\x0b\x32\x12.lastmile.v1.Route\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*z\n\x0bRouteStatus\x12\x1c\n\x18ROUTE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11ROUTE_STATUS_OPEN\x10\x01\x12\x1a\n\x16ROUTE_STATUS_COMPLETED\x10\x02\x12\x1a\n\x16ROUTE_STATUS_CANCELLED\x10\x03\x32\xc4\x03\n\rDriverService\x12\x42\n\x0b\x43reateRoute\x12\x1f.lastmile.v1.CreateRouteRequest\x1a\x12.lastmile.v1.Route\x12J\n\x0fGetCurrentRoute\x12#.lastmile.v1.GetCurrentRouteRequest\x1a\x12.lastmile.v1.Route\x12<\n\x08GetRoute\x12\x1c.lastmile.v1.GetRouteRequest\x1a\x12.lastmile.v1.Route\x12\x42\n\x0b\x43\x61ncelRoute\x12\x1f.lastmile.v1.CancelRouteRequest\x1a\x12.lastmile.v1.Route\x12\x46\n\rCompleteRoute\x12!.lastmile.v1.CompleteRouteRequest\x1a\x12.lastmile.v1.Route\x12Y\n\x0eListOpenRoutes\x12\".lastmile.v1.ListOpenRoutesRequest\x1a#.lastmile.v1.ListOpenRoutesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'api.lastmile.v1.driver_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROUTESTATUS']._serialized_start=1272
-  _globals['_ROUTESTATUS']._serialized_end=1394
-  _globals['_SEATSTATE']._serialized_start=1396
-  _globals['_SEATSTATE']._serialized_end=1507
+  _globals['_ROUTESTATUS']._serialized_start=891
+  _globals['_ROUTESTATUS']._serialized_end=1013
   _globals['_ROUTE']._serialized_start=109
-  _globals['_ROUTE']._serialized_end=427
-  _globals['_SEAT']._serialized_start=429
-  _globals['_SEAT']._serialized_end=494
-  _globals['_CREATEROUTEREQUEST']._serialized_start=497
-  _globals['_CREATEROUTEREQUEST']._serialized_end=626
-  _globals['_GETCURRENTROUTEREQUEST']._serialized_start=628
-  _globals['_GETCURRENTROUTEREQUEST']._serialized_end=671
-  _globals['_GETROUTEREQUEST']._serialized_start=673
-  _globals['_GETROUTEREQUEST']._serialized_end=708
-  _globals['_CANCELROUTEREQUEST']._serialized_start=710
-  _globals['_CANCELROUTEREQUEST']._serialized_end=767
-  _globals['_COMPLETEROUTEREQUEST']._serialized_start=769
-  _globals['_COMPLETEROUTEREQUEST']._serialized_end=809
-  _globals['_RESERVESEATSREQUEST']._serialized_start=811
-  _globals['_RESERVESEATSREQUEST']._serialized_end=871
-  _globals['_CONFIRMSEATSREQUEST']._serialized_start=873
-  _globals['_CONFIRMSEATSREQUEST']._serialized_end=950
-  _globals['_RELEASESEATSREQUEST']._serialized_start=952
-  _globals['_RELEASESEATSREQUEST']._serialized_end=1012
-  _globals['_SEATSRESPONSE']._serialized_start=1014
-  _globals['_SEATSRESPONSE']._serialized_end=1098
-  _globals['_LISTOPENROUTESREQUEST']._serialized_start=1100
-  _globals['_LISTOPENROUTESREQUEST']._serialized_end=1183
-  _globals['_LISTOPENROUTESRESPONSE']._serialized_start=1185
-  _globals['_LISTOPENROUTESRESPONSE']._serialized_end=1270
-  _globals['_DRIVERSERVICE']._serialized_start=1510
-  _globals['_DRIVERSERVICE']._serialized_end=2196
+  _globals['_ROUTE']._serialized_end=402
+  _globals['_CREATEROUTEREQUEST']._serialized_start=405
+  _globals['_CREATEROUTEREQUEST']._serialized_end=534
+  _globals['_GETCURRENTROUTEREQUEST']._serialized_start=536
+  _globals['_GETCURRENTROUTEREQUEST']._serialized_end=579
+  _globals['_GETROUTEREQUEST']._serialized_start=581
+  _globals['_GETROUTEREQUEST']._serialized_end=616
+  _globals['_CANCELROUTEREQUEST']._serialized_start=618
+  _globals['_CANCELROUTEREQUEST']._serialized_end=675
+  _globals['_COMPLETEROUTEREQUEST']._serialized_start=677
+  _globals['_COMPLETEROUTEREQUEST']._serialized_end=717
+  _globals['_LISTOPENROUTESREQUEST']._serialized_start=719
+  _globals['_LISTOPENROUTESREQUEST']._serialized_end=802
+  _globals['_LISTOPENROUTESRESPONSE']._serialized_start=804
+  _globals['_LISTOPENROUTESRESPONSE']._serialized_end=889
+  _globals['_DRIVERSERVICE']._serialized_start=1016
+  _globals['_DRIVERSERVICE']._serialized_end=1468
 # @@protoc_insertion_point(module_scope)

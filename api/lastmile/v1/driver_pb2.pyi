@@ -17,55 +17,30 @@ class RouteStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROUTE_STATUS_OPEN: _ClassVar[RouteStatus]
     ROUTE_STATUS_COMPLETED: _ClassVar[RouteStatus]
     ROUTE_STATUS_CANCELLED: _ClassVar[RouteStatus]
-
-class SeatState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    SEAT_STATE_UNSPECIFIED: _ClassVar[SeatState]
-    SEAT_STATE_HELD: _ClassVar[SeatState]
-    SEAT_STATE_CONFIRMED: _ClassVar[SeatState]
-    SEAT_STATE_RELEASED: _ClassVar[SeatState]
 ROUTE_STATUS_UNSPECIFIED: RouteStatus
 ROUTE_STATUS_OPEN: RouteStatus
 ROUTE_STATUS_COMPLETED: RouteStatus
 ROUTE_STATUS_CANCELLED: RouteStatus
-SEAT_STATE_UNSPECIFIED: SeatState
-SEAT_STATE_HELD: SeatState
-SEAT_STATE_CONFIRMED: SeatState
-SEAT_STATE_RELEASED: SeatState
 
 class Route(_message.Message):
-    __slots__ = ("id", "driver_id", "station_ids", "destination_area_id", "seats_total", "seats_free", "status", "trip_id", "created_at", "updated_at", "seats")
+    __slots__ = ("id", "driver_id", "station_ids", "destination_area_id", "seats_total", "status", "created_at", "updated_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
     STATION_IDS_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_AREA_ID_FIELD_NUMBER: _ClassVar[int]
     SEATS_TOTAL_FIELD_NUMBER: _ClassVar[int]
-    SEATS_FREE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
-    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
-    SEATS_FIELD_NUMBER: _ClassVar[int]
     id: str
     driver_id: str
     station_ids: _containers.RepeatedScalarFieldContainer[str]
     destination_area_id: str
     seats_total: int
-    seats_free: int
     status: RouteStatus
-    trip_id: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    seats: _containers.RepeatedCompositeFieldContainer[Seat]
-    def __init__(self, id: _Optional[str] = ..., driver_id: _Optional[str] = ..., station_ids: _Optional[_Iterable[str]] = ..., destination_area_id: _Optional[str] = ..., seats_total: _Optional[int] = ..., seats_free: _Optional[int] = ..., status: _Optional[_Union[RouteStatus, str]] = ..., trip_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seats: _Optional[_Iterable[_Union[Seat, _Mapping]]] = ...) -> None: ...
-
-class Seat(_message.Message):
-    __slots__ = ("request_id", "state")
-    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
-    STATE_FIELD_NUMBER: _ClassVar[int]
-    request_id: str
-    state: SeatState
-    def __init__(self, request_id: _Optional[str] = ..., state: _Optional[_Union[SeatState, str]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., driver_id: _Optional[str] = ..., station_ids: _Optional[_Iterable[str]] = ..., destination_area_id: _Optional[str] = ..., seats_total: _Optional[int] = ..., status: _Optional[_Union[RouteStatus, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateRouteRequest(_message.Message):
     __slots__ = ("driver_id", "station_ids", "destination_area_id", "seats", "idempotency_key")
@@ -106,40 +81,6 @@ class CompleteRouteRequest(_message.Message):
     ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
     route_id: str
     def __init__(self, route_id: _Optional[str] = ...) -> None: ...
-
-class ReserveSeatsRequest(_message.Message):
-    __slots__ = ("route_id", "request_ids")
-    ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
-    REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
-    route_id: str
-    request_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, route_id: _Optional[str] = ..., request_ids: _Optional[_Iterable[str]] = ...) -> None: ...
-
-class ConfirmSeatsRequest(_message.Message):
-    __slots__ = ("route_id", "request_ids", "trip_id")
-    ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
-    REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
-    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
-    route_id: str
-    request_ids: _containers.RepeatedScalarFieldContainer[str]
-    trip_id: str
-    def __init__(self, route_id: _Optional[str] = ..., request_ids: _Optional[_Iterable[str]] = ..., trip_id: _Optional[str] = ...) -> None: ...
-
-class ReleaseSeatsRequest(_message.Message):
-    __slots__ = ("route_id", "request_ids")
-    ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
-    REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
-    route_id: str
-    request_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, route_id: _Optional[str] = ..., request_ids: _Optional[_Iterable[str]] = ...) -> None: ...
-
-class SeatsResponse(_message.Message):
-    __slots__ = ("route", "seats")
-    ROUTE_FIELD_NUMBER: _ClassVar[int]
-    SEATS_FIELD_NUMBER: _ClassVar[int]
-    route: Route
-    seats: _containers.RepeatedCompositeFieldContainer[Seat]
-    def __init__(self, route: _Optional[_Union[Route, _Mapping]] = ..., seats: _Optional[_Iterable[_Union[Seat, _Mapping]]] = ...) -> None: ...
 
 class ListOpenRoutesRequest(_message.Message):
     __slots__ = ("station_id", "page")

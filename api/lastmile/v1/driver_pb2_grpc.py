@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class DriverServiceStub:
-    """Routes and seat accounting.
+    """Routes.
     """
 
     def __init__(self, channel):
@@ -60,21 +60,6 @@ class DriverServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.CompleteRouteRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
                 _registered_method=True)
-        self.ReserveSeats = channel.unary_unary(
-                '/lastmile.v1.DriverService/ReserveSeats',
-                request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ReserveSeatsRequest.SerializeToString,
-                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
-                _registered_method=True)
-        self.ConfirmSeats = channel.unary_unary(
-                '/lastmile.v1.DriverService/ConfirmSeats',
-                request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ConfirmSeatsRequest.SerializeToString,
-                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
-                _registered_method=True)
-        self.ReleaseSeats = channel.unary_unary(
-                '/lastmile.v1.DriverService/ReleaseSeats',
-                request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ReleaseSeatsRequest.SerializeToString,
-                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
-                _registered_method=True)
         self.ListOpenRoutes = channel.unary_unary(
                 '/lastmile.v1.DriverService/ListOpenRoutes',
                 request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ListOpenRoutesRequest.SerializeToString,
@@ -83,7 +68,7 @@ class DriverServiceStub:
 
 
 class DriverServiceServicer:
-    """Routes and seat accounting.
+    """Routes.
     """
 
     def CreateRoute(self, request, context):
@@ -127,33 +112,6 @@ class DriverServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ReserveSeats(self, request, context):
-        """Holds a seat for each request, in the order given, as far as free seats go, in one
-        conditional update. Each request id is the idempotency key of its seat: a request that
-        already holds one keeps it, a request whose seat was released never gets another. Answers
-        the seat state of every request asked. FAILED_PRECONDITION when the route is not OPEN.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ConfirmSeats(self, request, context):
-        """Makes held seats final (HELD -> CONFIRMED) for riders now on the route's trip, and records
-        the trip id on the route. A released seat stays released. FAILED_PRECONDITION when the
-        route is not OPEN.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ReleaseSeats(self, request, context):
-        """Gives back the seats of these requests (HELD or CONFIRMED -> RELEASED), never above
-        seats_total; repeating it has no second effect.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def ListOpenRoutes(self, request, context):
         """OPEN routes, for the operator view and the location service's cache.
         """
@@ -189,21 +147,6 @@ def add_DriverServiceServicer_to_server(servicer, server):
                     request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.CompleteRouteRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.SerializeToString,
             ),
-            'ReserveSeats': grpc.unary_unary_rpc_method_handler(
-                    servicer.ReserveSeats,
-                    request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ReserveSeatsRequest.FromString,
-                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.SerializeToString,
-            ),
-            'ConfirmSeats': grpc.unary_unary_rpc_method_handler(
-                    servicer.ConfirmSeats,
-                    request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ConfirmSeatsRequest.FromString,
-                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.SerializeToString,
-            ),
-            'ReleaseSeats': grpc.unary_unary_rpc_method_handler(
-                    servicer.ReleaseSeats,
-                    request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ReleaseSeatsRequest.FromString,
-                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.SerializeToString,
-            ),
             'ListOpenRoutes': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOpenRoutes,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.ListOpenRoutesRequest.FromString,
@@ -218,7 +161,7 @@ def add_DriverServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DriverService:
-    """Routes and seat accounting.
+    """Routes.
     """
 
     @staticmethod
@@ -346,87 +289,6 @@ class DriverService:
             '/lastmile.v1.DriverService/CompleteRoute',
             api_dot_lastmile_dot_v1_dot_driver__pb2.CompleteRouteRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ReserveSeats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/lastmile.v1.DriverService/ReserveSeats',
-            api_dot_lastmile_dot_v1_dot_driver__pb2.ReserveSeatsRequest.SerializeToString,
-            api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ConfirmSeats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/lastmile.v1.DriverService/ConfirmSeats',
-            api_dot_lastmile_dot_v1_dot_driver__pb2.ConfirmSeatsRequest.SerializeToString,
-            api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ReleaseSeats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/lastmile.v1.DriverService/ReleaseSeats',
-            api_dot_lastmile_dot_v1_dot_driver__pb2.ReleaseSeatsRequest.SerializeToString,
-            api_dot_lastmile_dot_v1_dot_driver__pb2.SeatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

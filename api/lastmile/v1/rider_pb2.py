@@ -26,7 +26,7 @@ from api.lastmile.v1 import common_pb2 as api_dot_lastmile_dot_v1_dot_common__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61pi/lastmile/v1/rider.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x02\n\x0bRideRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x04 \x01(\t\x12\x30\n\x0c\x61rrival_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06status\x18\x06 \x01(\x0e\x32\x1a.lastmile.v1.RequestStatus\x12\x0f\n\x07trip_id\x18\x07 \x01(\t\x12\x10\n\x08route_id\x18\x08 \x01(\t\x12\x11\n\tdriver_id\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa8\x01\n\x18\x43reateRideRequestRequest\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x03 \x01(\t\x12\x30\n\x0c\x61rrival_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"+\n\x15GetRideRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"-\n\x16GetRideRequestsRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\"E\n\x17GetRideRequestsResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\"S\n\x17ListRideRequestsRequest\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.lastmile.v1.PageRequest\"_\n\x18ListRideRequestsResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"@\n\x18\x43\x61ncelRideRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\"\x89\x01\n\x13\x46indEligibleRequest\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x02 \x01(\t\x12\x32\n\x0elatest_arrival\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x04 \x01(\x05\"B\n\x14\x46indEligibleResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\"r\n\x0c\x43laimRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12\x10\n\x08route_id\x18\x03 \x01(\t\x12\x11\n\tdriver_id\x18\x04 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"O\n\rClaimResponse\x12)\n\x07\x63laimed\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\x13\n\x0bnot_claimed\x18\x02 \x03(\t\"O\n\x0eUnclaimRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"#\n\x0fUnclaimResponse\x12\x10\n\x08released\x18\x01 \x03(\t\"g\n\x14SetTripStatusRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12*\n\x06status\x18\x03 \x01(\x0e\x32\x1a.lastmile.v1.RequestStatus\"\x15\n\x13\x43ountWaitingRequest\"\xa4\x01\n\x14\x43ountWaitingResponse\x12S\n\x12waiting_by_station\x18\x01 \x03(\x0b\x32\x37.lastmile.v1.CountWaitingResponse.WaitingByStationEntry\x1a\x37\n\x15WaitingByStationEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01*\xfb\x01\n\rRequestStatus\x12\x1e\n\x1aREQUEST_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16REQUEST_STATUS_WAITING\x10\x01\x12\x1a\n\x16REQUEST_STATUS_MATCHED\x10\x02\x12\x1c\n\x18REQUEST_STATUS_PICKED_UP\x10\x03\x12\x1e\n\x1aREQUEST_STATUS_DROPPED_OFF\x10\x04\x12\x1c\n\x18REQUEST_STATUS_CANCELLED\x10\x05\x12\x1a\n\x16REQUEST_STATUS_EXPIRED\x10\x06\x12\x1a\n\x16REQUEST_STATUS_NO_SHOW\x10\x07\x32\xb3\x06\n\x0cRiderService\x12P\n\rCreateRequest\x12%.lastmile.v1.CreateRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12J\n\nGetRequest\x12\".lastmile.v1.GetRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12X\n\x0bGetRequests\x12#.lastmile.v1.GetRideRequestsRequest\x1a$.lastmile.v1.GetRideRequestsResponse\x12[\n\x0cListRequests\x12$.lastmile.v1.ListRideRequestsRequest\x1a%.lastmile.v1.ListRideRequestsResponse\x12P\n\rCancelRequest\x12%.lastmile.v1.CancelRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12S\n\x0c\x46indEligible\x12 .lastmile.v1.FindEligibleRequest\x1a!.lastmile.v1.FindEligibleResponse\x12>\n\x05\x43laim\x12\x19.lastmile.v1.ClaimRequest\x1a\x1a.lastmile.v1.ClaimResponse\x12\x44\n\x07Unclaim\x12\x1b.lastmile.v1.UnclaimRequest\x1a\x1c.lastmile.v1.UnclaimResponse\x12L\n\rSetTripStatus\x12!.lastmile.v1.SetTripStatusRequest\x1a\x18.lastmile.v1.RideRequest\x12S\n\x0c\x43ountWaiting\x12 .lastmile.v1.CountWaitingRequest\x1a!.lastmile.v1.CountWaitingResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61pi/lastmile/v1/rider.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x02\n\x0bRideRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x04 \x01(\t\x12\x30\n\x0c\x61rrival_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06status\x18\x06 \x01(\x0e\x32\x1a.lastmile.v1.RequestStatus\x12\x0f\n\x07trip_id\x18\x07 \x01(\t\x12\x10\n\x08route_id\x18\x08 \x01(\t\x12\x11\n\tdriver_id\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa8\x01\n\x18\x43reateRideRequestRequest\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x03 \x01(\t\x12\x30\n\x0c\x61rrival_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"+\n\x15GetRideRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"-\n\x16GetRideRequestsRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\"E\n\x17GetRideRequestsResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\"S\n\x17ListRideRequestsRequest\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.lastmile.v1.PageRequest\"_\n\x18ListRideRequestsResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"@\n\x18\x43\x61ncelRideRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\"\x9a\x01\n\x13\x46indEligibleRequest\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x02 \x01(\t\x12\x32\n\x0elatest_arrival\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0f\n\x07trip_id\x18\x05 \x01(\t\"m\n\x14\x46indEligibleResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12)\n\x07\x63laimed\x18\x02 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\"p\n\x0c\x43laimRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12\x10\n\x08route_id\x18\x03 \x01(\t\x12\x11\n\tdriver_id\x18\x04 \x01(\tJ\x04\x08\x05\x10\x06R\x0fidempotency_key\"O\n\rClaimResponse\x12)\n\x07\x63laimed\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\x13\n\x0bnot_claimed\x18\x02 \x03(\t\"}\n\x0eUnclaimRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12\x12\n\nwhole_trip\x18\x04 \x01(\x08\x12\x1a\n\x12\x65xcept_request_ids\x18\x05 \x03(\tJ\x04\x08\x03\x10\x04R\x0fidempotency_key\"#\n\x0fUnclaimResponse\x12\x10\n\x08released\x18\x01 \x03(\t\"g\n\x14SetTripStatusRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12*\n\x06status\x18\x03 \x01(\x0e\x32\x1a.lastmile.v1.RequestStatus\"\x15\n\x13\x43ountWaitingRequest\"\xa4\x01\n\x14\x43ountWaitingResponse\x12S\n\x12waiting_by_station\x18\x01 \x03(\x0b\x32\x37.lastmile.v1.CountWaitingResponse.WaitingByStationEntry\x1a\x37\n\x15WaitingByStationEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\x12\n\x10\x45xpireDueRequest\"$\n\x11\x45xpireDueResponse\x12\x0f\n\x07\x65xpired\x18\x01 \x01(\x05*\xfb\x01\n\rRequestStatus\x12\x1e\n\x1aREQUEST_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16REQUEST_STATUS_WAITING\x10\x01\x12\x1a\n\x16REQUEST_STATUS_MATCHED\x10\x02\x12\x1c\n\x18REQUEST_STATUS_PICKED_UP\x10\x03\x12\x1e\n\x1aREQUEST_STATUS_DROPPED_OFF\x10\x04\x12\x1c\n\x18REQUEST_STATUS_CANCELLED\x10\x05\x12\x1a\n\x16REQUEST_STATUS_EXPIRED\x10\x06\x12\x1a\n\x16REQUEST_STATUS_NO_SHOW\x10\x07\x32\xff\x06\n\x0cRiderService\x12P\n\rCreateRequest\x12%.lastmile.v1.CreateRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12J\n\nGetRequest\x12\".lastmile.v1.GetRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12X\n\x0bGetRequests\x12#.lastmile.v1.GetRideRequestsRequest\x1a$.lastmile.v1.GetRideRequestsResponse\x12[\n\x0cListRequests\x12$.lastmile.v1.ListRideRequestsRequest\x1a%.lastmile.v1.ListRideRequestsResponse\x12P\n\rCancelRequest\x12%.lastmile.v1.CancelRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12S\n\x0c\x46indEligible\x12 .lastmile.v1.FindEligibleRequest\x1a!.lastmile.v1.FindEligibleResponse\x12>\n\x05\x43laim\x12\x19.lastmile.v1.ClaimRequest\x1a\x1a.lastmile.v1.ClaimResponse\x12\x44\n\x07Unclaim\x12\x1b.lastmile.v1.UnclaimRequest\x1a\x1c.lastmile.v1.UnclaimResponse\x12L\n\rSetTripStatus\x12!.lastmile.v1.SetTripStatusRequest\x1a\x18.lastmile.v1.RideRequest\x12S\n\x0c\x43ountWaiting\x12 .lastmile.v1.CountWaitingRequest\x1a!.lastmile.v1.CountWaitingResponse\x12J\n\tExpireDue\x12\x1d.lastmile.v1.ExpireDueRequest\x1a\x1e.lastmile.v1.ExpireDueResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,8 +35,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._loaded_options = None
   _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_options = b'8\001'
-  _globals['_REQUESTSTATUS']._serialized_start=1847
-  _globals['_REQUESTSTATUS']._serialized_end=2098
+  _globals['_REQUESTSTATUS']._serialized_start=2009
+  _globals['_REQUESTSTATUS']._serialized_end=2260
   _globals['_RIDEREQUEST']._serialized_start=108
   _globals['_RIDEREQUEST']._serialized_end=444
   _globals['_CREATERIDEREQUESTREQUEST']._serialized_start=447
@@ -54,25 +54,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CANCELRIDEREQUESTREQUEST']._serialized_start=962
   _globals['_CANCELRIDEREQUESTREQUEST']._serialized_end=1026
   _globals['_FINDELIGIBLEREQUEST']._serialized_start=1029
-  _globals['_FINDELIGIBLEREQUEST']._serialized_end=1166
-  _globals['_FINDELIGIBLERESPONSE']._serialized_start=1168
-  _globals['_FINDELIGIBLERESPONSE']._serialized_end=1234
-  _globals['_CLAIMREQUEST']._serialized_start=1236
-  _globals['_CLAIMREQUEST']._serialized_end=1350
-  _globals['_CLAIMRESPONSE']._serialized_start=1352
-  _globals['_CLAIMRESPONSE']._serialized_end=1431
-  _globals['_UNCLAIMREQUEST']._serialized_start=1433
-  _globals['_UNCLAIMREQUEST']._serialized_end=1512
-  _globals['_UNCLAIMRESPONSE']._serialized_start=1514
-  _globals['_UNCLAIMRESPONSE']._serialized_end=1549
-  _globals['_SETTRIPSTATUSREQUEST']._serialized_start=1551
-  _globals['_SETTRIPSTATUSREQUEST']._serialized_end=1654
-  _globals['_COUNTWAITINGREQUEST']._serialized_start=1656
-  _globals['_COUNTWAITINGREQUEST']._serialized_end=1677
-  _globals['_COUNTWAITINGRESPONSE']._serialized_start=1680
-  _globals['_COUNTWAITINGRESPONSE']._serialized_end=1844
-  _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_start=1789
-  _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_end=1844
-  _globals['_RIDERSERVICE']._serialized_start=2101
-  _globals['_RIDERSERVICE']._serialized_end=2920
+  _globals['_FINDELIGIBLEREQUEST']._serialized_end=1183
+  _globals['_FINDELIGIBLERESPONSE']._serialized_start=1185
+  _globals['_FINDELIGIBLERESPONSE']._serialized_end=1294
+  _globals['_CLAIMREQUEST']._serialized_start=1296
+  _globals['_CLAIMREQUEST']._serialized_end=1408
+  _globals['_CLAIMRESPONSE']._serialized_start=1410
+  _globals['_CLAIMRESPONSE']._serialized_end=1489
+  _globals['_UNCLAIMREQUEST']._serialized_start=1491
+  _globals['_UNCLAIMREQUEST']._serialized_end=1616
+  _globals['_UNCLAIMRESPONSE']._serialized_start=1618
+  _globals['_UNCLAIMRESPONSE']._serialized_end=1653
+  _globals['_SETTRIPSTATUSREQUEST']._serialized_start=1655
+  _globals['_SETTRIPSTATUSREQUEST']._serialized_end=1758
+  _globals['_COUNTWAITINGREQUEST']._serialized_start=1760
+  _globals['_COUNTWAITINGREQUEST']._serialized_end=1781
+  _globals['_COUNTWAITINGRESPONSE']._serialized_start=1784
+  _globals['_COUNTWAITINGRESPONSE']._serialized_end=1948
+  _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_start=1893
+  _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_end=1948
+  _globals['_EXPIREDUEREQUEST']._serialized_start=1950
+  _globals['_EXPIREDUEREQUEST']._serialized_end=1968
+  _globals['_EXPIREDUERESPONSE']._serialized_start=1970
+  _globals['_EXPIREDUERESPONSE']._serialized_end=2006
+  _globals['_RIDERSERVICE']._serialized_start=2263
+  _globals['_RIDERSERVICE']._serialized_end=3158
 # @@protoc_insertion_point(module_scope)

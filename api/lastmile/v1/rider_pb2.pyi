@@ -113,36 +113,38 @@ class CancelRideRequestRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., rider_id: _Optional[str] = ...) -> None: ...
 
 class FindEligibleRequest(_message.Message):
-    __slots__ = ("station_id", "destination_area_id", "latest_arrival", "limit")
+    __slots__ = ("station_id", "destination_area_id", "latest_arrival", "limit", "trip_id")
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_AREA_ID_FIELD_NUMBER: _ClassVar[int]
     LATEST_ARRIVAL_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     station_id: str
     destination_area_id: str
     latest_arrival: _timestamp_pb2.Timestamp
     limit: int
-    def __init__(self, station_id: _Optional[str] = ..., destination_area_id: _Optional[str] = ..., latest_arrival: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+    trip_id: str
+    def __init__(self, station_id: _Optional[str] = ..., destination_area_id: _Optional[str] = ..., latest_arrival: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ..., trip_id: _Optional[str] = ...) -> None: ...
 
 class FindEligibleResponse(_message.Message):
-    __slots__ = ("requests",)
+    __slots__ = ("requests", "claimed")
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
     requests: _containers.RepeatedCompositeFieldContainer[RideRequest]
-    def __init__(self, requests: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ...) -> None: ...
+    claimed: _containers.RepeatedCompositeFieldContainer[RideRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ..., claimed: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ...) -> None: ...
 
 class ClaimRequest(_message.Message):
-    __slots__ = ("request_ids", "trip_id", "route_id", "driver_id", "idempotency_key")
+    __slots__ = ("request_ids", "trip_id", "route_id", "driver_id")
     REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     request_ids: _containers.RepeatedScalarFieldContainer[str]
     trip_id: str
     route_id: str
     driver_id: str
-    idempotency_key: str
-    def __init__(self, request_ids: _Optional[_Iterable[str]] = ..., trip_id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    def __init__(self, request_ids: _Optional[_Iterable[str]] = ..., trip_id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ...) -> None: ...
 
 class ClaimResponse(_message.Message):
     __slots__ = ("claimed", "not_claimed")
@@ -153,14 +155,16 @@ class ClaimResponse(_message.Message):
     def __init__(self, claimed: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ..., not_claimed: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UnclaimRequest(_message.Message):
-    __slots__ = ("request_ids", "trip_id", "idempotency_key")
+    __slots__ = ("request_ids", "trip_id", "whole_trip", "except_request_ids")
     REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    WHOLE_TRIP_FIELD_NUMBER: _ClassVar[int]
+    EXCEPT_REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
     request_ids: _containers.RepeatedScalarFieldContainer[str]
     trip_id: str
-    idempotency_key: str
-    def __init__(self, request_ids: _Optional[_Iterable[str]] = ..., trip_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    whole_trip: bool
+    except_request_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, request_ids: _Optional[_Iterable[str]] = ..., trip_id: _Optional[str] = ..., whole_trip: _Optional[bool] = ..., except_request_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UnclaimResponse(_message.Message):
     __slots__ = ("released",)
@@ -194,3 +198,13 @@ class CountWaitingResponse(_message.Message):
     WAITING_BY_STATION_FIELD_NUMBER: _ClassVar[int]
     waiting_by_station: _containers.ScalarMap[str, int]
     def __init__(self, waiting_by_station: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class ExpireDueRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ExpireDueResponse(_message.Message):
+    __slots__ = ("expired",)
+    EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    expired: int
+    def __init__(self, expired: _Optional[int] = ...) -> None: ...

@@ -85,6 +85,11 @@ class RiderServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingResponse.FromString,
                 _registered_method=True)
+        self.ExpireDue = channel.unary_unary(
+                '/lastmile.v1.RiderService/ExpireDue',
+                request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.ExpireDueRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.ExpireDueResponse.FromString,
+                _registered_method=True)
 
 
 class RiderServiceServicer:
@@ -135,7 +140,8 @@ class RiderServiceServicer:
 
     def FindEligible(self, request, context):
         """WAITING requests at a station for a destination whose arrival time is at or before
-        latest_arrival, oldest arrival first.
+        latest_arrival, oldest arrival first; with a trip_id, also the requests already MATCHED to
+        that trip (a match interrupted between claim and booking left them claimed).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -152,7 +158,8 @@ class RiderServiceServicer:
 
     def Unclaim(self, request, context):
         """Moves requests MATCHED to the given trip back to WAITING (compensation, or the driver
-        cancelled). Requests in any other state are left alone.
+        cancelled); with whole_trip, every request MATCHED to it. Requests in any other state are
+        left alone.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -169,6 +176,14 @@ class RiderServiceServicer:
 
     def CountWaiting(self, request, context):
         """Number of WAITING requests per station, for the operator view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExpireDue(self, request, context):
+        """Runs one expiry sweep now (the service also runs it every EXPIRY_SWEEP_S): WAITING requests
+        past arrival time + REQUEST_EXPIRY_S become EXPIRED and their riders are told.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -226,6 +241,11 @@ def add_RiderServiceServicer_to_server(servicer, server):
                     servicer.CountWaiting,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingResponse.SerializeToString,
+            ),
+            'ExpireDue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExpireDue,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.ExpireDueRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.ExpireDueResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -499,6 +519,33 @@ class RiderService:
             '/lastmile.v1.RiderService/CountWaiting',
             api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExpireDue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.RiderService/ExpireDue',
+            api_dot_lastmile_dot_v1_dot_rider__pb2.ExpireDueRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_rider__pb2.ExpireDueResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61pi/lastmile/v1/trip.proto\x12\x0blastmile.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"s\n\tTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12,\n\x06status\x18\x04 \x01(\x0e\x32\x1c.lastmile.v1.TripRiderStatus\"\xe8\x01\n\x04Trip\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08route_id\x18\x02 \x01(\t\x12\x11\n\tdriver_id\x18\x03 \x01(\t\x12\'\n\x06status\x18\x04 \x01(\x0e\x32\x17.lastmile.v1.TripStatus\x12&\n\x06riders\x18\x05 \x03(\x0b\x32\x16.lastmile.v1.TripRider\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"H\n\x0cNewTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\"s\n\x10\x41\x64\x64RidersRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12)\n\x06riders\x18\x03 \x03(\x0b\x32\x19.lastmile.v1.NewTripRider\x12\x0f\n\x07trip_id\x18\x04 \x01(\t\"8\n\x11\x43\x61ncelTripRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"!\n\x0eGetTripRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\")\n\x15GetTripByRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"J\n\x11TripRidersRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x11\n\trider_ids\x18\x03 \x03(\t\"7\n\x11TripActionRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"\x84\x01\n\x12RemoveRiderRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x10\n\x08route_id\x18\x04 \x01(\t\x12\x11\n\tdriver_id\x18\x05 \x01(\t\x12\x12\n\nstation_id\x18\x06 \x01(\t\"\x13\n\x11\x43ountTripsRequest\"\x97\x01\n\x12\x43ountTripsResponse\x12K\n\x0ftrips_by_status\x18\x01 \x03(\x0b\x32\x32.lastmile.v1.CountTripsResponse.TripsByStatusEntry\x1a\x34\n\x12TripsByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01*\x92\x01\n\nTripStatus\x12\x1b\n\x17TRIP_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15TRIP_STATUS_SCHEDULED\x10\x01\x12\x16\n\x12TRIP_STATUS_ACTIVE\x10\x02\x12\x19\n\x15TRIP_STATUS_COMPLETED\x10\x03\x12\x19\n\x15TRIP_STATUS_CANCELLED\x10\x04*\xd7\x01\n\x0fTripRiderStatus\x12!\n\x1dTRIP_RIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRIP_RIDER_STATUS_MATCHED\x10\x01\x12\x1f\n\x1bTRIP_RIDER_STATUS_PICKED_UP\x10\x02\x12!\n\x1dTRIP_RIDER_STATUS_DROPPED_OFF\x10\x03\x12\x1d\n\x19TRIP_RIDER_STATUS_NO_SHOW\x10\x04\x12\x1f\n\x1bTRIP_RIDER_STATUS_CANCELLED\x10\x05\x32\xe4\x04\n\x0bTripService\x12=\n\tAddRiders\x12\x1d.lastmile.v1.AddRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x39\n\x07GetTrip\x12\x1b.lastmile.v1.GetTripRequest\x1a\x11.lastmile.v1.Trip\x12G\n\x0eGetTripByRoute\x12\".lastmile.v1.GetTripByRouteRequest\x1a\x11.lastmile.v1.Trip\x12;\n\x06PickUp\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nMarkNoShow\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0c\x43ompleteTrip\x12\x1e.lastmile.v1.TripActionRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nCancelTrip\x12\x1e.lastmile.v1.CancelTripRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0bRemoveRider\x12\x1f.lastmile.v1.RemoveRiderRequest\x1a\x11.lastmile.v1.Trip\x12M\n\nCountTrips\x12\x1e.lastmile.v1.CountTripsRequest\x1a\x1f.lastmile.v1.CountTripsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61pi/lastmile/v1/trip.proto\x12\x0blastmile.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"s\n\tTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12,\n\x06status\x18\x04 \x01(\x0e\x32\x1c.lastmile.v1.TripRiderStatus\"\x91\x02\n\x04Trip\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08route_id\x18\x02 \x01(\t\x12\x11\n\tdriver_id\x18\x03 \x01(\t\x12\'\n\x06status\x18\x04 \x01(\x0e\x32\x17.lastmile.v1.TripStatus\x12&\n\x06riders\x18\x05 \x03(\x0b\x32\x16.lastmile.v1.TripRider\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bseats_total\x18\x08 \x01(\x05\x12\x12\n\nseats_free\x18\t \x01(\x05\"H\n\x0cNewTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\"\x88\x01\n\x10\x42ookSeatsRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x0f\n\x07trip_id\x18\x03 \x01(\t\x12\x13\n\x0bseats_total\x18\x04 \x01(\x05\x12)\n\x06riders\x18\x05 \x03(\x0b\x32\x19.lastmile.v1.NewTripRider\"K\n\x07\x42ooking\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12,\n\x07outcome\x18\x02 \x01(\x0e\x32\x1b.lastmile.v1.BookingOutcome\"\\\n\x11\x42ookSeatsResponse\x12\x1f\n\x04trip\x18\x01 \x01(\x0b\x32\x11.lastmile.v1.Trip\x12&\n\x08\x62ookings\x18\x02 \x03(\x0b\x32\x14.lastmile.v1.Booking\",\n\x17GetTripsByRoutesRequest\x12\x11\n\troute_ids\x18\x01 \x03(\t\"<\n\x18GetTripsByRoutesResponse\x12 \n\x05trips\x18\x01 \x03(\x0b\x32\x11.lastmile.v1.Trip\"8\n\x11\x43\x61ncelTripRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"!\n\x0eGetTripRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\")\n\x15GetTripByRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"J\n\x11TripRidersRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x11\n\trider_ids\x18\x03 \x03(\t\"7\n\x11TripActionRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"\x84\x01\n\x12RemoveRiderRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x10\n\x08route_id\x18\x04 \x01(\t\x12\x11\n\tdriver_id\x18\x05 \x01(\t\x12\x12\n\nstation_id\x18\x06 \x01(\t\"\x13\n\x11\x43ountTripsRequest\"\x97\x01\n\x12\x43ountTripsResponse\x12K\n\x0ftrips_by_status\x18\x01 \x03(\x0b\x32\x32.lastmile.v1.CountTripsResponse.TripsByStatusEntry\x1a\x34\n\x12TripsByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01*\x92\x01\n\nTripStatus\x12\x1b\n\x17TRIP_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15TRIP_STATUS_SCHEDULED\x10\x01\x12\x16\n\x12TRIP_STATUS_ACTIVE\x10\x02\x12\x19\n\x15TRIP_STATUS_COMPLETED\x10\x03\x12\x19\n\x15TRIP_STATUS_CANCELLED\x10\x04*\xd7\x01\n\x0fTripRiderStatus\x12!\n\x1dTRIP_RIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRIP_RIDER_STATUS_MATCHED\x10\x01\x12\x1f\n\x1bTRIP_RIDER_STATUS_PICKED_UP\x10\x02\x12!\n\x1dTRIP_RIDER_STATUS_DROPPED_OFF\x10\x03\x12\x1d\n\x19TRIP_RIDER_STATUS_NO_SHOW\x10\x04\x12\x1f\n\x1bTRIP_RIDER_STATUS_CANCELLED\x10\x05*\xc3\x01\n\x0e\x42ookingOutcome\x12\x1f\n\x1b\x42OOKING_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42OOKING_OUTCOME_BOOKED\x10\x01\x12\x18\n\x14\x42OOKING_OUTCOME_FULL\x10\x02\x12\x1a\n\x16\x42OOKING_OUTCOME_CLOSED\x10\x03\x12\x19\n\x15\x42OOKING_OUTCOME_ENDED\x10\x04\x12#\n\x1f\x42OOKING_OUTCOME_DUPLICATE_RIDER\x10\x05\x32\xd2\x05\n\x0bTripService\x12J\n\tBookSeats\x12\x1d.lastmile.v1.BookSeatsRequest\x1a\x1e.lastmile.v1.BookSeatsResponse\x12\x39\n\x07GetTrip\x12\x1b.lastmile.v1.GetTripRequest\x1a\x11.lastmile.v1.Trip\x12G\n\x0eGetTripByRoute\x12\".lastmile.v1.GetTripByRouteRequest\x1a\x11.lastmile.v1.Trip\x12_\n\x10GetTripsByRoutes\x12$.lastmile.v1.GetTripsByRoutesRequest\x1a%.lastmile.v1.GetTripsByRoutesResponse\x12;\n\x06PickUp\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nMarkNoShow\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0c\x43ompleteTrip\x12\x1e.lastmile.v1.TripActionRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nCancelTrip\x12\x1e.lastmile.v1.CancelTripRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0bRemoveRider\x12\x1f.lastmile.v1.RemoveRiderRequest\x1a\x11.lastmile.v1.Trip\x12M\n\nCountTrips\x12\x1e.lastmile.v1.CountTripsRequest\x1a\x1f.lastmile.v1.CountTripsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,36 +34,46 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._loaded_options = None
   _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_options = b'8\001'
-  _globals['_TRIPSTATUS']._serialized_start=1199
-  _globals['_TRIPSTATUS']._serialized_end=1345
-  _globals['_TRIPRIDERSTATUS']._serialized_start=1348
-  _globals['_TRIPRIDERSTATUS']._serialized_end=1563
+  _globals['_TRIPSTATUS']._serialized_start=1541
+  _globals['_TRIPSTATUS']._serialized_end=1687
+  _globals['_TRIPRIDERSTATUS']._serialized_start=1690
+  _globals['_TRIPRIDERSTATUS']._serialized_end=1905
+  _globals['_BOOKINGOUTCOME']._serialized_start=1908
+  _globals['_BOOKINGOUTCOME']._serialized_end=2103
   _globals['_TRIPRIDER']._serialized_start=76
   _globals['_TRIPRIDER']._serialized_end=191
   _globals['_TRIP']._serialized_start=194
-  _globals['_TRIP']._serialized_end=426
-  _globals['_NEWTRIPRIDER']._serialized_start=428
-  _globals['_NEWTRIPRIDER']._serialized_end=500
-  _globals['_ADDRIDERSREQUEST']._serialized_start=502
-  _globals['_ADDRIDERSREQUEST']._serialized_end=617
-  _globals['_CANCELTRIPREQUEST']._serialized_start=619
-  _globals['_CANCELTRIPREQUEST']._serialized_end=675
-  _globals['_GETTRIPREQUEST']._serialized_start=677
-  _globals['_GETTRIPREQUEST']._serialized_end=710
-  _globals['_GETTRIPBYROUTEREQUEST']._serialized_start=712
-  _globals['_GETTRIPBYROUTEREQUEST']._serialized_end=753
-  _globals['_TRIPRIDERSREQUEST']._serialized_start=755
-  _globals['_TRIPRIDERSREQUEST']._serialized_end=829
-  _globals['_TRIPACTIONREQUEST']._serialized_start=831
-  _globals['_TRIPACTIONREQUEST']._serialized_end=886
-  _globals['_REMOVERIDERREQUEST']._serialized_start=889
-  _globals['_REMOVERIDERREQUEST']._serialized_end=1021
-  _globals['_COUNTTRIPSREQUEST']._serialized_start=1023
-  _globals['_COUNTTRIPSREQUEST']._serialized_end=1042
-  _globals['_COUNTTRIPSRESPONSE']._serialized_start=1045
-  _globals['_COUNTTRIPSRESPONSE']._serialized_end=1196
-  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_start=1144
-  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_end=1196
-  _globals['_TRIPSERVICE']._serialized_start=1566
-  _globals['_TRIPSERVICE']._serialized_end=2178
+  _globals['_TRIP']._serialized_end=467
+  _globals['_NEWTRIPRIDER']._serialized_start=469
+  _globals['_NEWTRIPRIDER']._serialized_end=541
+  _globals['_BOOKSEATSREQUEST']._serialized_start=544
+  _globals['_BOOKSEATSREQUEST']._serialized_end=680
+  _globals['_BOOKING']._serialized_start=682
+  _globals['_BOOKING']._serialized_end=757
+  _globals['_BOOKSEATSRESPONSE']._serialized_start=759
+  _globals['_BOOKSEATSRESPONSE']._serialized_end=851
+  _globals['_GETTRIPSBYROUTESREQUEST']._serialized_start=853
+  _globals['_GETTRIPSBYROUTESREQUEST']._serialized_end=897
+  _globals['_GETTRIPSBYROUTESRESPONSE']._serialized_start=899
+  _globals['_GETTRIPSBYROUTESRESPONSE']._serialized_end=959
+  _globals['_CANCELTRIPREQUEST']._serialized_start=961
+  _globals['_CANCELTRIPREQUEST']._serialized_end=1017
+  _globals['_GETTRIPREQUEST']._serialized_start=1019
+  _globals['_GETTRIPREQUEST']._serialized_end=1052
+  _globals['_GETTRIPBYROUTEREQUEST']._serialized_start=1054
+  _globals['_GETTRIPBYROUTEREQUEST']._serialized_end=1095
+  _globals['_TRIPRIDERSREQUEST']._serialized_start=1097
+  _globals['_TRIPRIDERSREQUEST']._serialized_end=1171
+  _globals['_TRIPACTIONREQUEST']._serialized_start=1173
+  _globals['_TRIPACTIONREQUEST']._serialized_end=1228
+  _globals['_REMOVERIDERREQUEST']._serialized_start=1231
+  _globals['_REMOVERIDERREQUEST']._serialized_end=1363
+  _globals['_COUNTTRIPSREQUEST']._serialized_start=1365
+  _globals['_COUNTTRIPSREQUEST']._serialized_end=1384
+  _globals['_COUNTTRIPSRESPONSE']._serialized_start=1387
+  _globals['_COUNTTRIPSRESPONSE']._serialized_end=1538
+  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_start=1486
+  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_end=1538
+  _globals['_TRIPSERVICE']._serialized_start=2106
+  _globals['_TRIPSERVICE']._serialized_end=2828
 # @@protoc_insertion_point(module_scope)

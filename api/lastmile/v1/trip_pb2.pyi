@@ -26,6 +26,15 @@ class TripRiderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRIP_RIDER_STATUS_DROPPED_OFF: _ClassVar[TripRiderStatus]
     TRIP_RIDER_STATUS_NO_SHOW: _ClassVar[TripRiderStatus]
     TRIP_RIDER_STATUS_CANCELLED: _ClassVar[TripRiderStatus]
+
+class BookingOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOOKING_OUTCOME_UNSPECIFIED: _ClassVar[BookingOutcome]
+    BOOKING_OUTCOME_BOOKED: _ClassVar[BookingOutcome]
+    BOOKING_OUTCOME_FULL: _ClassVar[BookingOutcome]
+    BOOKING_OUTCOME_CLOSED: _ClassVar[BookingOutcome]
+    BOOKING_OUTCOME_ENDED: _ClassVar[BookingOutcome]
+    BOOKING_OUTCOME_DUPLICATE_RIDER: _ClassVar[BookingOutcome]
 TRIP_STATUS_UNSPECIFIED: TripStatus
 TRIP_STATUS_SCHEDULED: TripStatus
 TRIP_STATUS_ACTIVE: TripStatus
@@ -37,6 +46,12 @@ TRIP_RIDER_STATUS_PICKED_UP: TripRiderStatus
 TRIP_RIDER_STATUS_DROPPED_OFF: TripRiderStatus
 TRIP_RIDER_STATUS_NO_SHOW: TripRiderStatus
 TRIP_RIDER_STATUS_CANCELLED: TripRiderStatus
+BOOKING_OUTCOME_UNSPECIFIED: BookingOutcome
+BOOKING_OUTCOME_BOOKED: BookingOutcome
+BOOKING_OUTCOME_FULL: BookingOutcome
+BOOKING_OUTCOME_CLOSED: BookingOutcome
+BOOKING_OUTCOME_ENDED: BookingOutcome
+BOOKING_OUTCOME_DUPLICATE_RIDER: BookingOutcome
 
 class TripRider(_message.Message):
     __slots__ = ("rider_id", "request_id", "station_id", "status")
@@ -51,7 +66,7 @@ class TripRider(_message.Message):
     def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ..., status: _Optional[_Union[TripRiderStatus, str]] = ...) -> None: ...
 
 class Trip(_message.Message):
-    __slots__ = ("id", "route_id", "driver_id", "status", "riders", "created_at", "updated_at")
+    __slots__ = ("id", "route_id", "driver_id", "status", "riders", "created_at", "updated_at", "seats_total", "seats_free")
     ID_FIELD_NUMBER: _ClassVar[int]
     ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +74,8 @@ class Trip(_message.Message):
     RIDERS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SEATS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SEATS_FREE_FIELD_NUMBER: _ClassVar[int]
     id: str
     route_id: str
     driver_id: str
@@ -66,7 +83,9 @@ class Trip(_message.Message):
     riders: _containers.RepeatedCompositeFieldContainer[TripRider]
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., status: _Optional[_Union[TripStatus, str]] = ..., riders: _Optional[_Iterable[_Union[TripRider, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    seats_total: int
+    seats_free: int
+    def __init__(self, id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., status: _Optional[_Union[TripStatus, str]] = ..., riders: _Optional[_Iterable[_Union[TripRider, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seats_total: _Optional[int] = ..., seats_free: _Optional[int] = ...) -> None: ...
 
 class NewTripRider(_message.Message):
     __slots__ = ("rider_id", "request_id", "station_id")
@@ -78,17 +97,47 @@ class NewTripRider(_message.Message):
     station_id: str
     def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
 
-class AddRidersRequest(_message.Message):
-    __slots__ = ("route_id", "driver_id", "riders", "trip_id")
+class BookSeatsRequest(_message.Message):
+    __slots__ = ("route_id", "driver_id", "trip_id", "seats_total", "riders")
     ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
-    RIDERS_FIELD_NUMBER: _ClassVar[int]
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    SEATS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    RIDERS_FIELD_NUMBER: _ClassVar[int]
     route_id: str
     driver_id: str
-    riders: _containers.RepeatedCompositeFieldContainer[NewTripRider]
     trip_id: str
-    def __init__(self, route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., riders: _Optional[_Iterable[_Union[NewTripRider, _Mapping]]] = ..., trip_id: _Optional[str] = ...) -> None: ...
+    seats_total: int
+    riders: _containers.RepeatedCompositeFieldContainer[NewTripRider]
+    def __init__(self, route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., trip_id: _Optional[str] = ..., seats_total: _Optional[int] = ..., riders: _Optional[_Iterable[_Union[NewTripRider, _Mapping]]] = ...) -> None: ...
+
+class Booking(_message.Message):
+    __slots__ = ("request_id", "outcome")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    outcome: BookingOutcome
+    def __init__(self, request_id: _Optional[str] = ..., outcome: _Optional[_Union[BookingOutcome, str]] = ...) -> None: ...
+
+class BookSeatsResponse(_message.Message):
+    __slots__ = ("trip", "bookings")
+    TRIP_FIELD_NUMBER: _ClassVar[int]
+    BOOKINGS_FIELD_NUMBER: _ClassVar[int]
+    trip: Trip
+    bookings: _containers.RepeatedCompositeFieldContainer[Booking]
+    def __init__(self, trip: _Optional[_Union[Trip, _Mapping]] = ..., bookings: _Optional[_Iterable[_Union[Booking, _Mapping]]] = ...) -> None: ...
+
+class GetTripsByRoutesRequest(_message.Message):
+    __slots__ = ("route_ids",)
+    ROUTE_IDS_FIELD_NUMBER: _ClassVar[int]
+    route_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, route_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetTripsByRoutesResponse(_message.Message):
+    __slots__ = ("trips",)
+    TRIPS_FIELD_NUMBER: _ClassVar[int]
+    trips: _containers.RepeatedCompositeFieldContainer[Trip]
+    def __init__(self, trips: _Optional[_Iterable[_Union[Trip, _Mapping]]] = ...) -> None: ...
 
 class CancelTripRequest(_message.Message):
     __slots__ = ("route_id", "driver_id")

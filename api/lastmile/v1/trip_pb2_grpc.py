@@ -36,10 +36,10 @@ class TripServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.AddRiders = channel.unary_unary(
-                '/lastmile.v1.TripService/AddRiders',
-                request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.AddRidersRequest.SerializeToString,
-                response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.FromString,
+        self.BookSeats = channel.unary_unary(
+                '/lastmile.v1.TripService/BookSeats',
+                request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.BookSeatsRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.BookSeatsResponse.FromString,
                 _registered_method=True)
         self.GetTrip = channel.unary_unary(
                 '/lastmile.v1.TripService/GetTrip',
@@ -50,6 +50,11 @@ class TripServiceStub:
                 '/lastmile.v1.TripService/GetTripByRoute',
                 request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripByRouteRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.FromString,
+                _registered_method=True)
+        self.GetTripsByRoutes = channel.unary_unary(
+                '/lastmile.v1.TripService/GetTripsByRoutes',
+                request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripsByRoutesRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripsByRoutesResponse.FromString,
                 _registered_method=True)
         self.PickUp = channel.unary_unary(
                 '/lastmile.v1.TripService/PickUp',
@@ -88,10 +93,12 @@ class TripServiceServicer:
     or CANCELLED when the driver cancels the route.
     """
 
-    def AddRiders(self, request, context):
-        """Adds matched riders to the route's trip, creating it SCHEDULED on the first call. Riders
-        already on the trip are left alone, so a repeat has no second effect.
-        FAILED_PRECONDITION when the trip is COMPLETED or CANCELLED.
+    def BookSeats(self, request, context):
+        """Books a seat for each rider, in the order given, as far as seats go, each booking keyed by
+        its request id: a request already booked stays booked (a repeat has no second effect), a
+        request whose entry was cancelled or closed is never booked again, and a rider who holds a
+        seat under another request is refused. Creates the trip SCHEDULED on the first booking.
+        Answers the outcome for every rider asked.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,17 +118,24 @@ class TripServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTripsByRoutes(self, request, context):
+        """The trips of several routes in one read; routes with no trip are left out. At most 500.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PickUp(self, request, context):
-        """Driver marks riders picked up (MATCHED -> PICKED_UP); the first pick-up makes the trip
-        ACTIVE. FAILED_PRECONDITION naming the rider for any illegal move; NOT_FOUND when the trip
-        is not this driver's.
+        """Driver marks riders picked up (MATCHED -> PICKED_UP), each rider's current entry (the
+        latest); the first pick-up makes the trip ACTIVE. FAILED_PRECONDITION naming the rider for
+        any illegal move; NOT_FOUND when the trip is not this driver's.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def MarkNoShow(self, request, context):
-        """Driver marks riders absent (MATCHED -> NO_SHOW); their seats are released.
+        """Driver marks riders absent (MATCHED -> NO_SHOW); their seats are free again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -137,7 +151,7 @@ class TripServiceServicer:
 
     def CancelTrip(self, request, context):
         """The route is being cancelled: its trip (created CANCELLED if there is none yet, so that no
-        late match can add riders) is CANCELLED, MATCHED riders go back to WAITING and are told.
+        late match can book riders) is CANCELLED, MATCHED riders go back to WAITING and are told.
         FAILED_PRECONDITION once ACTIVE or COMPLETED. Repeating it answers the cancelled trip.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -145,8 +159,9 @@ class TripServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RemoveRider(self, request, context):
-        """A rider leaves a trip before pick-up (the rider cancelled the request): the rider becomes
-        CANCELLED on the trip, the seat is released and the driver told.
+        """A rider leaves a trip before pick-up (the rider cancelled the request): the request's entry
+        becomes CANCELLED (recorded even when it was not booked yet, so it never will be), the seat
+        is free again and the driver told.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -162,10 +177,10 @@ class TripServiceServicer:
 
 def add_TripServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'AddRiders': grpc.unary_unary_rpc_method_handler(
-                    servicer.AddRiders,
-                    request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.AddRidersRequest.FromString,
-                    response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.SerializeToString,
+            'BookSeats': grpc.unary_unary_rpc_method_handler(
+                    servicer.BookSeats,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.BookSeatsRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.BookSeatsResponse.SerializeToString,
             ),
             'GetTrip': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTrip,
@@ -176,6 +191,11 @@ def add_TripServiceServicer_to_server(servicer, server):
                     servicer.GetTripByRoute,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripByRouteRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.SerializeToString,
+            ),
+            'GetTripsByRoutes': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTripsByRoutes,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripsByRoutesRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripsByRoutesResponse.SerializeToString,
             ),
             'PickUp': grpc.unary_unary_rpc_method_handler(
                     servicer.PickUp,
@@ -221,7 +241,7 @@ class TripService:
     """
 
     @staticmethod
-    def AddRiders(request,
+    def BookSeats(request,
             target,
             options=(),
             channel_credentials=None,
@@ -234,9 +254,9 @@ class TripService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/lastmile.v1.TripService/AddRiders',
-            api_dot_lastmile_dot_v1_dot_trip__pb2.AddRidersRequest.SerializeToString,
-            api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.FromString,
+            '/lastmile.v1.TripService/BookSeats',
+            api_dot_lastmile_dot_v1_dot_trip__pb2.BookSeatsRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_trip__pb2.BookSeatsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -291,6 +311,33 @@ class TripService:
             '/lastmile.v1.TripService/GetTripByRoute',
             api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripByRouteRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_trip__pb2.Trip.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTripsByRoutes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.TripService/GetTripsByRoutes',
+            api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripsByRoutesRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_trip__pb2.GetTripsByRoutesResponse.FromString,
             options,
             channel_credentials,
             insecure,

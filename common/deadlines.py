@@ -1,0 +1,76 @@
+"""The caller's deadline, passed down every hop.
+
+A server call records its remaining budget (grpc.aio's `time_remaining()`) in a context variable
+for the task that serves it; calls made to peers from that task carry what is left of it (never a
+fresh default), and every MongoDB operation inside it is bounded by the same budget through
+`pymongo.timeout`. A call with no deadline keeps the channel's default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import grpc
+import pymongo
+
+# The monotonic time by which the call being served must answer; None: no deadline.
+_deadline: ContextVar[float | None] = ContextVar("lastmile_deadline", default=None)
+
+
+def remaining() -> float | None:
+    """Seconds left of the call being served, or None when it has no deadline."""
+    deadline = _deadline.get()
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+@contextlib.contextmanager
+def serving(context: grpc.aio.ServicerContext) -> Iterator[None]:
+    """Within the block, peers and the database see the caller's remaining budget."""
+    left = context.time_remaining()
+    if left is None:
+        yield
+        return
+    token = _deadline.set(time.monotonic() + left)
+    try:
+        with pymongo.timeout(max(left, 0.001)):
+            yield
+    finally:
+        _deadline.reset(token)
+
+
+def budget(asked: float | None, default: float | None) -> float | None:
+    """The deadline of an outgoing call: what the caller being served has left (never more
+    than the call itself asked for); outside a served call, what it asked for or `default`."""
+    left = remaining()
+    if left is None:
+        return asked if asked is not None else default
+    return left if asked is None else min(asked, left)
+
+
+def _with_timeout(details: Any, timeout: float | None) -> Any:
+    if timeout == details.timeout:
+        return details
+    return grpc.aio.ClientCallDetails(
+        details.method, timeout, details.metadata, details.credentials, details.wait_for_ready
+    )
+
+
+class PassDeadline(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+    """Client interceptor: a call to a peer gets the budget its caller has left, or, made
+    outside any call (background work), `default_s`. Streams get no default: they stay open
+    for as long as their reader wants."""
+
+    def __init__(self, default_s: float) -> None:
+        self.default_s = default_s
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(
+            _with_timeout(details, budget(details.timeout, self.default_s)), request
+        )
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(_with_timeout(details, budget(details.timeout, None)), request)
