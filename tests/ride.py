@@ -24,6 +24,7 @@ from tests.harness import Cluster
 
 ALL = ("station", "user", "notification", "driver", "rider", "trip", "matching", "location")
 MG_ROAD = (12.9755, 77.6068)
+TRINITY = (12.973, 77.617)
 PASSWORD = "a good long password"
 
 

@@ -24,6 +24,12 @@ class LocationSettings(ServiceSettings):
     route_cache_s: float = Field(
         10.0, gt=0, le=300, description="How long a driver's open route is cached."
     )
+    no_route_cache_s: float = Field(
+        2.0, gt=0, le=300, description="How long a driver's having no open route is cached."
+    )
+    spent_route_cache_s: float = Field(
+        1.0, gt=0, le=300, description="How long a route whose stations all fired is cached."
+    )
     trigger_retry_s: float = Field(
         5.0, gt=0, le=300, description="Triggers matching did not take are re-sent after this."
     )
@@ -33,7 +39,13 @@ async def build(settings: LocationSettings) -> Service:
     store = LocationStore(mongo.get_database(settings))
     await store.ensure_indexes()
     peers = Peers(settings)
-    tracker = Tracker(store, peers, route_cache_s=settings.route_cache_s)
+    tracker = Tracker(
+        store,
+        peers,
+        route_cache_s=settings.route_cache_s,
+        no_route_cache_s=settings.no_route_cache_s,
+        spent_route_cache_s=settings.spent_route_cache_s,
+    )
     await tracker.load_stations()
     retry = partial(tracker.retry_pending, settings.trigger_retry_s)
     return Service(

@@ -14,7 +14,7 @@ import pytest
 from common.geo import destination_point
 from tests.e2e_http import PASSWORD, bearer, in_minutes, signup
 from tests.harness import Cluster, GatewayProcess, start_gateway
-from tests.ride import ALL, MG_ROAD
+from tests.ride import ALL, MG_ROAD, TRINITY
 
 pytestmark = pytest.mark.integration
 
@@ -147,6 +147,77 @@ def test_the_whole_ride_flow_over_http(gw: GatewayProcess, http: httpx.Client) -
     assert http.post("/notifications/read", headers=r, json={"upTo": seen[-1][0]}).json() == {
         "updated": len(seen)
     }
+
+
+def _drive_to(http: httpx.Client, d: dict, point: tuple[float, float]) -> list[dict]:
+    answer = http.post("/driver/location", headers=d, json={"lat": point[0], "lon": point[1]})
+    assert answer.status_code == 202, answer.text
+    return answer.json()["triggered"]
+
+
+def test_a_rider_who_cancels_and_asks_again_further_along_rides_with_the_same_driver(
+    http: httpx.Client,
+) -> None:
+    """Matched at MG Road on a one-seat route MG Road -> Trinity, the rider cancels, asks again
+    at Trinity for the same area, and the driver reaches Trinity: the ledger books the new
+    request (beside the cancelled entry), the seat is taken by it, and the ride completes."""
+    driver = signup(http, "driver", "Ravi", vehicle={"plate": "KA01AB1234", "model": "Swift"})
+    rider = signup(http, "rider", "Asha")
+    d, r = bearer(driver["token"]), bearer(rider["token"])
+    rider_id = rider["user"]["id"]
+
+    def ask(station: str) -> str:
+        made = http.post(
+            "/rider/requests",
+            headers=r,
+            json={
+                "stationId": station,
+                "destinationAreaId": "domlur",
+                "arrivalTime": in_minutes(3),
+            },
+        )
+        assert made.status_code == 201, made.text
+        return made.json()["id"]
+
+    first = ask("mg-road")
+    route = http.post(
+        "/driver/routes",
+        headers=d,
+        json={"stationIds": ["mg-road", "trinity"], "destinationAreaId": "domlur", "seats": 1},
+    ).json()
+    assert (route["seatsFree"], route.get("tripId")) == (1, None)
+    (hit,) = _drive_to(http, d, destination_point(*MG_ROAD, 180, 999))
+    assert hit["stationId"] == "mg-road" and hit["riderIds"] == [rider_id]
+    trip_id = hit["tripId"]
+    assert http.get("/driver/routes/current", headers=d).json()["seatsFree"] == 0
+
+    cancelled = http.delete(f"/rider/requests/{first}", headers=r)
+    assert cancelled.json()["status"] == "CANCELLED"
+    assert http.get("/driver/routes/current", headers=d).json()["seatsFree"] == 1
+    second = ask("trinity")
+
+    (hit,) = _drive_to(http, d, TRINITY)
+    assert (hit["stationId"], hit["tripId"], hit["riderIds"]) == ("trinity", trip_id, [rider_id])
+    mine = http.get(f"/rider/requests/{second}", headers=r).json()
+    assert (mine["status"], mine["tripId"]) == ("MATCHED", trip_id)
+    trip = http.get(f"/trips/{trip_id}", headers=d).json()
+    assert [(x["requestId"], x["stationId"], x["status"]) for x in trip["riders"]] == [
+        (first, "mg-road", "CANCELLED"),
+        (second, "trinity", "MATCHED"),
+    ]
+    current = http.get("/driver/routes/current", headers=d).json()
+    assert (current["seatsFree"], current["tripId"]) == (0, trip_id)
+
+    # Pick-up and drop-off address the rider's current entry.
+    picked = http.post(f"/trips/{trip_id}/pickup", headers=d, json={"riderIds": [rider_id]})
+    assert [x["status"] for x in picked.json()["riders"]] == ["CANCELLED", "PICKED_UP"]
+    assert http.post(f"/trips/{trip_id}/complete", headers=d).json()["status"] == "COMPLETED"
+    assert http.get(f"/rider/requests/{second}", headers=r).json()["status"] == "DROPPED_OFF"
+    assert http.get(f"/rider/requests/{first}", headers=r).json()["status"] == "CANCELLED"
+    assert http.get("/driver/routes/current", headers=d).status_code == 404
+    told = http.get("/notifications", headers=d, params={"after": 0}).json()
+    matched = [n["data"]["requestId"] for n in told if n["kind"] == "MATCHED"]
+    assert matched == [first, second]
 
 
 def test_login_and_errors_have_the_documented_shape(http: httpx.Client) -> None:
