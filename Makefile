@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 K8S_VENV ?= .venv-k8s
 K8S_STAMP := $(K8S_VENV)/.installed-stamp
 
-.PHONY: install run test lint format protos docs k8s k8s-tools ui ui-test chromium bench clean
+.PHONY: install run test lint format protos docs k8s k8s-tools ui ui-test chromium bench soak clean
 
 # Create/update the virtualenv whenever the dependencies change.
 $(STAMP): pyproject.toml
@@ -77,6 +77,15 @@ k8s: $(STAMP)
 
 test: lint $(K8S_STAMP) ui ui-test chromium
 	$(BIN)/pytest
+
+# The ride ledger's model-based test at length: SOAK_EXAMPLES sequences from a random seed,
+# printed first; `make soak SEED=n` replays one.
+SOAK_EXAMPLES ?= 2000
+soak: $(STAMP)
+	@seed=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "ledger soak: seed $$seed, $(SOAK_EXAMPLES) sequences (replay: make soak SEED=$$seed)"; \
+	LEDGER_MODEL_SOAK=1 LEDGER_MODEL_EXAMPLES=$(SOAK_EXAMPLES) $(BIN)/pytest -s -q \
+	  tests/integration/test_ledger_model.py -k agrees -p no:cacheprovider --hypothesis-seed=$$seed
 
 # Benchmarks print figures and write docs/benchmarks.md; they are not part of `make test`.
 bench: $(STAMP) ui
