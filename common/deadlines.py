@@ -74,3 +74,32 @@ class PassDeadline(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamCli
 
     async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(_with_timeout(details, budget(details.timeout, None)), request)
+
+
+class _WithDeadline:
+    """A blocking multi-callable that sets `timeout` when its caller gives none (a deadline only
+    in the service config is enforced by the client but not sent, so the server could not pass
+    it on)."""
+
+    __slots__ = ("_call", "_timeout")
+
+    def __init__(self, call: Any, timeout: float) -> None:
+        self._call, self._timeout = call, timeout
+
+    def __call__(self, request: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        return self._call(request, timeout=timeout or self._timeout, **kwargs)
+
+    def with_call(self, request: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        return self._call.with_call(request, timeout=timeout or self._timeout, **kwargs)
+
+    def future(self, request: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        return self._call.future(request, timeout=timeout or self._timeout, **kwargs)
+
+
+def with_deadlines(stub: Any, timeout: float, keep: frozenset[str] = frozenset()) -> Any:
+    """`stub` with every unary method sending `timeout` as its deadline unless the caller sets
+    one; the methods named in `keep` (long-lived streams) are left as they are."""
+    for name, call in list(vars(stub).items()):
+        if name not in keep and isinstance(call, grpc.UnaryUnaryMultiCallable):
+            setattr(stub, name, _WithDeadline(call, timeout))
+    return stub

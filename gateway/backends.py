@@ -14,6 +14,7 @@ from flask import current_app
 
 from api.lastmile.v1 import location_pb2, rider_pb2, user_pb2
 from common.channels import sync_channel
+from common.deadlines import with_deadlines
 from common.errors import ItemError
 from common.peers import STUB_CLASSES
 from gateway.coalescing import Coalescer
@@ -67,7 +68,9 @@ def stub(service: str) -> Any:
                     extra_options=CHANNEL_OPTIONS,
                 )
                 worker.channels[service] = channel
-                worker.stubs[service] = STUB_CLASSES[service](channel)
+                worker.stubs[service] = with_deadlines(
+                    STUB_CLASSES[service](channel), settings.gateway_rpc_timeout_s
+                )
     return worker.stubs[service]
 
 

@@ -57,14 +57,16 @@ def station(s: station_pb2.Station) -> models.Station:
 
 
 def route(r: driver_pb2.Route, ledger: trip_pb2.Trip | None = None) -> models.Route:
-    """The route's plan, with its seats from the trip's ledger (all free before one exists)."""
+    """The route's plan, with its seats from the trip's ledger (all free before one exists, and
+    once it is cancelled)."""
+    holds = ledger is not None and ledger.status != trip_pb2.TRIP_STATUS_CANCELLED
     return models.Route(
         id=r.id,
         driver_id=r.driver_id,
         station_ids=list(r.station_ids),
         destination_area_id=r.destination_area_id,
         seats_total=r.seats_total,
-        seats_free=ledger.seats_free if ledger is not None else r.seats_total,
+        seats_free=ledger.seats_free if holds else r.seats_total,
         status=_enum(driver_pb2.RouteStatus, r.status, "ROUTE_STATUS_"),
         trip_id=ledger.id if ledger is not None else None,
     )

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,16 @@ class ServiceProcess:
 
     def log(self) -> str:
         return _tail(self.log_path)
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The sum of a Prometheus metric's samples with these labels, read from /metrics."""
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        text = urllib.request.urlopen(url, timeout=5).read().decode()
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
 
     def health(self, service: str = "", timeout: float = 1.0) -> int:
         """The health status code of `service` ("" = the server as a whole)."""

@@ -8,7 +8,6 @@ import json
 import signal
 import socket
 import time
-import urllib.request
 
 import grpc
 import pytest
@@ -25,12 +24,7 @@ SERVICE_NAMES = {name: f"lastmile.v1.{name.capitalize()}Service" for name in SER
 
 
 def metric(proc: ServiceProcess, name: str, **labels: str) -> float:
-    text = urllib.request.urlopen(f"http://127.0.0.1:{proc.metrics_port}/metrics").read().decode()
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+    return proc.metric(name, **labels)
 
 
 def wait_exit(proc: ServiceProcess, timeout: float = 30) -> int:
