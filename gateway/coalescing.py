@@ -13,8 +13,9 @@ the others. Callers are threads or greenlets (the gateway runs gevent, which pat
 `threading`).
 
 Each caller keeps its own deadline: a batch is sent with the earliest deadline among its
-calls, calls whose deadline passed in the queue fail without being sent, and a queued caller
-never waits past its deadline.
+calls, calls whose deadline passed in the queue (or that have less than `min_budget_s` left,
+too little for any answer) fail without being sent, and a queued caller never waits past its
+deadline.
 """
 
 from __future__ import annotations
@@ -98,8 +99,10 @@ class Coalescer(Generic[Item, Answer]):
         max_senders: int = 4,
         stall_s: float = 0.02,
         max_batch: int = 64,
+        min_budget_s: float = 0.05,
     ) -> None:
         self.method, self.send, self.timeout_s = method, send, timeout_s
+        self.min_budget_s = min_budget_s
         self.senders, self.max_senders, self.stall_s = senders, max(senders, max_senders), stall_s
         self.max_batch = max_batch
         self._lock = threading.Lock()
@@ -162,7 +165,7 @@ class Coalescer(Generic[Item, Answer]):
             live = []
             batch[0].state = _State.SENT  # an heir's own call, which leads its batch
             for pending in batch:
-                if pending.deadline > now:
+                if pending.deadline - now >= self.min_budget_s:
                     live.append(pending)
                 else:
                     pending.settle(error=_late(self.method))

@@ -41,6 +41,8 @@ from services.location.tracking import (
 )
 
 log = logging.getLogger("lastmile.location")
+# Positions older than this are no longer shown, and their drivers are forgotten.
+POSITION_WINDOW = timedelta(minutes=10)
 FINAL_CODES = {
     grpc.StatusCode.FAILED_PRECONDITION,
     grpc.StatusCode.NOT_FOUND,
@@ -123,6 +125,25 @@ class Tracker:
     def forget(self, driver_id: str) -> None:
         """Drops the driver's cached route: the next position reads it afresh."""
         self._routes.pop(driver_id, None)
+
+    def prune(self, now: float | None = None) -> int:
+        """Forgets drivers who are done: no open route (as last read, and that reading has
+        expired) or no position for POSITION_WINDOW. Answers how many were forgotten."""
+        mono, wall = time.monotonic(), now if now is not None else time.time()
+        gone = [
+            d
+            for d, cached in self._routes.items()
+            if cached.view is None and mono >= cached.expires
+        ]
+        gone += [
+            d
+            for d, p in self.latest.items()
+            if p.at < wall - POSITION_WINDOW.total_seconds() and d not in self._dirty
+        ]
+        for driver_id in set(gone):
+            self._routes.pop(driver_id, None)
+            self.latest.pop(driver_id, None)
+        return len(set(gone))
 
     async def update(
         self, driver_id: str, lat: float, lon: float, at: float, speed_mps: float
@@ -243,6 +264,7 @@ class Tracker:
         return len(stale)
 
     async def flush_positions(self) -> None:
+        self.prune()
         dirty, self._dirty = self._dirty, {}
         try:
             await self.store.save_positions(dirty)
@@ -253,7 +275,7 @@ class Tracker:
             raise
 
     async def positions(self) -> list[tuple[str, Position]]:
-        since = utcnow() - timedelta(minutes=10)
+        since = utcnow() - POSITION_WINDOW
         merged: dict[str, Position] = {}
         for doc in await self.store.recent_positions(since):
             lon, lat = doc["location"]["coordinates"]

@@ -109,7 +109,10 @@ def test_a_bug_in_the_sender_answers_internal_not_a_hang() -> None:
 def test_no_caller_waits_past_its_deadline() -> None:
     backend = Backend()
     backend.release.clear()
-    coalescer = Coalescer("Doubler.Double", backend.send, timeout_s=0.5, senders=1)
+    # One slot (no batch leaves beside a stalled one); a call with under 0.25 s left is not sent.
+    coalescer = Coalescer(
+        "Doubler.Double", backend.send, timeout_s=0.5, senders=1, max_senders=1, min_budget_s=0.25
+    )
     with ThreadPoolExecutor(2) as pool:
         stuck = pool.submit(coalescer.call, 1)  # its batch hangs until its deadline
         assert backend.entered.wait(5)

@@ -91,3 +91,26 @@ def test_arriving_only_near_stations_with_matched_riders() -> None:
     view.announced.add("a")
     assert arriving_at(view, ZONES, *near_a) == []
     assert arriving_at(view, ZONES, B.lat, B.lon) == []
+
+
+def test_the_tracker_forgets_drivers_who_are_done() -> None:
+    import time
+
+    from services.location.engine import POSITION_WINDOW, Tracker, _Cached
+    from services.location.tracking import Position
+
+    tracker = Tracker(store=None, peers=None)  # type: ignore[arg-type]
+    now = time.time()
+    old = now - POSITION_WINDOW.total_seconds() - 1
+    tracker.latest = {
+        "driving": Position(1, 1, now, 5, "r1"),
+        "stopped long ago": Position(1, 1, old, 0, "r2"),
+        "route ended": Position(1, 1, now, 0, "r3"),
+    }
+    tracker._routes = {
+        "driving": _Cached(RouteView("r1", ("a",)), time.monotonic() + 10),
+        "stopped long ago": _Cached(RouteView("r2", ("a",)), time.monotonic() + 10),
+        "route ended": _Cached(None, time.monotonic() - 1),
+    }
+    assert tracker.prune(now) == 2
+    assert set(tracker.latest) == set(tracker._routes) == {"driving"}
