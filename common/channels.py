@@ -23,6 +23,17 @@ from api.lastmile.v1 import (
 )
 from common.deadlines import PassDeadline
 
+_PROTOS = (
+    driver_pb2,
+    location_pb2,
+    matching_pb2,
+    notification_pb2,
+    rider_pb2,
+    station_pb2,
+    trip_pb2,
+    user_pb2,
+)
+
 # Calls that stay open for as long as a client is connected get no default deadline.
 LONG_LIVED = (
     ("lastmile.v1.NotificationService", "Subscribe"),
@@ -40,16 +51,6 @@ NOT_SAFE_TO_REPEAT = frozenset(
         ("lastmile.v1.LocationService", "StreamPositions"),
         ("lastmile.v1.UserService", "Login"),
     }
-)
-_PROTOS = (
-    driver_pb2,
-    location_pb2,
-    matching_pb2,
-    notification_pb2,
-    rider_pb2,
-    station_pb2,
-    trip_pb2,
-    user_pb2,
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from common.geo import haversine_m
 
@@ -31,6 +32,20 @@ class ZoneHit:
     distance_m: float
     # RADIUS, or the name of the approach point the point is near.
     via: str
+
+
+def zones_of(stations: Iterable[Any]) -> dict[str, Zone]:
+    """Station id -> its trigger zone, from station messages (StationService's answer)."""
+    return {
+        s.id: Zone(
+            s.id,
+            s.location.lat,
+            s.location.lon,
+            s.trigger_radius_m,
+            tuple((p.name, p.location.lat, p.location.lon) for p in s.approach_points),
+        )
+        for s in stations
+    }
 
 
 def zone_hit(zone: Zone, lat: float, lon: float) -> ZoneHit | None:

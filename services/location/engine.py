@@ -28,7 +28,7 @@ from common.convert import to_timestamp, utcnow
 from common.errors import FailedPrecondition
 from common.notify import notice
 from common.peers import Peers
-from common.zones import Zone
+from common.zones import Zone, zones_of
 from services.location.store import LocationStore
 from services.location.tracking import (
     Position,
@@ -81,16 +81,7 @@ class Tracker:
         answer = await self.peers.station.ListStations(
             station_pb2.ListStationsRequest(), wait_for_ready=True, timeout=30
         )
-        self.zones = {
-            s.id: Zone(
-                s.id,
-                s.location.lat,
-                s.location.lon,
-                s.trigger_radius_m,
-                tuple((p.name, p.location.lat, p.location.lon) for p in s.approach_points),
-            )
-            for s in answer.stations
-        }
+        self.zones = zones_of(answer.stations)
         self.station_names = {s.id: s.name for s in answer.stations}
 
     async def route_of(self, driver_id: str) -> RouteView | None:

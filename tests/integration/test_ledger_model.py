@@ -51,7 +51,7 @@ from common.channels import sync_channel
 from common.convert import to_timestamp
 from common.ids import trip_id_for_route
 from common.peers import STUB_CLASSES
-from common.zones import Zone, zone_hit
+from common.zones import zone_hit, zones_of
 from services.location.tracking import etas
 from tests import ledger_model as lm
 from tests.harness import Cluster
@@ -116,16 +116,7 @@ class Fleet:
         self.locations = [STUB_CLASSES["location"](ch) for ch in replicas]
         self.people: dict[int, list[str]] = {user_pb2.ROLE_RIDER: [], user_pb2.ROLE_DRIVER: []}
         answer = self.stubs["station"].ListStations(station_pb2.ListStationsRequest())
-        self.zones = {
-            s.id: Zone(
-                s.id,
-                s.location.lat,
-                s.location.lon,
-                s.trigger_radius_m,
-                tuple((p.name, p.location.lat, p.location.lon) for p in s.approach_points),
-            )
-            for s in answer.stations
-        }
+        self.zones = zones_of(answer.stations)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names not set in __init__: the services' stubs.
