@@ -23,37 +23,36 @@ async def expire_once(store: RequestStore, peers: Peers, expiry: timedelta) -> i
     """One sweep; answers how many requests it expired."""
     cutoff = expiry_cutoff(utcnow(), expiry)
     expired = []
-    for doc in await store.due_for_expiry(cutoff, BATCH):
+    for due in await store.due_for_expiry(cutoff, BATCH):
         done = await store.move(
-            doc["_id"],
-            {"status": RequestStatus.WAITING.value, "arrivalTime": {"$lt": cutoff}},
+            due.id,
+            RequestStatus.WAITING,
             RequestStatus.EXPIRED,
-            {"expiryNotified": False},
+            arrived_before=cutoff,
+            expiry_untold=True,
         )
         if done is not None:
             expired.append(done)
     # Told after the state change; a sweep also retells those a failure left untold.
-    untold = await store.collection.find({"expiryNotified": False}).limit(BATCH).to_list()
+    untold = await store.expiries_untold(BATCH)
     if untold:
         await peers.notification.NotifyBatch(
             notification_pb2.NotifyBatchRequest(
                 notifications=[
                     notice(
-                        d["riderId"],
+                        r.rider_id,
                         notification_pb2.NOTIFICATION_KIND_REQUEST_EXPIRED,
                         "No driver this time",
                         "No driver reached your station in time; your request has expired.",
-                        key=f"expired:{d['_id']}",
-                        requestId=d["_id"],
-                        stationId=d["stationId"],
+                        key=f"expired:{r.id}",
+                        requestId=r.id,
+                        stationId=r.station_id,
                     )
-                    for d in untold
+                    for r in untold
                 ]
             )
         )
-        await store.collection.update_many(
-            {"_id": {"$in": [d["_id"] for d in untold]}}, {"$unset": {"expiryNotified": ""}}
-        )
+        await store.expiries_told([r.id for r in untold])
     if expired:
         log.info("expired requests", extra={"count": len(expired)})
     return len(expired)

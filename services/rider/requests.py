@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -19,6 +20,23 @@ class RequestStatus(StrEnum):
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
     NO_SHOW = "NO_SHOW"
+
+
+@dataclass(frozen=True, slots=True)
+class RideRequest:
+    id: str
+    rider_id: str
+    station_id: str
+    destination_area_id: str
+    arrival_time: datetime
+    status: RequestStatus
+    created_at: datetime
+    updated_at: datetime
+    # The trip holding the rider's seat (its route and driver), from MATCHED on.
+    trip_id: str = ""
+    route_id: str = ""
+    driver_id: str = ""
+    create_key: str = ""
 
 
 # A rider has at most one request in these states.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import grpc
 
@@ -16,7 +15,12 @@ from common.ids import new_id
 from common.notify import notice
 from common.paging import MAX_PAGE, check_batch, next_token, page_of
 from common.peers import Peers
-from services.rider.requests import RequestStatus, check_trip_move, validate_arrival
+from services.rider.requests import (
+    RequestStatus,
+    RideRequest,
+    check_trip_move,
+    validate_arrival,
+)
 from services.rider.store import RequestStore
 
 STATUS_TO_PROTO = {
@@ -26,19 +30,19 @@ STATUS_FROM_PROTO = {v: k for k, v in STATUS_TO_PROTO.items()}
 Kind = notification_pb2.NotificationKind
 
 
-def request_message(doc: dict[str, Any]) -> rider_pb2.RideRequest:
+def request_message(r: RideRequest) -> rider_pb2.RideRequest:
     return rider_pb2.RideRequest(
-        id=doc["_id"],
-        rider_id=doc["riderId"],
-        station_id=doc["stationId"],
-        destination_area_id=doc["destinationAreaId"],
-        arrival_time=to_timestamp(doc["arrivalTime"]),
-        status=STATUS_TO_PROTO[RequestStatus(doc["status"])],
-        trip_id=doc.get("tripId", ""),
-        route_id=doc.get("routeId", ""),
-        driver_id=doc.get("driverId", ""),
-        created_at=to_timestamp(doc["createdAt"]),
-        updated_at=to_timestamp(doc["updatedAt"]),
+        id=r.id,
+        rider_id=r.rider_id,
+        station_id=r.station_id,
+        destination_area_id=r.destination_area_id,
+        arrival_time=to_timestamp(r.arrival_time),
+        status=STATUS_TO_PROTO[r.status],
+        trip_id=r.trip_id,
+        route_id=r.route_id,
+        driver_id=r.driver_id,
+        created_at=to_timestamp(r.created_at),
+        updated_at=to_timestamp(r.updated_at),
     )
 
 
@@ -73,24 +77,27 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         now = utcnow()
         arrival = from_timestamp(request.arrival_time)
         validate_arrival(arrival, now)
-        doc = {
-            "_id": new_id(),
-            "riderId": request.rider_id,
-            "stationId": request.station_id,
-            "destinationAreaId": request.destination_area_id,
-            "arrivalTime": arrival.replace(microsecond=arrival.microsecond // 1000 * 1000),
-            "status": RequestStatus.WAITING.value,
-            "createdAt": now,
-            "updatedAt": now,
-        }
-        doc = await create_once(
-            doc,
+        made = RideRequest(
+            id=new_id(),
+            rider_id=request.rider_id,
+            station_id=request.station_id,
+            destination_area_id=request.destination_area_id,
+            # MongoDB keeps milliseconds: the answer says what is stored.
+            arrival_time=arrival.replace(microsecond=arrival.microsecond // 1000 * 1000),
+            status=RequestStatus.WAITING,
+            created_at=now,
+            updated_at=now,
+            create_key=request.idempotency_key,
+        )
+        made = await create_once(
+            made,
             request.idempotency_key,
             self.store.insert,
             lambda: self.store.open_for_rider(request.rider_id),
             FailedPrecondition,
+            key_of=lambda r: r.create_key,
         )
-        return request_message(doc)
+        return request_message(made)
 
     async def GetRequest(
         self, request: rider_pb2.GetRideRequestRequest, context: grpc.aio.ServicerContext
@@ -101,68 +108,64 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         self, request: rider_pb2.GetRideRequestsRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.GetRideRequestsResponse:
         check_batch(len(request.request_ids), "request_ids")
-        docs = await self.store.get_many(list(set(request.request_ids)))
-        return rider_pb2.GetRideRequestsResponse(requests=[request_message(d) for d in docs])
+        found = await self.store.get_many(list(set(request.request_ids)))
+        return rider_pb2.GetRideRequestsResponse(requests=[request_message(r) for r in found])
 
     async def ListRequests(
         self, request: rider_pb2.ListRideRequestsRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.ListRideRequestsResponse:
         skip, limit = page_of(request.page)
-        docs = await self.store.list_for_rider(request.rider_id, skip, limit + 1)
+        found = await self.store.list_for_rider(request.rider_id, skip, limit + 1)
         return rider_pb2.ListRideRequestsResponse(
-            requests=[request_message(d) for d in docs[:limit]],
-            next_page_token=next_token(skip, limit, len(docs)),
+            requests=[request_message(r) for r in found[:limit]],
+            next_page_token=next_token(skip, limit, len(found)),
         )
 
     async def CancelRequest(
         self, request: rider_pb2.CancelRideRequestRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.RideRequest:
         for _ in range(5):
-            doc = await self.store.require(request.request_id)
-            if doc["riderId"] != request.rider_id:
+            found = await self.store.require(request.request_id)
+            if found.rider_id != request.rider_id:
                 raise NotFound(f"no ride request with id {request.request_id!r}", "request_id")
-            status = RequestStatus(doc["status"])
+            status = found.status
             if status is RequestStatus.CANCELLED:
-                if doc.get("tripId"):  # finish a cancellation a failure interrupted
-                    await self._leave_trip(doc)
-                return request_message(doc)
+                if found.trip_id:  # finish a cancellation a failure interrupted
+                    await self._leave_trip(found)
+                return request_message(found)
             if status is RequestStatus.WAITING:
-                done = await self.store.move(
-                    doc["_id"], {"status": status.value}, RequestStatus.CANCELLED
-                )
+                done = await self.store.move(found.id, status, RequestStatus.CANCELLED)
             elif status is RequestStatus.MATCHED:
                 # The trip decides (it refuses once the rider is picked up) and frees the seat.
-                await self._leave_trip(doc)
+                await self._leave_trip(found)
                 done = await self.store.move(
-                    doc["_id"],
-                    {"status": status.value, "tripId": doc["tripId"]},
-                    RequestStatus.CANCELLED,
+                    found.id, status, RequestStatus.CANCELLED, trip_id=found.trip_id
                 )
             else:
                 raise FailedPrecondition(f"a {status.value} request can no longer be cancelled")
             if done is not None:
                 await self.peers.notification.Notify(
                     notice(
-                        done["riderId"],
+                        done.rider_id,
                         Kind.NOTIFICATION_KIND_REQUEST_CANCELLED,
                         "Ride request cancelled",
                         "Your ride request was cancelled.",
-                        key=f"request-cancelled:{done['_id']}",
-                        requestId=done["_id"],
+                        key=f"request-cancelled:{done.id}",
+                        requestId=done.id,
                     )
                 )
                 return request_message(done)
         raise FailedPrecondition("the request is changing; try again")
 
-    async def _leave_trip(self, doc: dict[str, Any]) -> None:
+    async def _leave_trip(self, leaving: RideRequest) -> None:
         await self.peers.trip.RemoveRider(
             trip_pb2.RemoveRiderRequest(
-                trip_id=doc["tripId"],
-                rider_id=doc["riderId"],
-                request_id=doc["_id"],
-                route_id=doc["routeId"],
-                driver_id=doc["driverId"],
-                station_id=doc["stationId"],
+                trip_id=leaving.trip_id,
+                rider_id=leaving.rider_id,
+                request_id=leaving.id,
+                route_id=leaving.route_id,
+                driver_id=leaving.driver_id,
+                station_id=leaving.station_id,
             )
         )
 
@@ -170,7 +173,7 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         self, request: rider_pb2.FindEligibleRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.FindEligibleResponse:
         limit = min(request.limit or 50, MAX_PAGE)
-        docs = await self.store.eligible(
+        waiting = await self.store.eligible(
             request.station_id,
             request.destination_area_id,
             from_timestamp(request.latest_arrival),
@@ -178,8 +181,8 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         )
         claimed = await self.store.claimed_for(request.trip_id) if request.trip_id else []
         return rider_pb2.FindEligibleResponse(
-            requests=[request_message(d) for d in docs],
-            claimed=[request_message(d) for d in claimed],
+            requests=[request_message(r) for r in waiting],
+            claimed=[request_message(r) for r in claimed],
         )
 
     async def Claim(
@@ -187,17 +190,17 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
     ) -> rider_pb2.ClaimResponse:
         if not request.trip_id:
             raise InvalidArgument("trip_id is required", "trip_id")
-        trip = {
-            "tripId": request.trip_id,
-            "routeId": request.route_id,
-            "driverId": request.driver_id,
-        }
         ids = list(dict.fromkeys(request.request_ids))
 
         # Each claim is its own conditional update, so they can run side by side.
-        docs = await asyncio.gather(*(self.store.claim(rid, trip) for rid in ids))
-        claimed = [request_message(d) for d in docs if d is not None]
-        not_claimed = [rid for rid, d in zip(ids, docs, strict=True) if d is None]
+        got = await asyncio.gather(
+            *(
+                self.store.claim(rid, request.trip_id, request.route_id, request.driver_id)
+                for rid in ids
+            )
+        )
+        claimed = [request_message(r) for r in got if r is not None]
+        not_claimed = [rid for rid, r in zip(ids, got, strict=True) if r is None]
         return rider_pb2.ClaimResponse(claimed=claimed, not_claimed=not_claimed)
 
     async def Unclaim(
@@ -208,17 +211,18 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         ids = list(request.request_ids)
         if request.whole_trip:
             keep = set(request.except_request_ids)
-            ids += [d["_id"] for d in await self.store.claimed_for(request.trip_id, MAX_PAGE)]
+            ids += [r.id for r in await self.store.claimed_for(request.trip_id, MAX_PAGE)]
             ids = [rid for rid in ids if rid not in keep]
         released = []
         for rid in dict.fromkeys(ids):
-            doc = await self.store.move(
+            back = await self.store.move(
                 rid,
-                {"status": RequestStatus.MATCHED.value, "tripId": request.trip_id},
+                RequestStatus.MATCHED,
                 RequestStatus.WAITING,
-                unset_trip=True,
+                trip_id=request.trip_id,
+                leave_trip=True,
             )
-            if doc is not None:
+            if back is not None:
                 released.append(rid)
         return rider_pb2.UnclaimResponse(released=released)
 
@@ -229,15 +233,12 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         if target is None:
             raise InvalidArgument("status is required", "status")
         for _ in range(5):
-            doc = await self.store.require(request.request_id)
-            if doc.get("tripId") != request.trip_id:
-                raise FailedPrecondition(f"request {doc['_id']} is not on trip {request.trip_id}")
-            current = RequestStatus(doc["status"])
-            if not check_trip_move(current, target):
-                return request_message(doc)
-            done = await self.store.move(
-                doc["_id"], {"status": current.value, "tripId": request.trip_id}, target
-            )
+            found = await self.store.require(request.request_id)
+            if found.trip_id != request.trip_id:
+                raise FailedPrecondition(f"request {found.id} is not on trip {request.trip_id}")
+            if not check_trip_move(found.status, target):
+                return request_message(found)
+            done = await self.store.move(found.id, found.status, target, trip_id=request.trip_id)
             if done is not None:
                 return request_message(done)
         raise FailedPrecondition("the request is changing; try again")

@@ -1,5 +1,6 @@
 """The `ride_requests` collection. One open request per rider is enforced by a unique partial
-index; claims and every status change are single conditional updates."""
+index; claims and every status change are single conditional updates. Hands out RideRequest
+values, never documents."""
 
 from __future__ import annotations
 
@@ -11,10 +12,49 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from common.convert import utcnow
 from common.errors import FailedPrecondition, NotFound
+from common.idempotency import KEY_FIELD
 from common.mongo import insert_unique
-from services.rider.requests import OPEN, RequestStatus
+from services.rider.requests import OPEN, RequestStatus, RideRequest
 
 TRIP_FIELDS = ("tripId", "routeId", "driverId")
+BY_ARRIVAL = [("arrivalTime", ASCENDING), ("createdAt", ASCENDING)]
+
+
+def to_request(doc: dict[str, Any]) -> RideRequest:
+    return RideRequest(
+        id=doc["_id"],
+        rider_id=doc["riderId"],
+        station_id=doc["stationId"],
+        destination_area_id=doc["destinationAreaId"],
+        arrival_time=doc["arrivalTime"],
+        status=RequestStatus(doc["status"]),
+        created_at=doc["createdAt"],
+        updated_at=doc["updatedAt"],
+        trip_id=doc.get("tripId", ""),
+        route_id=doc.get("routeId", ""),
+        driver_id=doc.get("driverId", ""),
+        create_key=doc.get(KEY_FIELD, ""),
+    )
+
+
+def _doc(request: RideRequest) -> dict[str, Any]:
+    doc = {
+        "_id": request.id,
+        "riderId": request.rider_id,
+        "stationId": request.station_id,
+        "destinationAreaId": request.destination_area_id,
+        "arrivalTime": request.arrival_time,
+        "status": request.status.value,
+        "createdAt": request.created_at,
+        "updatedAt": request.updated_at,
+    }
+    if request.create_key:
+        doc[KEY_FIELD] = request.create_key
+    return doc
+
+
+def _one(doc: dict[str, Any] | None) -> RideRequest | None:
+    return to_request(doc) if doc is not None else None
 
 
 class RequestStore:
@@ -52,97 +92,110 @@ class RequestStore:
             name="expiry_untold",
         )
 
-    async def insert(self, doc: dict[str, Any]) -> None:
+    async def insert(self, request: RideRequest) -> None:
         await insert_unique(
             self.collection,
-            doc,
+            _doc(request),
             FailedPrecondition("you already have an open ride request; cancel it first"),
         )
 
-    async def get(self, request_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": request_id})
+    async def _find(self, query: dict[str, Any], sort: Any, limit: int) -> list[RideRequest]:
+        cursor = self.collection.find(query)
+        if sort:
+            cursor = cursor.sort(sort)
+        return [to_request(d) async for d in cursor.limit(limit)]
 
-    async def get_many(self, request_ids: list[str]) -> list[dict[str, Any]]:
-        return await self.collection.find({"_id": {"$in": request_ids}}).to_list(None)
+    async def get(self, request_id: str) -> RideRequest | None:
+        return _one(await self.collection.find_one({"_id": request_id}))
 
-    async def require(self, request_id: str) -> dict[str, Any]:
-        doc = await self.get(request_id) if request_id else None
-        if doc is None:
+    async def get_many(self, request_ids: list[str]) -> list[RideRequest]:
+        return await self._find({"_id": {"$in": request_ids}}, None, 0)
+
+    async def require(self, request_id: str) -> RideRequest:
+        found = await self.get(request_id) if request_id else None
+        if found is None:
             raise NotFound(f"no ride request with id {request_id!r}", "request_id")
-        return doc
+        return found
 
-    async def open_for_rider(self, rider_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one(
-            {"riderId": rider_id, "status": {"$in": [s.value for s in OPEN]}}
+    async def open_for_rider(self, rider_id: str) -> RideRequest | None:
+        return _one(
+            await self.collection.find_one(
+                {"riderId": rider_id, "status": {"$in": [s.value for s in OPEN]}}
+            )
         )
 
-    async def list_for_rider(self, rider_id: str, skip: int, limit: int) -> list[dict[str, Any]]:
+    async def list_for_rider(self, rider_id: str, skip: int, limit: int) -> list[RideRequest]:
         cursor = (
             self.collection.find({"riderId": rider_id})
             .sort([("createdAt", DESCENDING), ("_id", DESCENDING)])
             .skip(skip)
             .limit(limit)
         )
-        return await cursor.to_list()
+        return [to_request(d) async for d in cursor]
 
     async def eligible(
         self, station_id: str, area_id: str, latest_arrival: datetime, limit: int
-    ) -> list[dict[str, Any]]:
-        cursor = (
-            self.collection.find(
-                {
-                    "stationId": station_id,
-                    "destinationAreaId": area_id,
-                    "status": RequestStatus.WAITING.value,
-                    "arrivalTime": {"$lte": latest_arrival},
-                }
-            )
-            .sort([("arrivalTime", ASCENDING), ("createdAt", ASCENDING)])
-            .limit(limit)
-        )
-        return await cursor.to_list()
+    ) -> list[RideRequest]:
+        query = {
+            "stationId": station_id,
+            "destinationAreaId": area_id,
+            "status": RequestStatus.WAITING.value,
+            "arrivalTime": {"$lte": latest_arrival},
+        }
+        return await self._find(query, BY_ARRIVAL, limit)
 
-    async def claimed_for(self, trip_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    async def claimed_for(self, trip_id: str, limit: int = 50) -> list[RideRequest]:
         """Requests MATCHED to the trip, oldest arrival first."""
-        cursor = (
-            self.collection.find({"tripId": trip_id, "status": RequestStatus.MATCHED.value})
-            .sort([("arrivalTime", ASCENDING), ("createdAt", ASCENDING)])
-            .limit(limit)
-        )
-        return await cursor.to_list()
+        query = {"tripId": trip_id, "status": RequestStatus.MATCHED.value}
+        return await self._find(query, BY_ARRIVAL, limit)
 
     async def move(
         self,
         request_id: str,
-        expected: dict[str, Any],
-        status: RequestStatus,
-        set_fields: dict[str, Any] | None = None,
-        unset_trip: bool = False,
-    ) -> dict[str, Any] | None:
-        """One conditional update: when the request matches `expected`, set its status (and
-        fields). Answers the updated request, or None when it did not match."""
-        update: dict[str, Any] = {
-            "$set": {"status": status.value, "updatedAt": utcnow(), **(set_fields or {})}
-        }
-        if unset_trip:
+        source: RequestStatus,
+        target: RequestStatus,
+        *,
+        trip_id: str | None = None,
+        arrived_before: datetime | None = None,
+        leave_trip: bool = False,
+        expiry_untold: bool = False,
+    ) -> RideRequest | None:
+        """One conditional update: when the request is `source` (on `trip_id`, arrived before
+        `arrived_before`, where given), it becomes `target` (off its trip with `leave_trip`).
+        Answers the updated request, or None when it was not as expected."""
+        query: dict[str, Any] = {"_id": request_id, "status": source.value}
+        if trip_id is not None:
+            query["tripId"] = trip_id
+        if arrived_before is not None:
+            query["arrivalTime"] = {"$lt": arrived_before}
+        fields: dict[str, Any] = {"status": target.value, "updatedAt": utcnow()}
+        if expiry_untold:
+            fields["expiryNotified"] = False
+        update: dict[str, Any] = {"$set": fields}
+        if leave_trip:
             update["$unset"] = dict.fromkeys(TRIP_FIELDS, "")
-        return await self.collection.find_one_and_update(
-            {"_id": request_id, **expected}, update, return_document=ReturnDocument.AFTER
+        return _one(
+            await self.collection.find_one_and_update(
+                query, update, return_document=ReturnDocument.AFTER
+            )
         )
 
-    async def claim(self, request_id: str, trip: dict[str, str]) -> dict[str, Any] | None:
+    async def claim(
+        self, request_id: str, trip_id: str, route_id: str, driver_id: str
+    ) -> RideRequest | None:
         """WAITING -> MATCHED on the given trip in one conditional update. Answers the request
         when it is now matched to that trip (by this call or an earlier one), else None."""
+        trip = {"tripId": trip_id, "routeId": route_id, "driverId": driver_id}
         result = await self.collection.update_one(
             {"_id": request_id, "status": RequestStatus.WAITING.value},
             {"$set": {"status": RequestStatus.MATCHED.value, "updatedAt": utcnow(), **trip}},
         )
-        doc = await self.get(request_id)
-        if doc is None or doc.get("tripId") != trip["tripId"]:
+        found = await self.get(request_id)
+        if found is None or found.trip_id != trip_id:
             return None
-        if result.modified_count == 0 and doc["status"] != RequestStatus.MATCHED.value:
+        if result.modified_count == 0 and found.status is not RequestStatus.MATCHED:
             return None
-        return doc
+        return found
 
     async def count_waiting(self) -> dict[str, int]:
         cursor = await self.collection.aggregate(
@@ -153,8 +206,15 @@ class RequestStore:
         )
         return {row["_id"]: row["n"] async for row in cursor}
 
-    async def due_for_expiry(self, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
-        cursor = self.collection.find(
-            {"status": RequestStatus.WAITING.value, "arrivalTime": {"$lt": cutoff}}
-        ).limit(limit)
-        return await cursor.to_list()
+    async def due_for_expiry(self, cutoff: datetime, limit: int) -> list[RideRequest]:
+        query = {"status": RequestStatus.WAITING.value, "arrivalTime": {"$lt": cutoff}}
+        return await self._find(query, None, limit)
+
+    async def expiries_untold(self, limit: int) -> list[RideRequest]:
+        """Expired requests whose rider has not been told yet."""
+        return await self._find({"expiryNotified": False}, None, limit)
+
+    async def expiries_told(self, request_ids: list[str]) -> None:
+        await self.collection.update_many(
+            {"_id": {"$in": request_ids}}, {"$unset": {"expiryNotified": ""}}
+        )
