@@ -137,9 +137,18 @@ class Tracker:
         return len(set(gone))
 
     async def update(
-        self, driver_id: str, lat: float, lon: float, at: float, speed_mps: float
+        self,
+        driver_id: str,
+        lat: float,
+        lon: float,
+        at: float,
+        speed_mps: float,
+        *,
+        fresh: bool = False,
     ) -> tuple[RouteView, list[location_pb2.Trigger]]:
-        """Records one position; answers the route and the triggers it fired."""
+        """Records one position; answers the route and the triggers it fired. When a trigger
+        finds the cached route closed (the driver finished or cancelled it and registered
+        another within ROUTE_CACHE_S), the position is taken again on the route read afresh."""
         check_coordinates(lat, lon)
         view = await self.route_of(driver_id)
         if view is None:
@@ -153,6 +162,10 @@ class Tracker:
         for station_id in entered_zones(view, self.zones, lat, lon):
             view.fired.add(station_id)
             trigger = await self._fire(view, station_id, driver_id, position)
+            if driver_id not in self._routes:  # the route turned out closed: forgotten
+                if fresh:
+                    return view, fired
+                return await self.update(driver_id, lat, lon, at, speed_mps, fresh=True)
             if trigger is not None:
                 fired.append(trigger)
                 view.matched[station_id] = list(trigger.rider_ids)

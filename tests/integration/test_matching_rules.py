@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 
-from api.lastmile.v1 import location_pb2, matching_pb2, rider_pb2, trip_pb2
+from api.lastmile.v1 import driver_pb2, location_pb2, matching_pb2, rider_pb2, trip_pb2
 from tests import ride
 from tests.harness import Cluster
 
@@ -188,3 +188,20 @@ async def test_positions_are_written_in_batches_not_per_update(c: Cluster, mongo
         }
     )
     assert near["_id"] == driver.id
+
+
+async def test_a_driver_who_registers_a_new_route_at_once_is_tracked_on_it(c: Cluster) -> None:
+    """The location service still holds the cancelled route (its cache lasts ROUTE_CACHE_S,
+    10 s): the trigger finds that route closed, and the same position is taken again on the
+    route the driver has now."""
+    driver = await ride.driver(c)
+    old = await ride.route(c, driver.id, ("mg-road",), "ulsoor", seats=2)
+    assert not (await ride.move(c, driver.id, 3000)).triggered  # the old route is cached
+    await c.stub("driver").CancelRoute(
+        driver_pb2.CancelRouteRequest(route_id=old.id, driver_id=driver.id)
+    )
+    new = await ride.route(c, driver.id, ("mg-road",), "ulsoor", seats=2)
+    waiting = await ride.request(c, "r-1", "mg-road", "ulsoor")
+    (hit,) = (await ride.move(c, driver.id, 500)).triggered
+    assert (hit.route_id, list(hit.rider_ids)) == (new.id, ["r-1"])
+    assert await ride.request_status(c, waiting.id) == MATCHED
