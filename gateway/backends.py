@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from typing import Any
 
 import grpc
 import grpc.experimental
-from flask import current_app
+from flask import current_app, request
 
 from api.lastmile.v1 import location_pb2, rider_pb2, user_pb2
 from common.channels import sync_channel
@@ -46,6 +47,12 @@ def _forget_parents_channels() -> None:
 
 # A child starts afresh (cheaper than comparing os.getpid() on every request).
 os.register_at_fork(after_in_child=_forget_parents_channels)
+
+
+def idempotency_key() -> str:
+    """The client's Idempotency-Key header, so a retried POST has one effect (a fresh key
+    when it sent none: the gateway's own retries of the call then still have one effect)."""
+    return request.headers.get("Idempotency-Key", "")[:100] or uuid.uuid4().hex
 
 
 def channel(service: str) -> grpc.Channel:

@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, Response, g
 
 from api.lastmile.v1 import common_pb2, station_pb2, user_pb2
-from gateway import convert, models
+from gateway import backends, convert, models
 from gateway.backends import stub
 from gateway.limits import check_login
 from gateway.spec import endpoint
@@ -33,7 +33,11 @@ def _auth(answer: user_pb2.AuthResponse) -> models.Auth:
 )
 def signup(body: models.SignUpBody) -> models.Auth:
     request = user_pb2.SignUpRequest(
-        name=body.name, phone=body.phone, password=body.password, role=ROLE_IN[body.role]
+        name=body.name,
+        phone=body.phone,
+        password=body.password,
+        role=ROLE_IN[body.role],
+        idempotency_key=backends.idempotency_key(),
     )
     if body.vehicle:
         request.vehicle.CopyFrom(

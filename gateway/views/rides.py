@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-
 import grpc
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
 from api.lastmile.v1 import (
     common_pb2,
@@ -21,11 +19,6 @@ from gateway.errors import ApiError
 from gateway.spec import endpoint
 
 bp = Blueprint("rides", __name__)
-
-
-def _key() -> str:
-    """The client's Idempotency-Key header, so a retried POST has one effect."""
-    return request.headers.get("Idempotency-Key", "")[:100] or uuid.uuid4().hex
 
 
 # --- driver --------------------------------------------------------------------------------
@@ -49,7 +42,7 @@ def create_route(body: models.CreateRouteBody) -> models.Route:
                 station_ids=body.station_ids,
                 destination_area_id=body.destination_area_id,
                 seats=body.seats,
-                idempotency_key=_key(),
+                idempotency_key=backends.idempotency_key(),
             )
         )
     )
@@ -149,7 +142,7 @@ def create_request(body: models.CreateRequestBody) -> models.RideRequest:
                 station_id=body.station_id,
                 destination_area_id=body.destination_area_id,
                 arrival_time=to_timestamp(body.arrival_time),
-                idempotency_key=_key(),
+                idempotency_key=backends.idempotency_key(),
             )
         )
     )

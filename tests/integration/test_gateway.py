@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from common.geo import destination_point
-from tests.e2e_http import PASSWORD, bearer, in_minutes, signup
+from tests.e2e_http import PASSWORD, bearer, in_minutes, phone, signup
 from tests.harness import Cluster, GatewayProcess, start_gateway
 from tests.ride import ALL, MG_ROAD, TRINITY
 
@@ -218,6 +218,18 @@ def test_a_rider_who_cancels_and_asks_again_further_along_rides_with_the_same_dr
     told = http.get("/notifications", headers=d, params={"after": 0}).json()
     matched = [n["data"]["requestId"] for n in told if n["kind"] == "MATCHED"]
     assert matched == [first, second]
+
+
+def test_a_retried_sign_up_with_its_key_answers_the_same_account(http: httpx.Client) -> None:
+    """A client whose first sign-up answer was lost sends it again with the same
+    Idempotency-Key: the same account answers; another key for that phone is 409."""
+    body = {"name": "Asha", "phone": phone(), "password": PASSWORD, "role": "rider"}
+    first = http.post("/auth/signup", json=body, headers={"Idempotency-Key": "k-1"})
+    again = http.post("/auth/signup", json=body, headers={"Idempotency-Key": "k-1"})
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json()["user"]["id"] == first.json()["user"]["id"]
+    other = http.post("/auth/signup", json=body, headers={"Idempotency-Key": "k-2"})
+    assert other.status_code == 409 and other.json()["error"]["code"] == "ALREADY_EXISTS"
 
 
 def test_login_and_errors_have_the_documented_shape(http: httpx.Client) -> None:
