@@ -65,6 +65,8 @@ def run(settings_cls: type[S], service_name: str, build: Callable[[S], Awaitable
     # A crash inside a native extension (grpc, bson) prints every thread's Python stack to
     # stderr, i.e. the log, instead of leaving only an exit code.
     faulthandler.enable()
+    # `kill -USR1 <pid>` writes every thread's stack to the log (for a process that hangs).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     settings = load_settings(settings_cls, service_name=service_name)
     configure_logging(service_name, settings.log_level)
     sys.exit(asyncio.run(serve(settings, build)))

@@ -69,6 +69,8 @@ def terminate(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGUSR1)  # services write their stacks to the log
+            time.sleep(1)
             proc.kill()
             proc.wait()
             return -9
@@ -287,7 +289,9 @@ class Cluster:
         self._channels.clear()
 
     def stop_all(self) -> dict[str, int]:
-        return {name: p.stop() for name, p in self.running.items()}
+        """SIGTERM to each, callers before the services they call (the reverse of the order
+        they were started in, as a deployment drains)."""
+        return {name: p.stop() for name, p in reversed(self.running.items())}
 
 
 @dataclass
