@@ -16,11 +16,14 @@ import tempfile
 from typing import Any
 
 bind = f"{os.environ.get('HTTP_HOST', '0.0.0.0')}:{os.environ.get('HTTP_PORT', '8080')}"
-worker_class = "gevent"
+# gevent, with connection caps and JSON for gunicorn's own errors (gateway/worker.py).
+worker_class = "gateway.worker.GatewayWorker"
 workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
-worker_connections = int(os.environ.get("GATEWAY_CONNECTIONS", "1000"))
-# Native threads for grpc's waits: one per open stream, one per backend call in flight.
-GRPC_WAIT_THREADS = worker_connections + 100
+# MAX_CONNECTIONS per worker (GatewaySettings), plus greenlets to answer refusals with.
+worker_connections = int(os.environ.get("MAX_CONNECTIONS", "4000")) + 256
+# Native threads for grpc's waits: one per open stream, one per backend call in flight (a
+# connection sending its body is not waiting on grpc).
+GRPC_WAIT_THREADS = min(worker_connections, 2000) + 100
 # Streams live long; a worker is only recycled when it stops answering its heartbeat.
 timeout = 60
 graceful_timeout = int(float(os.environ.get("DRAIN_GRACE_S", "10")))

@@ -50,6 +50,8 @@ NOT_SAFE_TO_REPEAT = frozenset(
         ("lastmile.v1.LocationService", "UpdatePositions"),
         ("lastmile.v1.LocationService", "StreamPositions"),
         ("lastmile.v1.UserService", "Login"),
+        # A retry after a lost answer would find the ticket used by the first attempt.
+        ("lastmile.v1.UserService", "SpendOnce"),
     }
 )
 

@@ -71,6 +71,32 @@ class Unauthenticated(DomainError):
     code = grpc.StatusCode.UNAUTHENTICATED
 
 
+RETRY_AFTER_KEY = "retry-after"
+
+
+class ResourceExhausted(DomainError):
+    """A limit was reached or the service is too busy; the caller may retry after
+    `retry_after_s` seconds, which travel as trailing metadata `retry-after`."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    def __init__(self, message: str, retry_after_s: int, field: str | None = None) -> None:
+        super().__init__(message, field)
+        self.retry_after_s = max(1, retry_after_s)
+
+    def trailing_metadata(self) -> tuple[tuple[str, bytes | str], ...]:
+        return (*super().trailing_metadata(), (RETRY_AFTER_KEY, str(self.retry_after_s)))
+
+
+def retry_after_of(error: grpc.RpcError) -> int | None:
+    """The seconds a RESOURCE_EXHAUSTED answer asks the caller to wait, if it says."""
+    for key, value in error.trailing_metadata() or ():
+        if key == RETRY_AFTER_KEY:
+            text = value.decode() if isinstance(value, bytes) else value
+            return int(text) if text.isdigit() else None
+    return None
+
+
 _CODES = {c.value[0]: c for c in grpc.StatusCode}
 
 

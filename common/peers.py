@@ -20,6 +20,20 @@ from api.lastmile.v1 import (
 from common.channels import aio_channel
 from common.settings import ServiceSettings
 
+# Call metadata in which the gateway names the client it serves (for per-address limits).
+CLIENT_ADDRESS_KEY = "x-client-address"
+
+
+def client_address(context: grpc.aio.ServicerContext) -> str:
+    """The address of the client a call is made for: as the gateway names it, else the
+    caller's own peer address."""
+    for key, value in context.invocation_metadata() or ():
+        if key == CLIENT_ADDRESS_KEY and isinstance(value, str) and value:
+            return value[:64]
+    peer = context.peer() or "unknown"  # e.g. "ipv4:127.0.0.1:50312"
+    return peer.rsplit(":", 1)[0].split(":", 1)[-1]
+
+
 STUB_CLASSES: dict[str, Any] = {
     "user": user_pb2_grpc.UserServiceStub,
     "station": station_pb2_grpc.StationServiceStub,

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import DirectoryPath, Field, FilePath, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -125,32 +125,51 @@ class ServiceSettings(BaseSettings):
         return getattr(self, f"{service}_addr")
 
 
-class JwtSettings(BaseSettings):
-    """Token settings, for the processes that issue or check tokens."""
+class TokenKeySettings(BaseSettings):
+    """Public keys that verify access tokens, for every process that checks tokens."""
 
-    jwt_secret: SecretStr = Field(
+    jwt_public_keys_dir: DirectoryPath = Field(
         ...,
-        min_length=32,
-        description="HS256 signing key, at least 32 characters. Required (or JWT_SECRET_FILE).",
+        description="Folder of `<kid>.pub` Ed25519 public keys that verify tokens (the old and "
+        "the new one during a key roll). Required.",
     )
-    jwt_secret_file: Path | None = Field(
-        None, description="File holding the signing key (a mounted Secret); beats JWT_SECRET."
+    jwt_ttl_s: int = Field(
+        12 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        description="Token lifetime; tokens whose exp - iat is longer are refused.",
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _secret_from_file(cls, data: Any) -> Any:
-        """Reads the key from JWT_SECRET_FILE when given, so it never sits in the environment."""
-        path = (data or {}).get("jwt_secret_file") or os.environ.get("JWT_SECRET_FILE")
-        if path:
-            try:
-                secret = Path(path).read_text().strip()
-            except OSError as exc:
-                raise ValueError(f"JWT_SECRET_FILE {path} cannot be read: {exc}") from None
-            return {**(data or {}), "jwt_secret": secret}
+
+class SigningKeySettings(TokenKeySettings):
+    """The private key that signs access tokens: the user service's alone."""
+
+    jwt_private_key_file: FilePath = Field(
+        ..., description="PEM Ed25519 private key that signs tokens (a mounted Secret). Required."
+    )
+    jwt_key_id: str = Field(
+        "",
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="The signing key's kid; empty = the key file's name without `.pem`.",
+    )
+
+    @property
+    def key_id(self) -> str:
+        return self.jwt_key_id or self.jwt_private_key_file.name.removesuffix(".pem")
+
+
+def secret_from_file(data: Any, field: str) -> Any:
+    """`<FIELD>_FILE` beats `<FIELD>`: a secret read from a mounted file never sits in the
+    environment."""
+    path = (data or {}).get(f"{field}_file") or os.environ.get(f"{field.upper()}_FILE")
+    if not path:
         return data
-
-    jwt_ttl_s: int = Field(12 * 3600, ge=60, le=30 * 24 * 3600, description="Token lifetime.")
+    try:
+        secret = Path(path).read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"{field.upper()}_FILE {path} cannot be read: {exc}") from None
+    return {**(data or {}), field: secret}
 
 
 class ConfigError(SystemExit):

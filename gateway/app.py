@@ -14,7 +14,8 @@ from prometheus_client import Counter, Histogram
 from common.logs import configure_logging
 from common.metrics import Children
 from common.settings import load_settings
-from gateway import errors
+from gateway import auth, errors
+from gateway.bodies import BodyDeadline
 from gateway.deferred_metrics import deferred
 from gateway.errors import ApiError
 from gateway.headers import AnswerHeaders
@@ -65,14 +66,17 @@ class GatewayApp(Flask):
 def create_app(settings: GatewaySettings | None = None) -> Flask:
     settings = settings or load_settings(GatewaySettings, service_name="gateway")
     app = GatewayApp(__name__, static_folder=None)
-    app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=MAX_BODY)
+    app.config.update(
+        SETTINGS=settings, MAX_CONTENT_LENGTH=MAX_BODY, TOKEN_VERIFIER=auth.verifier_for(settings)
+    )
     app.json.sort_keys = False
     errors.register(app)
     for bp in (public.bp, rides.bp, live.bp, ops.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     _observe(app, settings)
     _serve_ui(app, settings)
-    app.wsgi_app = AnswerHeaders(app.wsgi_app, settings.allowed_origins)  # type: ignore[method-assign]
+    bodies = BodyDeadline(app.wsgi_app, MAX_BODY, settings.body_timeout_s, settings.body_min_rate)
+    app.wsgi_app = AnswerHeaders(bodies, settings.allowed_origins)  # type: ignore[method-assign]
     return app
 
 

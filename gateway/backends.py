@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from ipaddress import ip_address
 from typing import Any
 
 import grpc
@@ -17,7 +18,7 @@ from api.lastmile.v1 import location_pb2, rider_pb2, user_pb2
 from common.channels import sync_channel
 from common.deadlines import with_deadlines
 from common.errors import ItemError
-from common.peers import STUB_CLASSES
+from common.peers import CLIENT_ADDRESS_KEY, STUB_CLASSES
 from gateway.coalescing import Coalescer
 
 # Under gevent (gunicorn.conf.py) a blocking wait in grpc runs in gevent's pool of native
@@ -130,6 +131,39 @@ def get_user(user_id: str) -> user_pb2.User:
     """UserService.GetUser, read with other requests' user lookups in one GetUsers (e.g. the
     driver of every MATCHED request being looked up)."""
     return _coalescer("UserService.GetUsers", _send_user_lookups).call(user_id)
+
+
+def _send_spent_checks(token_ids: list[str], timeout: float) -> list[bool]:
+    answer = stub("user").FindSpent(user_pb2.FindSpentRequest(token_ids=token_ids), timeout=timeout)
+    spent = set(answer.token_ids)
+    return [t in spent for t in token_ids]
+
+
+def is_spent(token_id: str) -> bool:
+    """Whether a token was revoked (UserService.FindSpent, batched with other requests')."""
+    return bool(_coalescer("UserService.FindSpent", _send_spent_checks).call(token_id))
+
+
+def client_metadata() -> tuple[tuple[str, str], ...]:
+    """Call metadata naming the client this request is for (the user service's limits count
+    per client address)."""
+    return ((CLIENT_ADDRESS_KEY, client_address()),)
+
+
+def client_address() -> str:
+    """The client's address: the connection's peer, or, when that is a trusted proxy, the
+    last address its X-Forwarded-For names."""
+    peer = request.remote_addr or ""
+    networks = current_app.config["SETTINGS"].proxy_networks
+    if networks and peer:
+        try:
+            from_proxy = any(ip_address(peer) in n for n in networks)
+        except ValueError:
+            from_proxy = False
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if from_proxy and forwarded:
+            return forwarded.rsplit(",", 1)[-1].strip()[:64] or peer
+    return peer
 
 
 def _missing(kind: str, field: str, item_id: str) -> ItemError:

@@ -17,7 +17,11 @@ from api.lastmile.v1 import (
 )
 from gateway import models
 
-ROLE = {user_pb2.ROLE_RIDER: "rider", user_pb2.ROLE_DRIVER: "driver"}
+ROLE = {
+    user_pb2.ROLE_RIDER: "rider",
+    user_pb2.ROLE_DRIVER: "driver",
+    user_pb2.ROLE_OPERATOR: "operator",
+}
 
 
 def _enum(enum: Any, value: int, prefix: str) -> str:

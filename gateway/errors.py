@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import grpc
-from flask import Flask, Response, jsonify
+from flask import Flask, Response
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from common.errors import field_of
+from common.errors import field_of, retry_after_of
 
 log = logging.getLogger("lastmile.gateway")
 
@@ -33,6 +34,7 @@ HTTP_CODES = {
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
     409: "FAILED_PRECONDITION",
     413: "PAYLOAD_TOO_LARGE",
     415: "INVALID_ARGUMENT",
@@ -42,19 +44,31 @@ HTTP_CODES = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        retry_after: int = 1,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.retry_after = retry_after
+
+
+def error_body(code: str, message: str, field: str | None = None) -> bytes:
+    """API.md's error body."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    return json.dumps({"error": body}).encode()
 
 
 def error_response(
     status: int, code: str, message: str, field: str | None = None, headers: Any = None
 ) -> Response:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if field:
-        body["field"] = field
-    response = jsonify({"error": body})
-    response.status_code = status
+    response = Response(error_body(code, message, field), status, mimetype="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -75,15 +89,19 @@ def from_rpc(error: grpc.RpcError) -> ApiError:
         return ApiError(500, "INTERNAL", "internal error")
     api_code = "ALREADY_EXISTS" if code == grpc.StatusCode.ALREADY_EXISTS else HTTP_CODES[status]
     field = field_of(error)
-    return ApiError(status, api_code, error.details() or api_code, _camel(field) if field else None)
+    return ApiError(
+        status,
+        api_code,
+        error.details() or api_code,
+        _camel(field) if field else None,
+        retry_after_of(error) or 1,
+    )
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError) -> Response:
-        headers = (
-            {"Retry-After": str(getattr(e, "retry_after", 1))} if e.status in (429, 503) else None
-        )
+        headers = {"Retry-After": str(e.retry_after)} if e.status in (429, 503) else None
         return error_response(e.status, e.code, e.message, e.field, headers)
 
     @app.errorhandler(grpc.RpcError)

@@ -8,6 +8,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 SECURITY_HEADERS = (
+    # Tokens and personal data must not be kept by browsers or proxies; answers that may be
+    # cached (the UI's files) say so themselves.
+    ("Cache-Control", "no-store"),
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "no-referrer"),

@@ -66,7 +66,7 @@ class RiderIdsBody(Model):
 
 
 class MarkReadBody(Model):
-    up_to: Annotated[int, Field(ge=0)]
+    up_to: Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ class User(Model):
     id: str
     name: str
     phone: str
-    role: Literal["rider", "driver"]
+    role: Literal["rider", "driver", "operator"]
     vehicle: Vehicle | None = None
 
 
@@ -196,6 +196,21 @@ class Snapshot(Model):
     drivers: list[SnapshotDriver]
     waiting: dict[str, int]
     trips: dict[str, int]
+
+
+class SummaryStation(Model):
+    id: str
+    name: str
+    waiting: int
+
+
+class Summary(Model):
+    """The public view of the fleet: counts only, no ids of people, no positions."""
+
+    stations: list[SummaryStation]
+    trips: dict[str, int]
+    drivers_on_road: int
+    matches_last_hour: int
 
 
 class ErrorDetail(Model):

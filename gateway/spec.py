@@ -18,7 +18,7 @@ from gateway.errors import ApiError
 from gateway.models import Error
 
 # "self": the view authenticates the caller itself (the stream also takes tickets).
-Role = Literal["public", "self", "any", "rider", "driver"]
+Role = Literal["public", "self", "any", "rider", "driver", "operator"]
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def up(
 
     run_home = Home(home.resolve())
     try:
-        secret = os.environ.get("JWT_SECRET") or run_home.jwt_secret()
+        keys = run_home.keys()
     except OSError as exc:
         raise click.ClickException(f"cannot use {home}: {exc}") from None
     config = RunConfig(
@@ -117,7 +117,7 @@ def up(
         db_name=db_name,
         matching_replicas=matching_replicas,
         simulate=simulate,
-        jwt_secret=secret,
+        keys=keys,
     )
     try:
         code = Supervisor(config, run_home, lambda text: click.echo(text)).run()

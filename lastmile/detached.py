@@ -19,7 +19,11 @@ from lastmile.probes import PortInUse, check_free
 
 LASTMILE = str(Path(sys.executable).with_name("lastmile"))
 # A developer's own settings must not leak into the run under test.
-ENV = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "JWT_SECRET", "SIM")}
+ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in ("MONGODB_URI", "SIM") and not k.startswith(("JWT_", "STREAM_TICKET_SECRET"))
+}
 SPAN = 100  # every port of a run lies within base .. base + SPAN
 
 

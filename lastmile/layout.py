@@ -15,12 +15,14 @@ from pathlib import Path
 
 from common.peers import STUB_CLASSES
 from common.settings import DEFAULT_PORTS
+from lastmile.state import RunKeys
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES: tuple[str, ...] = tuple(STUB_CLASSES)
 MAX_MATCHING_REPLICAS = 5
 REPLICA_PORT_STEP = 10
 SCALABLE = "matching"
+KEY_VARIABLES = ("JWT_", "STREAM_TICKET_SECRET")
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class RunConfig:
     matching_replicas: int = 2
     simulate: bool = False
     simulate_args: tuple[str, ...] = ()
-    jwt_secret: str = field(default="", repr=False)
+    keys: RunKeys | None = field(default=None, repr=False)
 
     @property
     def logs(self) -> Path:
@@ -96,15 +98,26 @@ def _bin(name: str) -> str:
 
 def base_env(config: RunConfig) -> dict[str, str]:
     """The environment every LastMile process of the run shares."""
-    env = dict(os.environ)
+    # Keys are handed to the processes that need them, below; none is inherited.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(KEY_VARIABLES)}
     env.update(
         MONGODB_URI=config.database_uri,
         MONGODB_DB=config.db_name,
-        JWT_SECRET=config.jwt_secret,
         PYTHONUNBUFFERED="1",
         GRPC_HOST="127.0.0.1",
     )
     env.update({f"{s.upper()}_ADDR": config.address_of(s) for s in SERVICES})
+    if config.keys:
+        env["JWT_PUBLIC_KEYS_DIR"] = str(config.keys.public_dir)
+    return env
+
+
+def user_env(config: RunConfig) -> dict[str, str]:
+    """The user service alone signs tokens; with simulated traffic, whose every rider signs up
+    from 127.0.0.1, its sign-up limit per address is lifted (unless set)."""
+    env = {"JWT_PRIVATE_KEY_FILE": str(config.keys.signing_key)} if config.keys else {}
+    if config.simulate:
+        env["SIGNUP_LIMIT_PER_ADDRESS"] = os.environ.get("SIGNUP_LIMIT_PER_ADDRESS", "100000/hour")
     return env
 
 
@@ -129,6 +142,8 @@ def database_spec(config: RunConfig) -> ProcessSpec:
 def service_spec(config: RunConfig, service: str, replica: int = 0) -> ProcessSpec:
     port, metrics = config.port_of(service, replica), config.metrics_port_of(service, replica)
     env = base_env(config) | {"GRPC_PORT": str(port), "METRICS_PORT": str(metrics)}
+    if service == "user":
+        env |= user_env(config)
     name = service if service != SCALABLE else f"{service}-{replica + 1}"
     argv = (sys.executable, "-m", f"services.{service}.server")
     ports = {"gRPC": port, "metrics": metrics}
@@ -137,6 +152,8 @@ def service_spec(config: RunConfig, service: str, replica: int = 0) -> ProcessSp
 
 def gateway_spec(config: RunConfig) -> ProcessSpec:
     env = base_env(config) | {"HTTP_HOST": config.http_host, "HTTP_PORT": str(config.http_port)}
+    if config.keys:
+        env["STREAM_TICKET_SECRET_FILE"] = str(config.keys.ticket_secret)
     argv = (_bin("gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "gateway.app:main()")
     return ProcessSpec("gateway", argv, env, {"HTTP": config.http_port}, "http")
 

@@ -1,6 +1,6 @@
 """The files a run keeps in its home folder, through which `status`, `scale` and `down` talk to
 the supervisor: a locked pid file, a status snapshot, the wanted replica count and the
-generated JWT key."""
+generated keys."""
 
 from __future__ import annotations
 
@@ -8,8 +8,33 @@ import fcntl
 import json
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from common.tokens import write_key_pair
+
+LOCAL_KEY_ID = "local"
+
+
+@dataclass(frozen=True)
+class RunKeys:
+    """Where a local run keeps its keys: `private/` is given to the user service only,
+    `gateway/` to the gateway only, `public/` to every process that checks tokens."""
+
+    folder: Path
+
+    @property
+    def signing_key(self) -> Path:
+        return self.folder / "private" / f"{LOCAL_KEY_ID}.pem"
+
+    @property
+    def public_dir(self) -> Path:
+        return self.folder / "public"
+
+    @property
+    def ticket_secret(self) -> Path:
+        return self.folder / "gateway" / "ticket-secret"
 
 
 class AlreadyRunning(Exception):
@@ -24,7 +49,6 @@ class Home:
         self.pid_file = path / "supervisor.pid"
         self.status_file = path / "status.json"
         self.scale_file = path / "scale.json"
-        self.secret_file = path / "jwt-secret"
         self._lock: IO[str] | None = None
 
     def claim(self) -> None:
@@ -63,15 +87,18 @@ class Home:
             fcntl.flock(handle, fcntl.LOCK_UN)
             return None
 
-    def jwt_secret(self) -> str:
-        """The run's signing key, generated once and kept (mode 0600) so tokens survive a
-        restart."""
-        if not self.secret_file.exists():
-            self.path.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    def keys(self) -> RunKeys:
+        """The run's keys, made once and kept (private files mode 0600) so tokens survive a
+        restart: the user service's signing key, its public half, the gateway's ticket key."""
+        keys = RunKeys(self.path / "keys")
+        if not keys.signing_key.exists():
+            write_key_pair(keys.signing_key.parent, keys.public_dir, LOCAL_KEY_ID)
+        if not keys.ticket_secret.exists():
+            keys.ticket_secret.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(keys.ticket_secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
-        return self.secret_file.read_text().strip()
+        return keys
 
     def write_status(self, status: dict[str, Any]) -> None:
         tmp = self.status_file.with_suffix(".tmp")

@@ -3,13 +3,16 @@ each on free loopback ports, plus stubs to talk to them."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -17,15 +20,40 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import jwt
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pymongo import MongoClient
 
 from common.channels import aio_channel
 from common.peers import STUB_CLASSES as STUBS
+from common.tokens import load_private_key, write_key_pair
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = tuple(STUBS)
-TEST_JWT_SECRET = "test-secret-for-lastmile-tests-only-0123456789"
+TEST_TICKET_SECRET = "ticket-key-for-lastmile-tests-only-0123456789"
+TEST_KEY_ID = "test-key"
+# The run's token keys: the private one is given to the user service only.
+_KEYS = Path(tempfile.mkdtemp(prefix="lastmile-test-keys-"))
+atexit.register(shutil.rmtree, _KEYS, True)
+PRIVATE_KEYS, PUBLIC_KEYS = _KEYS / "private", _KEYS / "public"
+write_key_pair(PRIVATE_KEYS, PUBLIC_KEYS, TEST_KEY_ID)
+SIGNING_KEY_FILE = PRIVATE_KEYS / f"{TEST_KEY_ID}.pem"
+
+
+def forge_token(claims: dict[str, Any], kid: str = TEST_KEY_ID, key: Any = None) -> str:
+    """A token signed with the test signing key (or `key`), as a compromised or careless
+    signer would make it."""
+    signing = key or load_private_key(SIGNING_KEY_FILE)
+    return jwt.encode(claims, signing, algorithm="EdDSA", headers={"kid": kid})
+
+
+# Limits high enough for a suite whose every client is 127.0.0.1; tests of the limits set
+# their own.
+GENEROUS_LIMITS = {
+    "LOGIN_LIMIT_PER_PHONE": "1000/minute",
+    "LOGIN_LIMIT_PER_ADDRESS": "100000/minute",
+    "SIGNUP_LIMIT_PER_ADDRESS": "100000/minute",
+}
 
 
 _EPHEMERAL = (
@@ -211,14 +239,20 @@ class Cluster:
     _channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
 
     def env_for(self, name: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GRPC_", "FAULT_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("GRPC_", "FAULT_", "JWT_", "STREAM_TICKET_"))
+        }
+        if name == "user":
+            env.update(JWT_PRIVATE_KEY_FILE=str(SIGNING_KEY_FILE), **GENEROUS_LIMITS)
         env.update(
             GRPC_HOST="127.0.0.1",
-            GRPC_PORT=str(self.ports[name]),
+            GRPC_PORT=str(self.ports.get(name, 0)),
             METRICS_PORT=str(free_port()),
             MONGODB_URI=self.mongo_uri,
             MONGODB_DB=self.db_name,
-            JWT_SECRET=TEST_JWT_SECRET,
+            JWT_PUBLIC_KEYS_DIR=str(PUBLIC_KEYS),
             LOG_LEVEL="INFO",
             DRAIN_GRACE_S="10",
             PYTHONUNBUFFERED="1",
@@ -336,14 +370,12 @@ class GatewayProcess:
 
 
 def start_gateway(cluster: Cluster, env: dict[str, str] | None = None) -> GatewayProcess:
-    full = cluster.env_for("user")
+    full = cluster.env_for("gateway")
     full.update(
         HTTP_HOST="127.0.0.1",
         HTTP_PORT=str(free_port()),
         GATEWAY_WORKERS="1",
-        GATEWAY_CONNECTIONS="1000",
-        LOGIN_RATE_LIMIT="1000/minute",
-        TOKEN_CACHE_S="0",
+        STREAM_TICKET_SECRET=TEST_TICKET_SECRET,
         DRAIN_GRACE_S="3",
     )
     full.update(env or {})

@@ -26,7 +26,8 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # isascii: str.isdigit() also accepts digits such as '²' that int() refuses
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ApiError(400, "INVALID_ARGUMENT", f"{name} must be an integer in {low}..{high}", name)
     return int(raw)
 

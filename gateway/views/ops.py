@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import grpc
 from flask import Blueprint, Response, jsonify
@@ -19,6 +20,7 @@ from api.lastmile.v1 import (
     station_pb2,
     trip_pb2,
 )
+from common.convert import to_timestamp
 from common.paging import MAX_PAGE
 from common.peers import STUB_CLASSES
 from gateway import backends, convert, models, spec
@@ -61,9 +63,35 @@ def readyz() -> Response:
 @endpoint(
     bp,
     "GET",
-    "/ops/snapshot",
-    "What the operator view shows (no personal data)",
+    "/ops/summary",
+    "Counts of the fleet, for anyone (no ids of people, no positions)",
     role="public",
+    response=models.Summary,
+)
+def summary() -> models.Summary:
+    stations = stub("station").ListStations(station_pb2.ListStationsRequest()).stations
+    waiting = stub("rider").CountWaiting(rider_pb2.CountWaitingRequest()).waiting_by_station
+    since = datetime.now(UTC) - timedelta(hours=1)
+    trips = stub("trip").CountTrips(trip_pb2.CountTripsRequest(created_since=to_timestamp(since)))
+    positions = stub("location").ListPositions(location_pb2.ListPositionsRequest()).positions
+    on_road = {r.driver_id for r in _open_routes()}
+    return models.Summary(
+        stations=[
+            models.SummaryStation(id=s.id, name=s.name, waiting=waiting.get(s.id, 0))
+            for s in stations
+        ],
+        trips=dict(trips.trips_by_status),
+        drivers_on_road=sum(1 for p in positions if p.driver_id in on_road),
+        matches_last_hour=trips.created_since_count,
+    )
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/ops/snapshot",
+    "What the operator view shows: every open route's driver and position",
+    role="operator",
     response=models.Snapshot,
 )
 def snapshot() -> models.Snapshot:

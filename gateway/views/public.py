@@ -8,9 +8,8 @@ import time
 from flask import Blueprint, Response, g
 
 from api.lastmile.v1 import common_pb2, station_pb2, user_pb2
-from gateway import backends, convert, models
+from gateway import auth, backends, convert, models
 from gateway.backends import stub
-from gateway.limits import check_login
 from gateway.spec import endpoint
 
 bp = Blueprint("public", __name__)
@@ -43,17 +42,25 @@ def signup(body: models.SignUpBody) -> models.Auth:
         request.vehicle.CopyFrom(
             common_pb2.Vehicle(plate=body.vehicle.plate, model=body.vehicle.model)
         )
-    return _auth(stub("user").SignUp(request))
+    return _auth(stub("user").SignUp(request, metadata=backends.client_metadata()))
 
 
 @endpoint(
     bp, "POST", "/auth/login", "Log in", role="public", body=models.LoginBody, response=models.Auth
 )
 def login(body: models.LoginBody) -> models.Auth:
-    check_login(body.phone)
     return _auth(
-        stub("user").Login(user_pb2.LoginRequest(phone=body.phone, password=body.password))
+        stub("user").Login(
+            user_pb2.LoginRequest(phone=body.phone, password=body.password),
+            metadata=backends.client_metadata(),
+        )
     )
+
+
+@endpoint(bp, "POST", "/auth/logout", "Log this token out", role="any", status=204)
+def logout() -> Response:
+    auth.revoke()
+    return Response(status=204)
 
 
 @endpoint(bp, "GET", "/me", "The caller's account", response=models.User)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import grpc
 
 from api.lastmile.v1 import driver_pb2, notification_pb2, rider_pb2, trip_pb2, trip_pb2_grpc
-from common.convert import to_timestamp
+from common.convert import from_timestamp, to_timestamp
 from common.errors import InvalidArgument, NotFound
 from common.ids import trip_id_for_route
 from common.notify import notice
@@ -99,7 +99,11 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
     async def CountTrips(
         self, request: trip_pb2.CountTripsRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.CountTripsResponse:
-        return trip_pb2.CountTripsResponse(trips_by_status=await self.store.count_by_status())
+        answer = trip_pb2.CountTripsResponse(trips_by_status=await self.store.count_by_status())
+        if request.HasField("created_since"):
+            since = from_timestamp(request.created_since)
+            answer.created_since_count = await self.store.count_created_since(since)
+        return answer
 
     # --- the ledger ---------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -61,6 +62,7 @@ class TripStore:
     async def ensure_indexes(self) -> None:
         await self.collection.create_index("routeId", unique=True, name="one_trip_per_route")
         await self.collection.create_index("status", name="trips_by_status")
+        await self.collection.create_index("createdAt", name="trips_by_creation")
 
     async def get(self, trip_id: str) -> Trip | None:
         doc = await self.collection.find_one({"_id": trip_id})
@@ -132,3 +134,6 @@ class TripStore:
     async def count_by_status(self) -> dict[str, int]:
         cursor = await self.collection.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
         return {row["_id"]: row["n"] async for row in cursor}
+
+    async def count_created_since(self, since: datetime) -> int:
+        return await self.collection.count_documents({"createdAt": {"$gte": since}})

@@ -1,31 +1,32 @@
-"""Account rules: what a valid sign-up is, how passwords are hashed, how tokens are made."""
+"""Account rules: what a valid sign-up is, what a phone number is, how passwords are hashed."""
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-import jwt
+import phonenumbers
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from common.errors import InvalidArgument, Unauthenticated
+from common.errors import InvalidArgument
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 MAX_NAME = 80
 MAX_VEHICLE_FIELD = 40
-_PHONE = re.compile(r"^\+?[0-9]{8,15}$")
-_PHONE_NOISE = re.compile(r"[\s\-().]")
-TOKEN_ISSUER = "lastmile"
-TOKEN_ALGORITHM = "HS256"
+DEFAULT_REGION = "IN"
+MAX_PHONE_INPUT = 40
+# Joiners that Indic and Arabic scripts need inside words; every other format character
+# (zero-width spaces, bidirectional overrides and isolates, BOM) is refused.
+_ALLOWED_FORMAT = frozenset("\u200c\u200d")
 
 
 class Role(StrEnum):
     RIDER = "rider"
     DRIVER = "driver"
+    OPERATOR = "operator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,40 +46,69 @@ class NewAccount:
     vehicle: Vehicle | None
 
 
-def normalize_phone(phone: str) -> str:
-    """Strips spaces, dashes, dots, brackets; InvalidArgument unless 8..15 digits remain."""
-    compact = _PHONE_NOISE.sub("", phone or "")
-    if not _PHONE.match(compact):
-        raise InvalidArgument("phone must be 8 to 15 digits, optionally starting with +", "phone")
-    return compact
+def normalize_phone(phone: str, region: str = DEFAULT_REGION) -> str:
+    """The number in E.164 (`+919876543210`), whatever its spelling: spaces, dashes, brackets,
+    national form with or without the trunk `0`, `+91`, `91` or `0091` in front. Numbers
+    without a country code are read in `region`. InvalidArgument unless it is a valid number."""
+    bad = InvalidArgument("phone must be a valid phone number, e.g. +91 98765 43210", "phone")
+    if not phone or len(phone) > MAX_PHONE_INPUT:
+        raise bad
+    try:
+        number = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        raise bad from None
+    if not phonenumbers.is_valid_number(number):
+        raise bad
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_text(value: str, field: str, max_length: int) -> str:
+    """`value` with its runs of white space made single spaces; InvalidArgument when it is
+    empty, longer than `max_length`, or holds a control, unassigned or format character
+    (bidirectional overrides, zero-width spaces) other than the joiners scripts need."""
+    for char in value or "":
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co", "Cn") or (
+            category == "Cf" and char not in _ALLOWED_FORMAT
+        ):
+            raise InvalidArgument(
+                f"{field} must not contain control or invisible characters (U+{ord(char):04X})",
+                field,
+            )
+    text = " ".join((value or "").split())
+    if not text:
+        raise InvalidArgument(f"{field} must not be empty", field)
+    if len(text) > max_length:
+        raise InvalidArgument(f"{field} must be at most {max_length} characters", field)
+    if all(unicodedata.category(c) in ("Cf", "Zs", "Mn", "Me") for c in text):
+        raise InvalidArgument(f"{field} must contain visible characters", field)
+    return text
 
 
 def validate_sign_up(
-    name: str, phone: str, password: str, role: Role | None, vehicle: Vehicle | None
+    name: str,
+    phone: str,
+    password: str,
+    role: Role | None,
+    vehicle: Vehicle | None,
+    region: str = DEFAULT_REGION,
+    roles: tuple[Role, ...] = (Role.RIDER, Role.DRIVER),
 ) -> NewAccount:
-    """Checks a sign-up field by field; the first problem raises InvalidArgument naming it."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise InvalidArgument("name must not be empty", "name")
-    if len(name) > MAX_NAME:
-        raise InvalidArgument(f"name must be at most {MAX_NAME} characters", "name")
-    phone = normalize_phone(phone)
+    """Checks a new account field by field; the first problem raises InvalidArgument naming it.
+    Sign-up makes riders and drivers; the operators' tooling passes `roles=(Role.OPERATOR,)`."""
+    name = check_text(name, "name", MAX_NAME)
+    phone = normalize_phone(phone, region)
     if len(password or "") < MIN_PASSWORD:
         raise InvalidArgument(f"password must be at least {MIN_PASSWORD} characters", "password")
     if len(password) > MAX_PASSWORD:
         raise InvalidArgument(f"password must be at most {MAX_PASSWORD} characters", "password")
-    if role is None:
-        raise InvalidArgument("role must be rider or driver", "role")
+    if role not in roles:
+        raise InvalidArgument(f"role must be {' or '.join(roles)}", "role")
     if vehicle is not None:
         if role is not Role.DRIVER:
             raise InvalidArgument("only drivers can register a vehicle", "vehicle")
-        plate, model = vehicle.plate.strip(), vehicle.model.strip()
-        for field, value in (("plate", plate), ("model", model)):
-            if not value or len(value) > MAX_VEHICLE_FIELD:
-                raise InvalidArgument(
-                    f"vehicle {field} must be 1 to {MAX_VEHICLE_FIELD} characters",
-                    f"vehicle.{field}",
-                )
+        plate = check_text(vehicle.plate, "vehicle.plate", MAX_VEHICLE_FIELD)
+        model = check_text(vehicle.model, "vehicle.model", MAX_VEHICLE_FIELD)
         vehicle = Vehicle(plate.upper(), model)
     return NewAccount(name, phone, password, role, vehicle)
 
@@ -98,52 +128,3 @@ class Passwords:
             return self._hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
         except (VerificationError, InvalidHashError):
             return False
-
-
-@dataclass(frozen=True, slots=True)
-class Claims:
-    user_id: str
-    role: Role
-    expires_at: datetime
-
-
-class Tokens:
-    """HS256 JWTs: subject = user id, claim `role`, issuer and expiry always checked."""
-
-    def __init__(self, secret: str, ttl: timedelta) -> None:
-        self._secret = secret
-        self._ttl = ttl
-
-    def issue(self, user_id: str, role: Role, now: datetime | None = None) -> tuple[str, datetime]:
-        now = now or datetime.now(UTC)
-        expires = now + self._ttl
-        claims = {
-            "sub": user_id,
-            "role": role.value,
-            "iss": TOKEN_ISSUER,
-            "iat": int(now.timestamp()),
-            "exp": int(expires.timestamp()),
-        }
-        return jwt.encode(claims, self._secret, algorithm=TOKEN_ALGORITHM), expires.replace(
-            microsecond=0
-        )
-
-    def verify(self, token: str) -> Claims:
-        try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[TOKEN_ALGORITHM],
-                issuer=TOKEN_ISSUER,
-                options={"require": ["sub", "exp", "iat", "iss", "role"]},
-            )
-            role = Role(claims["role"])
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("token has expired; log in again") from None
-        except (jwt.InvalidTokenError, ValueError):
-            raise Unauthenticated("token is invalid") from None
-        return Claims(
-            user_id=str(claims["sub"]),
-            role=role,
-            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
-        )

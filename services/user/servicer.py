@@ -2,30 +2,53 @@
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 
 from api.lastmile.v1 import common_pb2, user_pb2, user_pb2_grpc
-from common.convert import to_timestamp, utcnow
+from common.convert import from_timestamp, to_timestamp, utcnow
 from common.errors import AlreadyExists, InvalidArgument, NotFound, Unauthenticated
 from common.idempotency import create_once
 from common.ids import new_id
 from common.paging import check_batch
+from common.peers import client_address
+from common.tokens import TokenSigner, TokenVerifier
 from services.user.accounts import (
+    NewAccount,
     Passwords,
     Role,
-    Tokens,
     Vehicle,
     normalize_phone,
     validate_sign_up,
 )
+from services.user.hashing import HashGate, Priority
+from services.user.limits import Limiter
 from services.user.store import UserStore
 
-ROLE_FROM_PROTO = {user_pb2.ROLE_RIDER: Role.RIDER, user_pb2.ROLE_DRIVER: Role.DRIVER}
+ROLE_FROM_PROTO = {
+    user_pb2.ROLE_RIDER: Role.RIDER,
+    user_pb2.ROLE_DRIVER: Role.DRIVER,
+    user_pb2.ROLE_OPERATOR: Role.OPERATOR,
+}
 ROLE_TO_PROTO = {v: k for k, v in ROLE_FROM_PROTO.items()}
 BAD_LOGIN = "phone number or password is wrong"
+# Limiter kinds
+LOGIN_PHONE, LOGIN_ADDRESS, SIGN_UP_ADDRESS = "login-phone", "login-address", "signup-address"
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """What the servicer works with, built once by the server."""
+
+    store: UserStore
+    passwords: Passwords
+    gate: HashGate
+    limiter: Limiter
+    signer: TokenSigner
+    verifier: TokenVerifier
+    phone_region: str
 
 
 def user_message(doc: dict[str, Any]) -> user_pb2.User:
@@ -41,14 +64,40 @@ def user_message(doc: dict[str, Any]) -> user_pb2.User:
     return user
 
 
+async def create_account(
+    accounts: Accounts, account: NewAccount, idempotency_key: str = ""
+) -> dict[str, Any]:
+    """Hashes the password (through the gate) and stores the account; ALREADY_EXISTS when the
+    phone is taken by another sign-up. Also used by the operators' CLI."""
+    password_hash = await accounts.gate.run(
+        Priority.SIGN_UP, accounts.passwords.hash, account.password
+    )
+    doc: dict[str, Any] = {
+        "_id": new_id(),
+        "name": account.name,
+        "phone": account.phone,
+        "role": account.role.value,
+        "passwordHash": password_hash,
+        "createdAt": utcnow(),
+    }
+    if account.vehicle:
+        doc["vehicle"] = {"plate": account.vehicle.plate, "model": account.vehicle.model}
+    return await create_once(
+        doc,
+        idempotency_key,
+        accounts.store.insert,
+        lambda: accounts.store.by_phone(account.phone),
+        AlreadyExists,
+    )
+
+
 class UserServicer(user_pb2_grpc.UserServiceServicer):
-    def __init__(self, store: UserStore, passwords: Passwords, tokens: Tokens) -> None:
-        self.store = store
-        self.passwords = passwords
-        self.tokens = tokens
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+        self.store = accounts.store
 
     def _auth(self, doc: dict[str, Any]) -> user_pb2.AuthResponse:
-        token, expires = self.tokens.issue(doc["_id"], Role(doc["role"]))
+        token, expires = self.accounts.signer.issue(doc["_id"], doc["role"])
         return user_pb2.AuthResponse(
             token=token, expires_at=to_timestamp(expires), user=user_message(doc)
         )
@@ -67,38 +116,28 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
             request.password,
             ROLE_FROM_PROTO.get(request.role),
             vehicle,
+            self.accounts.phone_region,
         )
-        # argon2 is CPU-bound for tens of milliseconds: keep it off the event loop.
-        password_hash = await asyncio.to_thread(self.passwords.hash, account.password)
-        doc: dict[str, Any] = {
-            "_id": new_id(),
-            "name": account.name,
-            "phone": account.phone,
-            "role": account.role.value,
-            "passwordHash": password_hash,
-            "createdAt": utcnow(),
-        }
-        if account.vehicle:
-            doc["vehicle"] = {"plate": account.vehicle.plate, "model": account.vehicle.model}
-        doc = await create_once(
-            doc,
-            request.idempotency_key,
-            self.store.insert,
-            lambda: self.store.by_phone(account.phone),
-            AlreadyExists,
-        )
+        await self.accounts.limiter.attempt(SIGN_UP_ADDRESS, client_address(context))
+        doc = await create_account(self.accounts, account, request.idempotency_key)
         return self._auth(doc)
 
     async def Login(
         self, request: user_pb2.LoginRequest, context: grpc.aio.ServicerContext
     ) -> user_pb2.AuthResponse:
         try:
-            phone = normalize_phone(request.phone)
+            phone = normalize_phone(request.phone, self.accounts.phone_region)
         except InvalidArgument:
             phone = None
+        limiter = self.accounts.limiter
+        await limiter.attempt(LOGIN_ADDRESS, client_address(context))
+        if phone:
+            await limiter.attempt(LOGIN_PHONE, phone)
         doc = await self.store.by_phone(phone) if phone else None
         stored_hash = doc["passwordHash"] if doc else None
-        ok = await asyncio.to_thread(self.passwords.verify, stored_hash, request.password)
+        ok = await self.accounts.gate.run(
+            Priority.LOGIN, self.accounts.passwords.verify, stored_hash, request.password
+        )
         if not ok or doc is None:
             raise Unauthenticated(BAD_LOGIN)
         return self._auth(doc)
@@ -106,12 +145,46 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     async def VerifyToken(
         self, request: user_pb2.VerifyTokenRequest, context: grpc.aio.ServicerContext
     ) -> user_pb2.VerifyTokenResponse:
-        claims = self.tokens.verify(request.token)
+        claims = self.accounts.verifier.verify(request.token)
+        if await self.store.spent_among([claims.token_id]):
+            raise Unauthenticated("token was revoked; log in again")
+        role = ROLE_TO_PROTO.get(claims.role)  # type: ignore[call-overload]
+        if role is None:
+            raise Unauthenticated("token is invalid")
         return user_pb2.VerifyTokenResponse(
             user_id=claims.user_id,
-            role=ROLE_TO_PROTO[claims.role],
+            role=role,
             expires_at=to_timestamp(claims.expires_at),
+            token_id=claims.token_id,
         )
+
+    async def RevokeToken(
+        self, request: user_pb2.RevokeTokenRequest, context: grpc.aio.ServicerContext
+    ) -> user_pb2.RevokeTokenResponse:
+        claims = self.accounts.verifier.verify(request.token)
+        await self.store.spend(claims.token_id, "revoked", claims.expires_at)
+        return user_pb2.RevokeTokenResponse()
+
+    async def FindSpent(
+        self, request: user_pb2.FindSpentRequest, context: grpc.aio.ServicerContext
+    ) -> user_pb2.FindSpentResponse:
+        check_batch(len(request.token_ids), "token_ids")
+        ids = list(set(request.token_ids))
+        return user_pb2.FindSpentResponse(
+            token_ids=await self.store.spent_among(ids) if ids else []
+        )
+
+    async def SpendOnce(
+        self, request: user_pb2.SpendOnceRequest, context: grpc.aio.ServicerContext
+    ) -> user_pb2.SpendOnceResponse:
+        if not request.token_id or len(request.token_id) > 64:
+            raise InvalidArgument("token_id must be 1 to 64 characters", "token_id")
+        if not request.HasField("expires_at"):
+            raise InvalidArgument("expires_at is required", "expires_at")
+        expires = from_timestamp(request.expires_at)
+        if not await self.store.spend(request.token_id, "used", expires):
+            raise AlreadyExists("this ticket was already used", "token_id")
+        return user_pb2.SpendOnceResponse()
 
     async def GetUser(
         self, request: user_pb2.GetUserRequest, context: grpc.aio.ServicerContext

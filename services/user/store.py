@@ -1,10 +1,16 @@
-"""The `users` collection: one document per account, phone unique."""
+"""The user service's collections: `users` (one document per account, phone unique),
+`attempt_counters` (log-in and sign-up counts per window) and `spent_tokens` (token ids that
+are no longer good: revoked tokens, used stream tickets). Counters and spent tokens carry
+`expiresAt` and a TTL index deletes them once it passed."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from common.errors import AlreadyExists
 from common.mongo import insert_unique
@@ -13,9 +19,13 @@ from common.mongo import insert_unique
 class UserStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db["users"]
+        self.counters = db["attempt_counters"]
+        self.spent = db["spent_tokens"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index("phone", unique=True, name="phone_unique")
+        for collection in (self.counters, self.spent):
+            await collection.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
 
     async def insert(self, doc: dict[str, Any]) -> None:
         """Stores a new account; ALREADY_EXISTS when the phone is taken."""
@@ -33,3 +43,32 @@ class UserStore:
 
     async def by_ids(self, user_ids: list[str]) -> list[dict[str, Any]]:
         return await self.collection.find({"_id": {"$in": user_ids}}).to_list()
+
+    async def count(self, counter_id: str, expires_at: datetime) -> int:
+        """Adds one to a counter (created at 1) and answers its new value."""
+        for _ in range(2):  # two first attempts at once: one insert wins, the other increments
+            try:
+                doc = await self.counters.find_one_and_update(
+                    {"_id": counter_id},
+                    {"$inc": {"count": 1}, "$setOnInsert": {"expiresAt": expires_at}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+                return int(doc["count"])
+            except DuplicateKeyError:
+                continue
+        raise RuntimeError(f"counter {counter_id} could not be counted")
+
+    async def spend(self, token_id: str, reason: str, expires_at: datetime) -> bool:
+        """Records a token id as spent; False when it already was."""
+        try:
+            await self.spent.insert_one(
+                {"_id": token_id, "reason": reason, "expiresAt": expires_at}
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def spent_among(self, token_ids: list[str]) -> list[str]:
+        docs = self.spent.find({"_id": {"$in": token_ids}}, projection={"_id": 1})
+        return [d["_id"] async for d in docs]

@@ -13,7 +13,7 @@ import pytest
 from pymongo import MongoClient
 
 from tests.e2e_http import bearer, in_minutes, signup
-from tests.harness import TEST_JWT_SECRET, Cluster, GatewayProcess, start_gateway
+from tests.harness import Cluster, GatewayProcess, forge_token, start_gateway
 from tests.ride import ALL
 
 pytestmark = pytest.mark.integration
@@ -77,9 +77,16 @@ def world(http: httpx.Client) -> dict[str, Any]:
 
 def _forged(user_id: str, role: str, **changes: Any) -> str:
     now = int(time.time())
-    claims = {"sub": user_id, "role": role, "iss": "lastmile", "iat": now, "exp": now + 600}
+    claims = {
+        "sub": user_id,
+        "role": role,
+        "iss": "lastmile",
+        "iat": now,
+        "exp": now + 600,
+        "jti": f"forged-{now}",
+    }
     claims.update(changes)
-    return jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
+    return forge_token(claims)
 
 
 # (method, path template, body, role that may call it)
@@ -139,10 +146,15 @@ def test_authorization_matrix(http, world, method, path, body, role) -> None:
                     "iss": "lastmile",
                     "iat": 1,
                     "exp": 4102444800,
+                    "jti": "x",
                 },
                 "x" * 40,
                 algorithm="HS256",
             ),
+            401,
+        ),
+        "ten-year lifetime, right key": (
+            _forged(me["user"]["id"], me["user"]["role"], exp=int(time.time()) + 10 * 365 * 86400),
             401,
         ),
     }

@@ -167,7 +167,9 @@ async def test_a_port_in_use_is_reported_not_a_traceback(cluster: Cluster) -> No
         ("station", {"GRPC_PORT": "http"}, "GRPC_PORT"),
         ("station", {"MONGODB_URI": "postgres://x"}, "MONGODB_URI"),
         ("station", {"DRAIN_GRACE_S": "-1"}, "DRAIN_GRACE_S"),
-        ("user", {"JWT_SECRET": "short"}, "JWT_SECRET"),
+        ("user", {"JWT_PUBLIC_KEYS_DIR": "/nonexistent"}, "JWT_PUBLIC_KEYS_DIR"),
+        ("user", {"LOGIN_LIMIT_PER_PHONE": "often"}, "LOGIN_LIMIT_PER_PHONE"),
+        ("user", {"PHONE_REGION": "India"}, "PHONE_REGION"),
     ],
 )
 async def test_bad_settings_fail_at_start_up_naming_the_variable(
@@ -180,13 +182,13 @@ async def test_bad_settings_fail_at_start_up_naming_the_variable(
     assert "Traceback" not in log
 
 
-async def test_a_missing_jwt_secret_fails_at_start_up(cluster: Cluster) -> None:
+async def test_a_missing_signing_key_fails_at_start_up(cluster: Cluster) -> None:
     env = cluster.env_for("user")
-    del env["JWT_SECRET"]
-    proc = ServiceProcess("user", cluster.ports["user"], 0, env, cluster.log_dir / "nosecret.log")
+    del env["JWT_PRIVATE_KEY_FILE"]
+    proc = ServiceProcess("user", cluster.ports["user"], 0, env, cluster.log_dir / "nokey.log")
     proc.start()
     assert await asyncio.to_thread(wait_exit, proc) == 2
-    assert "JWT_SECRET is required but not set" in proc.log_path.read_text()
+    assert "JWT_PRIVATE_KEY_FILE is required but not set" in proc.log_path.read_text()
 
 
 async def test_a_broken_stations_file_stops_start_up_with_a_clear_message(

@@ -6,10 +6,12 @@ import uuid
 import grpc
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.lastmile.v1 import common_pb2, user_pb2
 from common.errors import field_of
-from tests.harness import TEST_JWT_SECRET, Cluster
+from tests.harness import PUBLIC_KEYS, TEST_KEY_ID, Cluster, forge_token
+from tests.unit.test_accounts import hs256
 
 pytestmark = pytest.mark.integration
 
@@ -129,8 +131,8 @@ async def test_unknown_phone_and_wrong_password_give_the_same_error(users) -> No
     assert wrong[0] == grpc.StatusCode.UNAUTHENTICATED
 
 
-def _forge(claims: dict, secret: str = TEST_JWT_SECRET) -> str:
-    return jwt.encode(claims, secret, algorithm="HS256")
+def _forge(claims: dict, key=None) -> str:
+    return forge_token(claims, key=key)
 
 
 async def test_tampered_forged_and_expired_tokens_are_unauthenticated(users) -> None:
@@ -142,7 +144,12 @@ async def test_tampered_forged_and_expired_tokens_are_unauthenticated(users) -> 
     bad_tokens = {
         "tampered payload": f"{header}.{promoted}.{signature}",
         "tampered signature": f"{header}.{payload}.{signature[:-4]}AAAA",
-        "other key": _forge(claims, secret="another-secret-of-sufficient-length-000000"),
+        "other key": _forge(claims, key=Ed25519PrivateKey.generate()),
+        "unknown kid": forge_token(claims, kid="nobody"),
+        "HS256 with the public key as secret": hs256(
+            claims, (PUBLIC_KEYS / f"{TEST_KEY_ID}.pub").read_bytes(), TEST_KEY_ID
+        ),
+        "ten years": _forge({**claims, "iat": now, "exp": now + 10 * 365 * 86400}),
         "expired": _forge({**claims, "iat": now - 7200, "exp": now - 60}),
         "no expiry": _forge({k: v for k, v in claims.items() if k != "exp"}),
         "alg none": jwt.encode(claims, None, algorithm="none"),

@@ -14,7 +14,7 @@ def test_backoff_doubles_from_one_second_to_thirty() -> None:
 
 
 def test_ports_never_collide_and_clients_know_every_matching_replica(tmp_path: Path) -> None:
-    config = RunConfig(home=tmp_path, matching_replicas=5, jwt_secret="x" * 40)
+    config = RunConfig(home=tmp_path, matching_replicas=5)
     ports = [p for tier in plan(config) for spec in tier for p in spec.ports.values()]
     assert len(ports) == len(set(ports))
     addr = config.address_of("matching")

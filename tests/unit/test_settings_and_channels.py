@@ -3,10 +3,12 @@ import json
 import pytest
 
 from common.channels import LONG_LIVED, NOT_SAFE_TO_REPEAT, service_config, target_of
-from common.settings import ConfigError, JwtSettings, ServiceSettings, load_settings
+from common.settings import ConfigError, ServiceSettings, SigningKeySettings, load_settings
+from common.tokens import write_key_pair
+from gateway.settings import GatewaySettings
 
 
-class _WithSecret(ServiceSettings, JwtSettings):
+class _Signer(ServiceSettings, SigningKeySettings):
     pass
 
 
@@ -43,17 +45,21 @@ def test_bad_values_name_the_variable(
     assert var in capsys.readouterr().err
 
 
-def test_missing_secret_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("JWT_SECRET", raising=False)
+def test_missing_keys_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("JWT_PUBLIC_KEYS_DIR", "JWT_PRIVATE_KEY_FILE"):
+        monkeypatch.delenv(var, raising=False)
     with pytest.raises(ConfigError) as err:
-        load_settings(_WithSecret, service_name="user")
-    assert "JWT_SECRET is required but not set" in err.value.message
+        load_settings(_Signer, service_name="user")
+    assert "JWT_PUBLIC_KEYS_DIR is required but not set" in err.value.message
+    assert "JWT_PRIVATE_KEY_FILE is required but not set" in err.value.message
 
 
-def test_secret_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JWT_SECRET", "s" * 40)
-    settings = load_settings(_WithSecret, service_name="user")
-    assert "s" * 40 not in repr(settings)
+def test_the_signing_key_id_is_the_file_name(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    write_key_pair(tmp_path / "private", tmp_path / "public", "2026-12")
+    monkeypatch.setenv("JWT_PUBLIC_KEYS_DIR", str(tmp_path / "public"))
+    monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", str(tmp_path / "private" / "2026-12.pem"))
+    assert load_settings(_Signer, service_name="user").key_id == "2026-12"
+    assert (tmp_path / "private" / "2026-12.pem").stat().st_mode & 0o077 == 0
 
 
 def test_targets_use_dns_resolution_for_round_robin() -> None:
@@ -89,15 +95,19 @@ def test_service_config_retries_only_what_is_safe_and_bounds_unary_calls() -> No
     assert len(listed) == len(set(listed))
 
 
-def test_the_signing_key_can_come_from_a_mounted_file(
+def test_the_ticket_key_can_come_from_a_mounted_file_and_is_not_printed(
     monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    key = tmp_path / "jwt-secret"
+    write_key_pair(tmp_path / "private", tmp_path / "public", "k")
+    monkeypatch.setenv("JWT_PUBLIC_KEYS_DIR", str(tmp_path / "public"))
+    key = tmp_path / "ticket-secret"
     key.write_text("f" * 40 + "\n")
-    monkeypatch.setenv("JWT_SECRET", "e" * 40)
-    monkeypatch.setenv("JWT_SECRET_FILE", str(key))
-    assert load_settings(JwtSettings).jwt_secret.get_secret_value() == "f" * 40
-    monkeypatch.setenv("JWT_SECRET_FILE", str(tmp_path / "missing"))
+    monkeypatch.setenv("STREAM_TICKET_SECRET", "e" * 40)
+    monkeypatch.setenv("STREAM_TICKET_SECRET_FILE", str(key))
+    settings = load_settings(GatewaySettings)
+    assert settings.stream_ticket_secret.get_secret_value() == "f" * 40
+    assert "f" * 40 not in repr(settings)
+    monkeypatch.setenv("STREAM_TICKET_SECRET_FILE", str(tmp_path / "missing"))
     with pytest.raises(ConfigError):
-        load_settings(JwtSettings)
-    assert "JWT_SECRET_FILE" in capsys.readouterr().err
+        load_settings(GatewaySettings)
+    assert "STREAM_TICKET_SECRET_FILE" in capsys.readouterr().err

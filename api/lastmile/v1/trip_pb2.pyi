@@ -194,11 +194,13 @@ class RemoveRiderRequest(_message.Message):
     def __init__(self, trip_id: _Optional[str] = ..., rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
 
 class CountTripsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("created_since",)
+    CREATED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    created_since: _timestamp_pb2.Timestamp
+    def __init__(self, created_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CountTripsResponse(_message.Message):
-    __slots__ = ("trips_by_status",)
+    __slots__ = ("trips_by_status", "created_since_count")
     class TripsByStatusEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -207,5 +209,7 @@ class CountTripsResponse(_message.Message):
         value: int
         def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     TRIPS_BY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_SINCE_COUNT_FIELD_NUMBER: _ClassVar[int]
     trips_by_status: _containers.ScalarMap[str, int]
-    def __init__(self, trips_by_status: _Optional[_Mapping[str, int]] = ...) -> None: ...
+    created_since_count: int
+    def __init__(self, trips_by_status: _Optional[_Mapping[str, int]] = ..., created_since_count: _Optional[int] = ...) -> None: ...

@@ -26,15 +26,15 @@ from api.lastmile.v1 import common_pb2 as api_dot_lastmile_dot_v1_dot_common__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61pi/lastmile/v1/user.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05phone\x18\x03 \x01(\t\x12\x1f\n\x04role\x18\x04 \x01(\x0e\x32\x11.lastmile.v1.Role\x12*\n\x07vehicle\x18\x05 \x01(\x0b\x32\x14.lastmile.v1.VehicleH\x00\x88\x01\x01\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\n\n\x08_vehicle\"\xb0\x01\n\rSignUpRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05phone\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x1f\n\x04role\x18\x04 \x01(\x0e\x32\x11.lastmile.v1.Role\x12*\n\x07vehicle\x18\x05 \x01(\x0b\x32\x14.lastmile.v1.VehicleH\x00\x88\x01\x01\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\tB\n\n\x08_vehicle\"/\n\x0cLoginRequest\x12\r\n\x05phone\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"n\n\x0c\x41uthResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x04user\x18\x03 \x01(\x0b\x32\x11.lastmile.v1.User\"#\n\x12VerifyTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\"w\n\x13VerifyTokenResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x1f\n\x04role\x18\x02 \x01(\x0e\x32\x11.lastmile.v1.Role\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"#\n\x0fGetUsersRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"4\n\x10GetUsersResponse\x12 \n\x05users\x18\x01 \x03(\x0b\x32\x11.lastmile.v1.User*=\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n\nROLE_RIDER\x10\x01\x12\x0f\n\x0bROLE_DRIVER\x10\x02\x32\xe3\x02\n\x0bUserService\x12?\n\x06SignUp\x12\x1a.lastmile.v1.SignUpRequest\x1a\x19.lastmile.v1.AuthResponse\x12=\n\x05Login\x12\x19.lastmile.v1.LoginRequest\x1a\x19.lastmile.v1.AuthResponse\x12P\n\x0bVerifyToken\x12\x1f.lastmile.v1.VerifyTokenRequest\x1a .lastmile.v1.VerifyTokenResponse\x12\x39\n\x07GetUser\x12\x1b.lastmile.v1.GetUserRequest\x1a\x11.lastmile.v1.User\x12G\n\x08GetUsers\x12\x1c.lastmile.v1.GetUsersRequest\x1a\x1d.lastmile.v1.GetUsersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61pi/lastmile/v1/user.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05phone\x18\x03 \x01(\t\x12\x1f\n\x04role\x18\x04 \x01(\x0e\x32\x11.lastmile.v1.Role\x12*\n\x07vehicle\x18\x05 \x01(\x0b\x32\x14.lastmile.v1.VehicleH\x00\x88\x01\x01\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\n\n\x08_vehicle\"\xb0\x01\n\rSignUpRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05phone\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x1f\n\x04role\x18\x04 \x01(\x0e\x32\x11.lastmile.v1.Role\x12*\n\x07vehicle\x18\x05 \x01(\x0b\x32\x14.lastmile.v1.VehicleH\x00\x88\x01\x01\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\tB\n\n\x08_vehicle\"/\n\x0cLoginRequest\x12\r\n\x05phone\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"n\n\x0c\x41uthResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x04user\x18\x03 \x01(\x0b\x32\x11.lastmile.v1.User\"#\n\x12VerifyTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\"\x89\x01\n\x13VerifyTokenResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x1f\n\x04role\x18\x02 \x01(\x0e\x32\x11.lastmile.v1.Role\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08token_id\x18\x04 \x01(\t\"#\n\x12RevokeTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\"\x15\n\x13RevokeTokenResponse\"%\n\x10\x46indSpentRequest\x12\x11\n\ttoken_ids\x18\x01 \x03(\t\"&\n\x11\x46indSpentResponse\x12\x11\n\ttoken_ids\x18\x01 \x03(\t\"T\n\x10SpendOnceRequest\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x13\n\x11SpendOnceResponse\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"#\n\x0fGetUsersRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"4\n\x10GetUsersResponse\x12 \n\x05users\x18\x01 \x03(\x0b\x32\x11.lastmile.v1.User*P\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n\nROLE_RIDER\x10\x01\x12\x0f\n\x0bROLE_DRIVER\x10\x02\x12\x11\n\rROLE_OPERATOR\x10\x03\x32\xcd\x04\n\x0bUserService\x12?\n\x06SignUp\x12\x1a.lastmile.v1.SignUpRequest\x1a\x19.lastmile.v1.AuthResponse\x12=\n\x05Login\x12\x19.lastmile.v1.LoginRequest\x1a\x19.lastmile.v1.AuthResponse\x12P\n\x0bVerifyToken\x12\x1f.lastmile.v1.VerifyTokenRequest\x1a .lastmile.v1.VerifyTokenResponse\x12P\n\x0bRevokeToken\x12\x1f.lastmile.v1.RevokeTokenRequest\x1a .lastmile.v1.RevokeTokenResponse\x12J\n\tFindSpent\x12\x1d.lastmile.v1.FindSpentRequest\x1a\x1e.lastmile.v1.FindSpentResponse\x12J\n\tSpendOnce\x12\x1d.lastmile.v1.SpendOnceRequest\x1a\x1e.lastmile.v1.SpendOnceResponse\x12\x39\n\x07GetUser\x12\x1b.lastmile.v1.GetUserRequest\x1a\x11.lastmile.v1.User\x12G\n\x08GetUsers\x12\x1c.lastmile.v1.GetUsersRequest\x1a\x1d.lastmile.v1.GetUsersResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'api.lastmile.v1.user_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=917
-  _globals['_ROLE']._serialized_end=978
+  _globals['_ROLE']._serialized_start=1182
+  _globals['_ROLE']._serialized_end=1262
   _globals['_USER']._serialized_start=107
   _globals['_USER']._serialized_end=291
   _globals['_SIGNUPREQUEST']._serialized_start=294
@@ -45,14 +45,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUTHRESPONSE']._serialized_end=631
   _globals['_VERIFYTOKENREQUEST']._serialized_start=633
   _globals['_VERIFYTOKENREQUEST']._serialized_end=668
-  _globals['_VERIFYTOKENRESPONSE']._serialized_start=670
-  _globals['_VERIFYTOKENRESPONSE']._serialized_end=789
-  _globals['_GETUSERREQUEST']._serialized_start=791
-  _globals['_GETUSERREQUEST']._serialized_end=824
-  _globals['_GETUSERSREQUEST']._serialized_start=826
-  _globals['_GETUSERSREQUEST']._serialized_end=861
-  _globals['_GETUSERSRESPONSE']._serialized_start=863
-  _globals['_GETUSERSRESPONSE']._serialized_end=915
-  _globals['_USERSERVICE']._serialized_start=981
-  _globals['_USERSERVICE']._serialized_end=1336
+  _globals['_VERIFYTOKENRESPONSE']._serialized_start=671
+  _globals['_VERIFYTOKENRESPONSE']._serialized_end=808
+  _globals['_REVOKETOKENREQUEST']._serialized_start=810
+  _globals['_REVOKETOKENREQUEST']._serialized_end=845
+  _globals['_REVOKETOKENRESPONSE']._serialized_start=847
+  _globals['_REVOKETOKENRESPONSE']._serialized_end=868
+  _globals['_FINDSPENTREQUEST']._serialized_start=870
+  _globals['_FINDSPENTREQUEST']._serialized_end=907
+  _globals['_FINDSPENTRESPONSE']._serialized_start=909
+  _globals['_FINDSPENTRESPONSE']._serialized_end=947
+  _globals['_SPENDONCEREQUEST']._serialized_start=949
+  _globals['_SPENDONCEREQUEST']._serialized_end=1033
+  _globals['_SPENDONCERESPONSE']._serialized_start=1035
+  _globals['_SPENDONCERESPONSE']._serialized_end=1054
+  _globals['_GETUSERREQUEST']._serialized_start=1056
+  _globals['_GETUSERREQUEST']._serialized_end=1089
+  _globals['_GETUSERSREQUEST']._serialized_start=1091
+  _globals['_GETUSERSREQUEST']._serialized_end=1126
+  _globals['_GETUSERSRESPONSE']._serialized_start=1128
+  _globals['_GETUSERSRESPONSE']._serialized_end=1180
+  _globals['_USERSERVICE']._serialized_start=1265
+  _globals['_USERSERVICE']._serialized_end=1854
 # @@protoc_insertion_point(module_scope)

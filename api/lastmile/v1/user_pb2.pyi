@@ -16,9 +16,11 @@ class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROLE_UNSPECIFIED: _ClassVar[Role]
     ROLE_RIDER: _ClassVar[Role]
     ROLE_DRIVER: _ClassVar[Role]
+    ROLE_OPERATOR: _ClassVar[Role]
 ROLE_UNSPECIFIED: Role
 ROLE_RIDER: Role
 ROLE_DRIVER: Role
+ROLE_OPERATOR: Role
 
 class User(_message.Message):
     __slots__ = ("id", "name", "phone", "role", "vehicle", "created_at")
@@ -77,14 +79,50 @@ class VerifyTokenRequest(_message.Message):
     def __init__(self, token: _Optional[str] = ...) -> None: ...
 
 class VerifyTokenResponse(_message.Message):
-    __slots__ = ("user_id", "role", "expires_at")
+    __slots__ = ("user_id", "role", "expires_at", "token_id")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     role: Role
     expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, user_id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    token_id: str
+    def __init__(self, user_id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_id: _Optional[str] = ...) -> None: ...
+
+class RevokeTokenRequest(_message.Message):
+    __slots__ = ("token",)
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    def __init__(self, token: _Optional[str] = ...) -> None: ...
+
+class RevokeTokenResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class FindSpentRequest(_message.Message):
+    __slots__ = ("token_ids",)
+    TOKEN_IDS_FIELD_NUMBER: _ClassVar[int]
+    token_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, token_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FindSpentResponse(_message.Message):
+    __slots__ = ("token_ids",)
+    TOKEN_IDS_FIELD_NUMBER: _ClassVar[int]
+    token_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, token_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SpendOnceRequest(_message.Message):
+    __slots__ = ("token_id", "expires_at")
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    token_id: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, token_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SpendOnceResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class GetUserRequest(_message.Message):
     __slots__ = ("user_id",)

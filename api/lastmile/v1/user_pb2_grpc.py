@@ -26,7 +26,10 @@ if _version_not_supported:
 
 
 class UserServiceStub:
-    """Sign-up, log-in and token verification for riders and drivers.
+    """Sign-up, log-in and token verification. SignUp and Login read the client's address from the
+    call metadata `x-client-address` (set by the gateway) for their per-address limits; past a
+    limit, or when the service is too busy to hash a password within the call's deadline, they
+    answer RESOURCE_EXHAUSTED at once, with trailing metadata `retry-after` (seconds).
     """
 
     def __init__(self, channel):
@@ -50,6 +53,21 @@ class UserServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.VerifyTokenRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.VerifyTokenResponse.FromString,
                 _registered_method=True)
+        self.RevokeToken = channel.unary_unary(
+                '/lastmile.v1.UserService/RevokeToken',
+                request_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.RevokeTokenRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.RevokeTokenResponse.FromString,
+                _registered_method=True)
+        self.FindSpent = channel.unary_unary(
+                '/lastmile.v1.UserService/FindSpent',
+                request_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.FindSpentRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.FindSpentResponse.FromString,
+                _registered_method=True)
+        self.SpendOnce = channel.unary_unary(
+                '/lastmile.v1.UserService/SpendOnce',
+                request_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.SpendOnceRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.SpendOnceResponse.FromString,
+                _registered_method=True)
         self.GetUser = channel.unary_unary(
                 '/lastmile.v1.UserService/GetUser',
                 request_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.GetUserRequest.SerializeToString,
@@ -63,11 +81,14 @@ class UserServiceStub:
 
 
 class UserServiceServicer:
-    """Sign-up, log-in and token verification for riders and drivers.
+    """Sign-up, log-in and token verification. SignUp and Login read the client's address from the
+    call metadata `x-client-address` (set by the gateway) for their per-address limits; past a
+    limit, or when the service is too busy to hash a password within the call's deadline, they
+    answer RESOURCE_EXHAUSTED at once, with trailing metadata `retry-after` (seconds).
     """
 
     def SignUp(self, request, context):
-        """Creates an account and returns a token for it. ALREADY_EXISTS when the phone is taken
+        """Creates a rider or driver account and returns a token for it. ALREADY_EXISTS when the phone is taken
         (unless the same idempotency_key created it, in which case the first answer is repeated);
         INVALID_ARGUMENT naming the field for an empty name, a malformed phone, a password shorter
         than 8 characters, an unknown role or a vehicle on a rider.
@@ -85,8 +106,30 @@ class UserServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def VerifyToken(self, request, context):
-        """Verifies a token's signature and expiry and returns its claims. UNAUTHENTICATED when the
-        token is malformed, forged or expired (no database read: tokens are self-contained).
+        """Verifies a token's signature, lifetime and expiry, and that it was not revoked, and returns
+        its claims. UNAUTHENTICATED when the token is malformed, forged, expired or revoked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeToken(self, request, context):
+        """Revokes a valid token (log-out): VerifyToken refuses it from now on, FindSpent lists it.
+        UNAUTHENTICATED for a token that is not valid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FindSpent(self, request, context):
+        """Which of the given token ids (`jti`) are spent: revoked, or single-use and used.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SpendOnce(self, request, context):
+        """Marks a single-use token id as used; ALREADY_EXISTS when it was used before.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -125,6 +168,21 @@ def add_UserServiceServicer_to_server(servicer, server):
                     request_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.VerifyTokenRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.VerifyTokenResponse.SerializeToString,
             ),
+            'RevokeToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeToken,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.RevokeTokenRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.RevokeTokenResponse.SerializeToString,
+            ),
+            'FindSpent': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindSpent,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.FindSpentRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.FindSpentResponse.SerializeToString,
+            ),
+            'SpendOnce': grpc.unary_unary_rpc_method_handler(
+                    servicer.SpendOnce,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.SpendOnceRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_user__pb2.SpendOnceResponse.SerializeToString,
+            ),
             'GetUser': grpc.unary_unary_rpc_method_handler(
                     servicer.GetUser,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_user__pb2.GetUserRequest.FromString,
@@ -144,7 +202,10 @@ def add_UserServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class UserService:
-    """Sign-up, log-in and token verification for riders and drivers.
+    """Sign-up, log-in and token verification. SignUp and Login read the client's address from the
+    call metadata `x-client-address` (set by the gateway) for their per-address limits; past a
+    limit, or when the service is too busy to hash a password within the call's deadline, they
+    answer RESOURCE_EXHAUSTED at once, with trailing metadata `retry-after` (seconds).
     """
 
     @staticmethod
@@ -218,6 +279,87 @@ class UserService:
             '/lastmile.v1.UserService/VerifyToken',
             api_dot_lastmile_dot_v1_dot_user__pb2.VerifyTokenRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_user__pb2.VerifyTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.UserService/RevokeToken',
+            api_dot_lastmile_dot_v1_dot_user__pb2.RevokeTokenRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_user__pb2.RevokeTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindSpent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.UserService/FindSpent',
+            api_dot_lastmile_dot_v1_dot_user__pb2.FindSpentRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_user__pb2.FindSpentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SpendOnce(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.UserService/SpendOnce',
+            api_dot_lastmile_dot_v1_dot_user__pb2.SpendOnceRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_user__pb2.SpendOnceResponse.FromString,
             options,
             channel_credentials,
             insecure,

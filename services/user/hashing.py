@@ -1,0 +1,106 @@
+"""Admission control for password hashing, the one CPU-heavy thing the user service does.
+
+argon2id takes ~0.1 s of a core per password. At most `capacity` hashes run at a time, on
+threads of their own; the rest queue, log-ins ahead of sign-ups, so a flood of sign-ups
+cannot lock existing users out. A call is refused at once (RESOURCE_EXHAUSTED with a
+retry-after) when the queue is full, or when the work ahead of it means it would finish after
+its deadline: hashing for a caller who has already given up is CPU thrown away."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from common import deadlines
+from common.errors import ResourceExhausted
+
+T = TypeVar("T")
+BUSY = "the service is busy; try again shortly"
+
+
+class Priority(enum.IntEnum):
+    LOGIN = 0
+    SIGN_UP = 1
+
+
+class HashGate:
+    def __init__(self, capacity: int, max_waiting: int, estimate_s: float = 0.15) -> None:
+        self.capacity, self.max_waiting = capacity, max_waiting
+        self._pool = ThreadPoolExecutor(capacity, thread_name_prefix="argon2")
+        self._running = 0
+        self._waiting: dict[Priority, deque[asyncio.Future[None]]] = {p: deque() for p in Priority}
+        self.estimate_s = estimate_s  # moving average of one hash's duration
+        self.refused = 0
+
+    def _ahead(self, priority: Priority) -> int:
+        return self._running + sum(len(self._waiting[p]) for p in Priority if p <= priority)
+
+    def expected_s(self, priority: Priority) -> float:
+        """When a call of `priority` arriving now would be done, at the current pace."""
+        return math.ceil((self._ahead(priority) + 1) / self.capacity) * self.estimate_s
+
+    def _refuse(self, expected_s: float) -> ResourceExhausted:
+        self.refused += 1
+        return ResourceExhausted(BUSY, math.ceil(expected_s))
+
+    async def run(self, priority: Priority, work: Callable[..., T], *args: object) -> T:
+        expected = self.expected_s(priority)
+        left = deadlines.remaining()
+        waiting = sum(len(q) for q in self._waiting.values())
+        if waiting >= self.max_waiting or (left is not None and expected > left):
+            raise self._refuse(expected)
+        await self._slot(priority)
+        left = deadlines.remaining()
+        if left is not None and left < self.estimate_s:
+            self._release()
+            raise self._refuse(self.estimate_s)
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        job = self._pool.submit(work, *args)
+        # The slot is freed when the thread is done, even if this call was cancelled meanwhile:
+        # the core stays busy until then.
+        job.add_done_callback(
+            lambda _: loop.call_soon_threadsafe(self._finished, time.perf_counter() - started)
+        )
+        return await asyncio.wrap_future(job)
+
+    async def _slot(self, priority: Priority) -> None:
+        if self._running < self.capacity and not any(self._waiting.values()):
+            self._running += 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[priority].append(turn)
+        try:
+            await turn  # _release hands the slot over: _running already counts this call
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()
+            else:
+                with contextlib.suppress(ValueError):  # _release may have dropped it already
+                    self._waiting[priority].remove(turn)
+            raise
+
+    def _finished(self, took_s: float) -> None:
+        self.estimate_s = 0.8 * self.estimate_s + 0.2 * took_s
+        self._release()
+
+    def _release(self) -> None:
+        self._running -= 1
+        for priority in Priority:
+            queue = self._waiting[priority]
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    self._running += 1
+                    turn.set_result(None)
+                    return
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
