@@ -127,15 +127,31 @@ async def serve(settings: S, build: Callable[[S], Awaitable[Service]]) -> int:
 
     await stop.wait()
     log.info("draining", extra={"grace_s": settings.drain_grace_s})
+    watchdog = asyncio.create_task(_report_slow_shutdown(settings.drain_grace_s + 5))
     await health_servicer.enter_graceful_shutdown()
     for hook in service.on_drain:
         await hook()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    log.info("shutdown step", extra={"step": "background jobs stopped"})
     await server.stop(settings.drain_grace_s)
+    log.info("shutdown step", extra={"step": "server stopped"})
     for hook in service.on_stop:
         await hook()
     await mongo.close()
+    watchdog.cancel()
     log.info("stopped")
     return 0
+
+
+async def _report_slow_shutdown(after_s: float) -> None:
+    """A shutdown still running after `after_s` logs what every task is waiting on."""
+    await asyncio.sleep(after_s)
+    for task in asyncio.all_tasks():
+        if task is not asyncio.current_task():
+            frames = "".join(
+                f"{f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}; "
+                for f in task.get_stack(limit=12)
+            )
+            log.error("shutdown is slow", extra={"task": task.get_name(), "stack": frames})

@@ -24,7 +24,7 @@ ISSUER = "lastmile"
 ALGORITHM = "EdDSA"
 PUBLIC_SUFFIX = ".pub"
 # Clocks of the signer and a verifier may differ a little.
-LEEWAY_S = 30
+LEEWAY_S = 2
 
 
 @dataclass(frozen=True, slots=True)

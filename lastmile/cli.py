@@ -1,4 +1,4 @@
-"""`lastmile up | down | status | scale | simulate`."""
+"""`lastmile up | down | status | scale | simulate | operator create`."""
 
 from __future__ import annotations
 
@@ -275,3 +275,44 @@ def simulate(
     if counts.errors > max_errors:
         click.echo(f"{counts.errors} requests failed (allowed {max_errors})", err=True)
         sys.exit(1)
+
+
+@main.group()
+def operator() -> None:
+    """Operator accounts (they cannot be made through the public API)."""
+
+
+@operator.command("create")
+@click.option("--name", required=True, help="The operator's name.")
+@click.option("--phone", required=True, help="The operator's phone number (log-in).")
+@click.option(
+    "--password",
+    envvar="OPERATOR_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given. [env OPERATOR_PASSWORD]",
+)
+@click.option(
+    "--mongodb-uri",
+    envvar="MONGODB_URI",
+    default="mongodb://127.0.0.1:27017/?directConnection=true",
+    show_default=True,
+    help="The user service's database (a local run's by default). [env MONGODB_URI]",
+)
+@click.option("--db-name", envvar="MONGODB_DB", default="lastmile", show_default=True)
+@click.option("--region", envvar="PHONE_REGION", default="IN", show_default=True)
+def create_operator_command(
+    name: str, phone: str, password: str, mongodb_uri: str, db_name: str, region: str
+) -> None:
+    """Create an operator account, who may log in to the operations view."""
+    import asyncio
+
+    from common.errors import DomainError
+    from services.user.operators import create_operator
+
+    try:
+        doc = asyncio.run(create_operator(mongodb_uri, db_name, name, phone, password, region))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"operator {doc['_id']} created: {doc['name']}, {doc['phone']}")

@@ -18,11 +18,25 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from prometheus_client import Counter
+
 from common import deadlines
 from common.errors import ResourceExhausted
 
 T = TypeVar("T")
 BUSY = "the service is busy; try again shortly"
+# Hashes slow down when the machine is busy, and a call may have spent part of its deadline
+# on the way here (the deadline a server sees starts when the call reaches it): a call is only
+# started when its remaining deadline is this many times the estimate.
+MARGIN = 2.0
+HASHES = Counter(
+    "lastmile_password_hashes_total",
+    "Password hashes done, by whether their caller was still there for the answer.",
+    ["outcome"],
+)
+REFUSED = Counter(
+    "lastmile_password_hash_refusals_total", "Calls refused at once: the hashing queue was full."
+)
 
 
 class Priority(enum.IntEnum):
@@ -48,17 +62,19 @@ class HashGate:
 
     def _refuse(self, expected_s: float) -> ResourceExhausted:
         self.refused += 1
+        REFUSED.inc()
         return ResourceExhausted(BUSY, math.ceil(expected_s))
 
     async def run(self, priority: Priority, work: Callable[..., T], *args: object) -> T:
         expected = self.expected_s(priority)
         left = deadlines.remaining()
-        waiting = sum(len(q) for q in self._waiting.values())
-        if waiting >= self.max_waiting or (left is not None and expected > left):
+        # A queue full of sign-ups does not turn log-ins away: they go ahead of it.
+        waiting = sum(len(self._waiting[p]) for p in Priority if p <= priority)
+        if waiting >= self.max_waiting or (left is not None and expected * MARGIN > left):
             raise self._refuse(expected)
         await self._slot(priority)
         left = deadlines.remaining()
-        if left is not None and left < self.estimate_s:
+        if left is not None and left < self.estimate_s * MARGIN:
             self._release()
             raise self._refuse(self.estimate_s)
         loop = asyncio.get_running_loop()
@@ -69,7 +85,13 @@ class HashGate:
         job.add_done_callback(
             lambda _: loop.call_soon_threadsafe(self._finished, time.perf_counter() - started)
         )
-        return await asyncio.wrap_future(job)
+        try:
+            answer = await asyncio.wrap_future(job)
+        except asyncio.CancelledError:
+            HASHES.labels("abandoned").inc()
+            raise
+        HASHES.labels("answered").inc()
+        return answer
 
     async def _slot(self, priority: Priority) -> None:
         if self._running < self.capacity and not any(self._waiting.values()):

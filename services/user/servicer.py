@@ -65,13 +65,15 @@ def user_message(doc: dict[str, Any]) -> user_pb2.User:
 
 
 async def create_account(
-    accounts: Accounts, account: NewAccount, idempotency_key: str = ""
+    store: UserStore,
+    gate: HashGate,
+    passwords: Passwords,
+    account: NewAccount,
+    idempotency_key: str = "",
 ) -> dict[str, Any]:
     """Hashes the password (through the gate) and stores the account; ALREADY_EXISTS when the
-    phone is taken by another sign-up. Also used by the operators' CLI."""
-    password_hash = await accounts.gate.run(
-        Priority.SIGN_UP, accounts.passwords.hash, account.password
-    )
+    phone is taken by another sign-up. Also used by the operators' tooling."""
+    password_hash = await gate.run(Priority.SIGN_UP, passwords.hash, account.password)
     doc: dict[str, Any] = {
         "_id": new_id(),
         "name": account.name,
@@ -83,11 +85,7 @@ async def create_account(
     if account.vehicle:
         doc["vehicle"] = {"plate": account.vehicle.plate, "model": account.vehicle.model}
     return await create_once(
-        doc,
-        idempotency_key,
-        accounts.store.insert,
-        lambda: accounts.store.by_phone(account.phone),
-        AlreadyExists,
+        doc, idempotency_key, store.insert, lambda: store.by_phone(account.phone), AlreadyExists
     )
 
 
@@ -119,7 +117,10 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
             self.accounts.phone_region,
         )
         await self.accounts.limiter.attempt(SIGN_UP_ADDRESS, client_address(context))
-        doc = await create_account(self.accounts, account, request.idempotency_key)
+        accounts = self.accounts
+        doc = await create_account(
+            accounts.store, accounts.gate, accounts.passwords, account, request.idempotency_key
+        )
         return self._auth(doc)
 
     async def Login(

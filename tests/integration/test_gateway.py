@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from common.geo import destination_point
-from tests.e2e_http import PASSWORD, bearer, in_minutes, phone, signup
+from tests.e2e_http import PASSWORD, bearer, in_minutes, operator_login, phone, signup
 from tests.harness import Cluster, GatewayProcess, start_gateway
 from tests.ride import ALL, MG_ROAD, TRINITY
 
@@ -286,11 +286,13 @@ def test_openapi_document_lists_every_endpoint(http: httpx.Client) -> None:
     assert signup_schema["additionalProperties"] is False
 
 
-def test_operations(gw: GatewayProcess, http: httpx.Client) -> None:
+def test_operations(cluster: Cluster, gw: GatewayProcess, http: httpx.Client) -> None:
     assert http.get("/healthz").status_code == 200
     ready = http.get("/readyz")
     assert ready.status_code == 200 and ready.json()["ready"] is True
-    snapshot = http.get("/ops/snapshot").json()
+    operator = operator_login(http, cluster.mongo_uri, cluster.db_name)
+    assert operator["user"]["role"] == "operator"
+    snapshot = http.get("/ops/snapshot", headers=bearer(operator["token"])).json()
     assert len(snapshot["stations"]) == 10 and snapshot["drivers"] == []
     metrics = http.get("/metrics").text
     assert "gateway_requests_total" in metrics and "gateway_open_streams" in metrics
