@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import DirectoryPath, Field, FilePath, ValidationError, model_validator
+from pydantic import Field, FilePath, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -128,10 +128,10 @@ class ServiceSettings(BaseSettings):
 class TokenKeySettings(BaseSettings):
     """Public keys that verify access tokens, for every process that checks tokens."""
 
-    jwt_public_keys_dir: DirectoryPath = Field(
+    jwt_public_keys_file: FilePath = Field(
         ...,
-        description="Folder of `<kid>.pub` Ed25519 public keys that verify tokens (the old and "
-        "the new one during a key roll). Required.",
+        description="JWK Set (JSON) of the Ed25519 public keys that verify tokens, by kid (the "
+        "old and the new one during a key roll). Required.",
     )
     jwt_ttl_s: int = Field(
         12 * 3600,
@@ -151,12 +151,9 @@ class SigningKeySettings(TokenKeySettings):
         "",
         max_length=64,
         pattern=r"^[A-Za-z0-9._-]*$",
-        description="The signing key's kid; empty = the key file's name without `.pem`.",
+        description="The signing key's kid; empty = the kid of the JWK Set's entry for the "
+        "signing key's public half.",
     )
-
-    @property
-    def key_id(self) -> str:
-        return self.jwt_key_id or self.jwt_private_key_file.name.removesuffix(".pem")
 
 
 def secret_from_file(data: Any, field: str) -> Any:

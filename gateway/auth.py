@@ -36,7 +36,7 @@ class Principal:
 
 def verifier_for(settings: GatewaySettings) -> TokenVerifier:
     return TokenVerifier(
-        load_public_keys(settings.jwt_public_keys_dir), timedelta(seconds=settings.jwt_ttl_s)
+        load_public_keys(settings.jwt_public_keys_file), timedelta(seconds=settings.jwt_ttl_s)
     )
 
 

@@ -198,6 +198,13 @@ class Snapshot(Model):
     trips: dict[str, int]
 
 
+class Position(Model):
+    trip_id: str
+    location: LatLon
+    speed_mps: float
+    at: datetime
+
+
 class SummaryStation(Model):
     id: str
     name: str

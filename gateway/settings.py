@@ -35,6 +35,9 @@ class GatewaySettings(ServiceSettings, TokenKeySettings):
         description="The gateway's own HS256 key for stream tickets, at least 32 characters. "
         "Required (or STREAM_TICKET_SECRET_FILE).",
     )
+    stream_ticket_secret_file: Path | None = Field(
+        None, description="File holding the ticket key (a mounted Secret); beats the variable."
+    )
     trusted_proxies: str = Field(
         "",
         description="Comma-separated addresses or networks of proxies in front of the gateway "

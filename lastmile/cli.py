@@ -316,3 +316,25 @@ def create_operator_command(
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"operator {doc['_id']} created: {doc['name']}, {doc['phone']}")
+
+
+@main.group()
+def keys() -> None:
+    """Token signing keys."""
+
+
+@keys.command("roll")
+@click.option("--private-file", required=True, type=click.Path(path_type=Path))
+@click.option("--kid-file", required=True, type=click.Path(path_type=Path))
+@click.option("--jwks", "jwks_file", required=True, type=click.Path(path_type=Path))
+def roll_keys(private_file: Path, kid_file: Path, jwks_file: Path) -> None:
+    """Make a new signing key (its kid written to --kid-file) and add its public half to the
+    JWK Set beside the previous key, which keeps verifying the tokens it signed."""
+    from datetime import UTC, datetime
+
+    from common.tokens import write_key_pair
+
+    kid = datetime.now(UTC).strftime("k%Y%m%d%H%M%S")
+    write_key_pair(private_file, jwks_file, kid)
+    kid_file.write_text(kid)
+    click.echo(f"new signing key {kid}; {jwks_file} holds the previous one too")

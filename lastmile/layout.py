@@ -108,7 +108,7 @@ def base_env(config: RunConfig) -> dict[str, str]:
     )
     env.update({f"{s.upper()}_ADDR": config.address_of(s) for s in SERVICES})
     if config.keys:
-        env["JWT_PUBLIC_KEYS_DIR"] = str(config.keys.public_dir)
+        env["JWT_PUBLIC_KEYS_FILE"] = str(config.keys.public_keys)
     return env
 
 

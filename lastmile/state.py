@@ -29,8 +29,8 @@ class RunKeys:
         return self.folder / "private" / f"{LOCAL_KEY_ID}.pem"
 
     @property
-    def public_dir(self) -> Path:
-        return self.folder / "public"
+    def public_keys(self) -> Path:
+        return self.folder / "public" / "jwks.json"
 
     @property
     def ticket_secret(self) -> Path:
@@ -92,7 +92,7 @@ class Home:
         restart: the user service's signing key, its public half, the gateway's ticket key."""
         keys = RunKeys(self.path / "keys")
         if not keys.signing_key.exists():
-            write_key_pair(keys.signing_key.parent, keys.public_dir, LOCAL_KEY_ID)
+            write_key_pair(keys.signing_key, keys.public_keys, LOCAL_KEY_ID)
         if not keys.ticket_secret.exists():
             keys.ticket_secret.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(keys.ticket_secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Deploys LastMile with `kubectl apply -k k8s/`, first creating the JWT signing key file
-# (k8s/secrets/jwt-secret, never committed) when it is missing. Safe to run again.
+# Deploys LastMile with `kubectl apply -k k8s/`, first creating the keys under k8s/secrets/
+# (never committed) when they are missing: the token signing key and its JWK Set, and the
+# gateway's ticket key. Safe to run again. `ROLL_KEYS=1` makes a new signing key; the JWK Set
+# keeps the previous one, so tokens it signed stay valid until they expire.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ ! -s k8s/secrets/jwt-secret ]]; then
-  mkdir -p k8s/secrets
-  (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' > k8s/secrets/jwt-secret)
-  echo "created k8s/secrets/jwt-secret"
+mkdir -p k8s/secrets
+if [[ ! -s k8s/secrets/signing.pem || "${ROLL_KEYS:-0}" == "1" ]]; then
+  (umask 077 && .venv/bin/lastmile keys roll --private-file k8s/secrets/signing.pem \
+    --kid-file k8s/secrets/signing.kid --jwks k8s/secrets/jwks.json)
+fi
+if [[ ! -s k8s/secrets/ticket-secret ]]; then
+  (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' > k8s/secrets/ticket-secret)
+  echo "created k8s/secrets/ticket-secret"
 fi
 kubectl apply -k k8s/
 echo "waiting for the rollout (Ctrl-C does not undo it)"

@@ -40,9 +40,27 @@ CALLS: dict[str, tuple[str, ...]] = {
     # The gateway calls seven of them and health-checks all eight (readyz).
     "gateway": tuple(DEFAULT_PORTS),
 }
-NEEDS_JWT = ("user", "gateway")
-# The signing key is mounted as a file (never an environment variable).
+# Keys are mounted as files (never environment variables), each only where it is needed: the
+# token signing key into the user service alone, the public keys (a JWK Set) into whoever
+# verifies tokens, the stream-ticket key into the gateway alone.
 SECRET_DIR = "/var/run/secrets/lastmile"
+MOUNTS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    # app: (volume name, Secret or ConfigMap name, kind)
+    "user": (("signing-key", "lastmile-signing-key", "secret"),
+             ("token-keys", "lastmile-token-keys", "configMap")),
+    "gateway": (("token-keys", "lastmile-token-keys", "configMap"),
+                ("ticket-key", "lastmile-ticket-key", "secret")),
+}  # fmt: skip
+KEY_ENV: dict[str, list[dict[str, Any]]] = {
+    "user": [
+        {"name": "JWT_PRIVATE_KEY_FILE", "value": f"{SECRET_DIR}/signing-key/signing.pem"},
+        {"name": "JWT_PUBLIC_KEYS_FILE", "value": f"{SECRET_DIR}/token-keys/jwks.json"},
+    ],
+    "gateway": [
+        {"name": "JWT_PUBLIC_KEYS_FILE", "value": f"{SECRET_DIR}/token-keys/jwks.json"},
+        {"name": "STREAM_TICKET_SECRET_FILE", "value": f"{SECRET_DIR}/ticket-key/ticket-secret"},
+    ],
+}  # fmt: skip
 
 RESOURCES = {
     # Small requests so five matching replicas fit a 2-CPU minikube; limits give bursts room.
@@ -58,7 +76,8 @@ RESOURCES = {
 
 # Settings that differ per container or come from the Secret, not from the ConfigMap.
 NOT_IN_CONFIGMAP = {
-    "GRPC_PORT", "METRICS_PORT", "JWT_SECRET", "JWT_SECRET_FILE", "FRONTEND_DIST", "STATIONS_FILE",
+    "GRPC_PORT", "METRICS_PORT", "JWT_PRIVATE_KEY_FILE", "JWT_KEY_ID", "JWT_PUBLIC_KEYS_FILE",
+    "STREAM_TICKET_SECRET", "STREAM_TICKET_SECRET_FILE", "FRONTEND_DIST", "STATIONS_FILE",
 }  # fmt: skip
 CLUSTER_VALUES = {
     "GRPC_HOST": "0.0.0.0",
@@ -66,7 +85,7 @@ CLUSTER_VALUES = {
     "MONGODB_URI": f"mongodb://mongo-0.mongo:{MONGO_PORT}/?replicaSet=rs0",
     "DRAIN_GRACE_S": str(DRAIN_GRACE_S),
     "GATEWAY_WORKERS": "2",
-    "GATEWAY_CONNECTIONS": "1000",
+    "MAX_CONNECTIONS": "4000",
     **{f"{s.upper()}_ADDR": f"{s}:{p}" for s, p in DEFAULT_PORTS.items()},
 }
 
@@ -100,19 +119,19 @@ def pod_spec(app: str, container: dict[str, Any]) -> dict[str, Any]:
         },
         "containers": [container],
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
-        + (
-            [{"name": "jwt", "secret": {"secretName": "lastmile-jwt", "defaultMode": 0o440}}]
-            if app in NEEDS_JWT
-            else []
-        ),
+        + [_volume(name, source, kind) for name, source, kind in MOUNTS.get(app, ())],
     }
+
+
+def _volume(name: str, source: str, kind: str) -> dict[str, Any]:
+    if kind == "secret":
+        return {"name": name, "secret": {"secretName": source, "defaultMode": 0o440}}
+    return {"name": name, "configMap": {"name": source, "defaultMode": 0o444}}
 
 
 def env_list(app: str, extra: dict[str, str]) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in extra.items()]
-    if app in NEEDS_JWT:
-        env.append({"name": "JWT_SECRET_FILE", "value": f"{SECRET_DIR}/jwt-secret"})
-    return env
+    return env + KEY_ENV.get(app, [])
 
 
 def container(
@@ -134,9 +153,10 @@ def container(
         "resources": RESOURCES.get(app, RESOURCES["default"]),
         "securityContext": container_security(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
-        + (
-            [{"name": "jwt", "mountPath": SECRET_DIR, "readOnly": True}] if app in NEEDS_JWT else []
-        ),
+        + [
+            {"name": name, "mountPath": f"{SECRET_DIR}/{name}", "readOnly": True}
+            for name, _, _ in MOUNTS.get(app, ())
+        ],
     }
 
 

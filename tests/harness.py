@@ -35,9 +35,8 @@ TEST_KEY_ID = "test-key"
 # The run's token keys: the private one is given to the user service only.
 _KEYS = Path(tempfile.mkdtemp(prefix="lastmile-test-keys-"))
 atexit.register(shutil.rmtree, _KEYS, True)
-PRIVATE_KEYS, PUBLIC_KEYS = _KEYS / "private", _KEYS / "public"
-write_key_pair(PRIVATE_KEYS, PUBLIC_KEYS, TEST_KEY_ID)
-SIGNING_KEY_FILE = PRIVATE_KEYS / f"{TEST_KEY_ID}.pem"
+SIGNING_KEY_FILE, PUBLIC_KEYS = _KEYS / "private" / f"{TEST_KEY_ID}.pem", _KEYS / "jwks.json"
+write_key_pair(SIGNING_KEY_FILE, PUBLIC_KEYS, TEST_KEY_ID)
 
 
 def forge_token(claims: dict[str, Any], kid: str = TEST_KEY_ID, key: Any = None) -> str:
@@ -252,7 +251,7 @@ class Cluster:
             METRICS_PORT=str(free_port()),
             MONGODB_URI=self.mongo_uri,
             MONGODB_DB=self.db_name,
-            JWT_PUBLIC_KEYS_DIR=str(PUBLIC_KEYS),
+            JWT_PUBLIC_KEYS_FILE=str(PUBLIC_KEYS),
             LOG_LEVEL="INFO",
             DRAIN_GRACE_S="10",
             PYTHONUNBUFFERED="1",

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from common.settings import DEFAULT_PORTS, ServiceSettings
+from common.tokens import write_key_pair
 from scripts.gen_config_doc import rows
 from scripts.gen_k8s import CALLS, DRAIN_GRACE_S, HTTP_PORT, PRESTOP_PAUSE_S
 
@@ -39,7 +40,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("k8s") / "k8s"
     shutil.copytree(ROOT / "k8s", base, ignore=shutil.ignore_patterns("secrets"))
     (base / "secrets").mkdir()
-    (base / "secrets" / "jwt-secret").write_text("k" * 48)
+    write_key_pair(base / "secrets" / "signing.pem", base / "secrets" / "jwks.json", "k1")
+    (base / "secrets" / "ticket-secret").write_text("t" * 48)
     build = subprocess.run([kubectl, "kustomize", str(base)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     out = base.parent / "rendered.yaml"
@@ -241,5 +243,27 @@ def test_no_secret_value_is_committed(objects: list[dict]) -> None:
         ["git", "ls-files", "k8s"], cwd=ROOT, capture_output=True, text=True
     ).stdout.split()
     assert not [f for f in tracked if f.startswith("k8s/secrets/")]
-    (secret,) = _of_kind(objects, "Secret").values()
-    assert secret["metadata"]["name"].startswith("lastmile-jwt-")  # hashed: rolls pods on change
+    secrets = sorted(_of_kind(objects, "Secret"))
+    # hashed names: a new key rolls the pods that mount it
+    assert [n.rsplit("-", 1)[0] for n in secrets] == ["lastmile-signing-key", "lastmile-ticket-key"]
+
+
+def _mounted_sources(obj: dict) -> set[str]:
+    volumes = obj["spec"]["template"]["spec"].get("volumes", [])
+    return {
+        (v.get("secret") or {}).get("secretName", "") or (v.get("configMap") or {}).get("name", "")
+        for v in volumes
+    } - {""}
+
+
+def test_each_key_is_mounted_only_where_it_is_needed(objects: list[dict]) -> None:
+    deployments = _of_kind(objects, "Deployment")
+    for name, obj in deployments.items():
+        sources = {s.rsplit("-", 1)[0] for s in _mounted_sources(obj)}
+        signing = "lastmile-signing-key" in sources
+        assert signing == (name == "user"), name
+        assert ("lastmile-ticket-key" in sources) == (name == "gateway"), name
+        if name in ("user", "gateway"):
+            assert "lastmile-token-keys" in sources, name
+        env = {e["name"] for c in _containers(obj) for e in c.get("env", [])}
+        assert ("JWT_PRIVATE_KEY_FILE" in env) == (name == "user"), name

@@ -9,17 +9,20 @@ import { RiderPage } from "./pages/RiderPage";
 import { NotificationsProvider } from "./state/notifications";
 import { SessionProvider, useSession } from "./state/session";
 
+export function homeOf(role: Role): string {
+  return role === "operator" ? "/ops" : `/${role}`;
+}
+
 function Home() {
   const { user } = useSession();
   if (!user) return <AuthPage />;
-  return <Navigate to={user.role === "driver" ? "/driver" : "/rider"} replace />;
+  return <Navigate to={homeOf(user.role)} replace />;
 }
 
 function Only({ role, children }: { role: Role; children: ReactElement }) {
   const { user } = useSession();
   if (!user) return <Navigate to="/" replace />;
-  if (user.role !== role)
-    return <Navigate to={user.role === "driver" ? "/driver" : "/rider"} replace />;
+  if (user.role !== role) return <Navigate to={homeOf(user.role)} replace />;
   return children;
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import grpc
 from flask import Blueprint, g
 
@@ -223,6 +225,35 @@ def get_trip(trip_id: str) -> models.Trip:
     if t.driver_id != me and all(r.rider_id != me for r in t.riders):
         raise ApiError(404, "NOT_FOUND", f"no trip with id {trip_id!r}")
     return convert.trip(t)
+
+
+ON_BOARD = (trip_pb2.TRIP_RIDER_STATUS_MATCHED, trip_pb2.TRIP_RIDER_STATUS_PICKED_UP)
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/trips/{trip_id}/position",
+    "The trip's driver's last known position (its driver, or a rider matched or on board)",
+    response=models.Position,
+)
+def trip_position(trip_id: str) -> models.Position:
+    t = stub("trip").GetTrip(trip_pb2.GetTripRequest(trip_id=trip_id))
+    me = g.principal.user_id
+    if t.driver_id != me and all(r.rider_id != me or r.status not in ON_BOARD for r in t.riders):
+        raise ApiError(404, "NOT_FOUND", f"no trip with id {trip_id!r}")
+    try:
+        p = stub("location").GetPosition(location_pb2.GetPositionRequest(driver_id=t.driver_id))
+    except grpc.RpcError as exc:
+        if exc.code() == grpc.StatusCode.NOT_FOUND:
+            raise ApiError(404, "NOT_FOUND", "no position of this trip's driver yet") from None
+        raise
+    return models.Position(
+        trip_id=trip_id,
+        location=convert.latlon(p.position),
+        speed_mps=p.speed_mps,
+        at=p.at.ToDatetime(tzinfo=UTC),
+    )
 
 
 def _riders_action(call: str, trip_id: str, body: models.RiderIdsBody) -> models.Trip:

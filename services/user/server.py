@@ -11,7 +11,13 @@ from api.lastmile.v1 import user_pb2, user_pb2_grpc
 from common import mongo
 from common.server import Service, run
 from common.settings import ServiceSettings, SigningKeySettings
-from common.tokens import TokenSigner, TokenVerifier, load_private_key, load_public_keys
+from common.tokens import (
+    TokenSigner,
+    TokenVerifier,
+    kid_of,
+    load_private_key,
+    load_public_keys,
+)
 from services.user.accounts import DEFAULT_REGION, Passwords
 from services.user.hashing import HashGate
 from services.user.limits import Limiter, Rate
@@ -61,12 +67,11 @@ class UserSettings(ServiceSettings, SigningKeySettings):
 def build_accounts(settings: UserSettings) -> Accounts:
     store = UserStore(mongo.get_database(settings))
     lifetime = timedelta(seconds=settings.jwt_ttl_s)
-    public_keys = load_public_keys(settings.jwt_public_keys_dir)
-    if settings.key_id not in public_keys:
-        raise ValueError(
-            f"the signing key {settings.key_id!r} has no public key "
-            f"{settings.key_id}.pub in {settings.jwt_public_keys_dir}"
-        )
+    public_keys = load_public_keys(settings.jwt_public_keys_file)
+    signing_key = load_private_key(settings.jwt_private_key_file)
+    key_id = settings.jwt_key_id or kid_of(signing_key, public_keys)
+    if key_id not in public_keys:
+        raise ValueError(f"no public key {key_id!r} in {settings.jwt_public_keys_file}")
     rates = {
         LOGIN_PHONE: Rate.parse(settings.login_limit_per_phone),
         LOGIN_ADDRESS: Rate.parse(settings.login_limit_per_address),
@@ -79,9 +84,7 @@ def build_accounts(settings: UserSettings) -> Accounts:
             settings.hash_concurrency or max(1, (os.cpu_count() or 1) // 2), settings.hash_queue
         ),
         limiter=Limiter(store.count, rates),
-        signer=TokenSigner(
-            load_private_key(settings.jwt_private_key_file), settings.key_id, lifetime
-        ),
+        signer=TokenSigner(signing_key, key_id, lifetime),
         verifier=TokenVerifier(public_keys, lifetime),
         phone_region=settings.phone_region,
     )

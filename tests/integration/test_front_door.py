@@ -25,7 +25,6 @@ from tests.harness import (
     Cluster,
     GatewayProcess,
     ServiceProcess,
-    free_port,
     start_gateway,
 )
 from tests.ride import ALL

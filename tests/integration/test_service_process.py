@@ -167,7 +167,7 @@ async def test_a_port_in_use_is_reported_not_a_traceback(cluster: Cluster) -> No
         ("station", {"GRPC_PORT": "http"}, "GRPC_PORT"),
         ("station", {"MONGODB_URI": "postgres://x"}, "MONGODB_URI"),
         ("station", {"DRAIN_GRACE_S": "-1"}, "DRAIN_GRACE_S"),
-        ("user", {"JWT_PUBLIC_KEYS_DIR": "/nonexistent"}, "JWT_PUBLIC_KEYS_DIR"),
+        ("user", {"JWT_PUBLIC_KEYS_FILE": "/nonexistent"}, "JWT_PUBLIC_KEYS_FILE"),
         ("user", {"LOGIN_LIMIT_PER_PHONE": "often"}, "LOGIN_LIMIT_PER_PHONE"),
         ("user", {"PHONE_REGION": "India"}, "PHONE_REGION"),
     ],

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from tests.e2e_http import PASSWORD
+from tests.e2e_http import PASSWORD, create_operator
 from tests.harness import ROOT, Cluster, GatewayProcess, start_gateway
 from tests.ride import ALL
 
@@ -193,3 +193,26 @@ def test_bad_sign_up_input_shows_the_error_next_to_the_field(
     assert page.url.endswith("/")  # still on the form, nobody signed in
     shoot(page, "sign-up-error")
     page.close()
+
+
+def test_an_operator_logs_in_on_the_operations_page(
+    cluster: Cluster, gateway: GatewayProcess, browser: Browser
+) -> None:
+    number = phone_number()
+    create_operator(cluster.mongo_uri, cluster.db_name, number, name="Night shift")
+    console = Console()
+    context = browser.new_context(viewport=DESKTOP, timezone_id="UTC")
+    page = console.watch(context.new_page())
+    page.goto(f"http://127.0.0.1:{gateway.port}/ops")
+    # Anyone sees the public counts, and the operators' log-in.
+    expect(page.get_by_test_id("ops-stations")).to_contain_text("MG Road")
+    page.get_by_label("Operator phone").fill(number)
+    page.get_by_label("Operator password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in as operator").click()
+    # The operator's view: the map with every station and the trips by status.
+    expect(page.get_by_role("heading", name="Trips")).to_be_visible()
+    expect(page.get_by_role("button", name="Log in as operator")).to_have_count(0)
+    expect(page.locator(".leaflet-container")).to_be_visible()
+    shoot(page, "ops-operator")
+    assert console.errors == []
+    context.close()

@@ -129,8 +129,8 @@ def test_passwords_verify_only_the_right_one() -> None:
 
 @pytest.fixture
 def keys(tmp_path):
-    write_key_pair(tmp_path / "private", tmp_path / "public", "old")
-    write_key_pair(tmp_path / "private", tmp_path / "public", "new")
+    write_key_pair(tmp_path / "private" / "old.pem", tmp_path / "jwks.json", "old")
+    write_key_pair(tmp_path / "private" / "new.pem", tmp_path / "jwks.json", "new")
     return tmp_path
 
 
@@ -142,7 +142,7 @@ def _signer(keys, kid: str, hours: int = 12) -> TokenSigner:
 
 
 def _verifier(keys, hours: int = 12) -> TokenVerifier:
-    return TokenVerifier(load_public_keys(keys / "public"), timedelta(hours=hours))
+    return TokenVerifier(load_public_keys(keys / "jwks.json"), timedelta(hours=hours))
 
 
 def test_token_round_trip_and_expiry(keys) -> None:
@@ -163,7 +163,8 @@ def test_during_a_key_roll_both_keys_verify_and_a_removed_key_does_not(keys) -> 
     by_old, _ = _signer(keys, "old").issue("u1", "driver")
     by_new, _ = _signer(keys, "new").issue("u1", "driver")
     assert _verifier(keys).verify(by_old).user_id == _verifier(keys).verify(by_new).user_id
-    (keys / "public" / "old.pub").unlink()
+    # The next roll drops the oldest key (two are kept).
+    write_key_pair(keys / "private" / "newer.pem", keys / "jwks.json", "newer")
     with pytest.raises(Unauthenticated):
         _verifier(keys).verify(by_old)
     assert _verifier(keys).verify(by_new).role == "driver"
@@ -215,7 +216,7 @@ def test_tokens_signed_otherwise_are_refused(keys) -> None:
     now = int(datetime.now(UTC).timestamp())
     claims = {"sub": "u1", "role": "rider", "iss": "lastmile", "jti": "j", "iat": now}
     claims["exp"] = now + 60
-    public_pem = (keys / "public" / "new.pub").read_bytes()
+    public_pem = (keys / "jwks.json").read_bytes()
     forged = [
         jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": "new"}),
         hs256(claims, public_pem, "new"),  # the public key used as an HMAC secret

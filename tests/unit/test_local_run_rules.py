@@ -58,3 +58,22 @@ def test_a_drive_stops_at_every_waypoint_and_ends_at_the_destination() -> None:
     assert reached == ["a", "dest"]
     assert drive.position.lat == pytest.approx(a.areas[0].lat)
     assert drive.advance(100) is None
+
+
+def test_only_the_user_service_gets_the_signing_key(tmp_path: Path) -> None:
+    from lastmile.state import Home
+
+    keys = Home(tmp_path).keys()
+    config = RunConfig(home=tmp_path, keys=keys)
+    specs = {spec.name: spec for tier in plan(config) for spec in tier}
+    assert specs["user"].env["JWT_PRIVATE_KEY_FILE"] == str(keys.signing_key)
+    for name, spec in specs.items():
+        if name != "user":
+            assert "JWT_PRIVATE_KEY_FILE" not in spec.env, name
+        if name not in ("database",):
+            assert spec.env.get("JWT_PUBLIC_KEYS_FILE", str(keys.public_keys)) == str(
+                keys.public_keys
+            )
+    assert specs["gateway"].env["STREAM_TICKET_SECRET_FILE"] == str(keys.ticket_secret)
+    assert keys.signing_key.stat().st_mode & 0o077 == 0
+    assert Home(tmp_path).keys().signing_key.read_bytes() == keys.signing_key.read_bytes()

@@ -4,7 +4,7 @@ import pytest
 
 from common.channels import LONG_LIVED, NOT_SAFE_TO_REPEAT, service_config, target_of
 from common.settings import ConfigError, ServiceSettings, SigningKeySettings, load_settings
-from common.tokens import write_key_pair
+from common.tokens import kid_of, load_private_key, load_public_keys, write_key_pair
 from gateway.settings import GatewaySettings
 
 
@@ -46,20 +46,21 @@ def test_bad_values_name_the_variable(
 
 
 def test_missing_keys_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("JWT_PUBLIC_KEYS_DIR", "JWT_PRIVATE_KEY_FILE"):
+    for var in ("JWT_PUBLIC_KEYS_FILE", "JWT_PRIVATE_KEY_FILE"):
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(ConfigError) as err:
         load_settings(_Signer, service_name="user")
-    assert "JWT_PUBLIC_KEYS_DIR is required but not set" in err.value.message
+    assert "JWT_PUBLIC_KEYS_FILE is required but not set" in err.value.message
     assert "JWT_PRIVATE_KEY_FILE is required but not set" in err.value.message
 
 
-def test_the_signing_key_id_is_the_file_name(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    write_key_pair(tmp_path / "private", tmp_path / "public", "2026-12")
-    monkeypatch.setenv("JWT_PUBLIC_KEYS_DIR", str(tmp_path / "public"))
-    monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", str(tmp_path / "private" / "2026-12.pem"))
-    assert load_settings(_Signer, service_name="user").key_id == "2026-12"
-    assert (tmp_path / "private" / "2026-12.pem").stat().st_mode & 0o077 == 0
+def test_the_signing_key_id_is_found_in_the_key_set(tmp_path) -> None:
+    write_key_pair(tmp_path / "old.pem", tmp_path / "jwks.json", "2026-11")
+    write_key_pair(tmp_path / "signing.pem", tmp_path / "jwks.json", "2026-12")
+    keys = load_public_keys(tmp_path / "jwks.json")
+    assert set(keys) == {"2026-11", "2026-12"}
+    assert kid_of(load_private_key(tmp_path / "signing.pem"), keys) == "2026-12"
+    assert (tmp_path / "signing.pem").stat().st_mode & 0o077 == 0
 
 
 def test_targets_use_dns_resolution_for_round_robin() -> None:
@@ -98,8 +99,8 @@ def test_service_config_retries_only_what_is_safe_and_bounds_unary_calls() -> No
 def test_the_ticket_key_can_come_from_a_mounted_file_and_is_not_printed(
     monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_key_pair(tmp_path / "private", tmp_path / "public", "k")
-    monkeypatch.setenv("JWT_PUBLIC_KEYS_DIR", str(tmp_path / "public"))
+    write_key_pair(tmp_path / "k.pem", tmp_path / "jwks.json", "k")
+    monkeypatch.setenv("JWT_PUBLIC_KEYS_FILE", str(tmp_path / "jwks.json"))
     key = tmp_path / "ticket-secret"
     key.write_text("f" * 40 + "\n")
     monkeypatch.setenv("STREAM_TICKET_SECRET", "e" * 40)

@@ -7,6 +7,8 @@ import type {
   Role,
   Route,
   Snapshot,
+  Summary,
+  TripPosition,
   Station,
   Triggered,
   Trip,
@@ -145,6 +147,15 @@ export class Api {
   }
   snapshot() {
     return this.call<Snapshot>("GET", "/ops/snapshot");
+  }
+  summary() {
+    return this.call<Summary>("GET", "/ops/summary");
+  }
+  tripPosition(tripId: string) {
+    return this.call<TripPosition>("GET", `/trips/${encodeURIComponent(tripId)}/position`);
+  }
+  logOut() {
+    return this.call<void>("POST", "/auth/logout");
   }
 }
 

@@ -1,6 +1,6 @@
 // The public REST contract (API.md), as the UI uses it.
 
-export type Role = "rider" | "driver";
+export type Role = "rider" | "driver" | "operator";
 export interface LatLon {
   lat: number;
   lon: number;
@@ -90,4 +90,16 @@ export interface Snapshot {
   drivers: { driverId: string; location: LatLon; routeId: string; seatsFree?: number | null }[];
   waiting: Record<string, number>;
   trips: Record<string, number>;
+}
+export interface Summary {
+  stations: { id: string; name: string; waiting: number }[];
+  trips: Record<string, number>;
+  driversOnRoad: number;
+  matchesLastHour: number;
+}
+export interface TripPosition {
+  tripId: string;
+  location: LatLon;
+  speedMps: number;
+  at: string;
 }

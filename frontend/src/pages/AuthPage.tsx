@@ -38,7 +38,7 @@ export function AuthPage() {
               ...(role === "driver" && (plate || model) ? { vehicle: { plate, model } } : {}),
             });
       signIn(auth);
-      navigate(auth.user.role === "driver" ? "/driver" : "/rider");
+      navigate(auth.user.role === "operator" ? "/ops" : `/${auth.user.role}`);
     } catch (error) {
       setErrors(fieldErrors(error));
     } finally {

@@ -182,7 +182,7 @@ function RideCard({
   const [error, setError] = useState("");
   const area = station?.areas.find((a) => a.id === request.destinationAreaId);
 
-  // While a driver is on the way: where the car is (public snapshot) and the ETA from it.
+  // While a driver is on the way: where the car is (the trip's position) and the ETA from it.
   useEffect(() => {
     if (request.status !== "MATCHED" || !request.tripId) {
       setCar(null);
@@ -191,13 +191,11 @@ function RideCard({
     let stop = false;
     const follow = async () => {
       try {
-        const trip = await api.trip(request.tripId!);
-        const snap = await api.snapshot();
-        const d = snap.drivers.find((x) => x.routeId === trip.routeId);
-        if (!stop && d)
+        const at = await api.tripPosition(request.tripId!);
+        if (!stop)
           setCar({
-            id: d.driverId,
-            position: d.location,
+            id: request.driver?.id ?? "driver",
+            position: at.location,
             label: request.driver?.name ?? "Your driver",
           });
       } catch {

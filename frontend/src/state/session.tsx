@@ -30,9 +30,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setAuth(next);
   }, []);
   const signOut = useCallback(() => {
+    // The token is revoked on the server too; the browser forgets it whatever the answer.
+    if (auth) void new Api(auth.token).logOut().catch(() => undefined);
     sessionStorage.removeItem(KEY);
     setAuth(null);
-  }, []);
+  }, [auth]);
   const value = useMemo(
     () => ({ user: auth?.user ?? null, api: new Api(auth?.token ?? null), signIn, signOut }),
     [auth, signIn, signOut],
