@@ -112,12 +112,19 @@ def base_env(config: RunConfig) -> dict[str, str]:
     return env
 
 
+# Every client of a local run is 127.0.0.1 (the browser, `lastmile simulate`, the load
+# generator), so its per-address limits are lifted unless the environment sets them; the
+# per-phone log-in limit stays.
+LOCAL_ADDRESS_LIMITS = {
+    "SIGNUP_LIMIT_PER_ADDRESS": "100000/hour",
+    "LOGIN_LIMIT_PER_ADDRESS": "100000/hour",
+}
+
+
 def user_env(config: RunConfig) -> dict[str, str]:
-    """The user service alone signs tokens; with simulated traffic, whose every rider signs up
-    from 127.0.0.1, its sign-up limit per address is lifted (unless set)."""
+    """The user service alone signs tokens."""
     env = {"JWT_PRIVATE_KEY_FILE": str(config.keys.signing_key)} if config.keys else {}
-    if config.simulate:
-        env["SIGNUP_LIMIT_PER_ADDRESS"] = os.environ.get("SIGNUP_LIMIT_PER_ADDRESS", "100000/hour")
+    env |= {k: os.environ.get(k, v) for k, v in LOCAL_ADDRESS_LIMITS.items()}
     return env
 
 
