@@ -57,6 +57,10 @@ run: $(STAMP) ui
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# Static security checks: bandit (config in pyproject.toml) and detect-secrets against the
+	@# committed, audited baseline; a new finding fails the build.
+	$(BIN)/bandit -q -c pyproject.toml -r .
+	$(BIN)/python scripts/check_secrets.py
 
 format: $(STAMP) $(UI_STAMP)
 	$(BIN)/ruff check --fix .

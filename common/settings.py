@@ -52,6 +52,11 @@ class ServiceSettings(BaseSettings):
         pattern=r"^mongodb(\+srv)?://",
         description="MongoDB connection string.",
     )
+    mongodb_uri_file: FilePath | None = Field(
+        None,
+        description="File holding the connection string, credentials included (a mounted "
+        "Secret); beats MONGODB_URI.",
+    )
     mongodb_db: str = Field(
         "lastmile",
         min_length=1,
@@ -98,6 +103,11 @@ class ServiceSettings(BaseSettings):
         description="The process kills itself (SIGKILL) at this call; 0 = never "
         "(or <SERVICE>_FAULT_CRASH_AFTER).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _uri_from_file(cls, data: Any) -> Any:
+        return secret_from_file(data, "mongodb_uri")
 
     @model_validator(mode="before")
     @classmethod

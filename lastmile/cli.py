@@ -288,10 +288,13 @@ def operator() -> None:
 @click.option(
     "--password",
     envvar="OPERATOR_PASSWORD",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
     help="Asked for when not given. [env OPERATOR_PASSWORD]",
+)
+@click.option(
+    "--password-file",
+    envvar="OPERATOR_PASSWORD_FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the password from this file (a mounted Secret). [env OPERATOR_PASSWORD_FILE]",
 )
 @click.option(
     "--mongodb-uri",
@@ -300,13 +303,33 @@ def operator() -> None:
     show_default=True,
     help="The user service's database (a local run's by default). [env MONGODB_URI]",
 )
+@click.option(
+    "--mongodb-uri-file",
+    envvar="MONGODB_URI_FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the connection string from this file (a mounted Secret). [env MONGODB_URI_FILE]",
+)
 @click.option("--db-name", envvar="MONGODB_DB", default="lastmile", show_default=True)
 @click.option("--region", envvar="PHONE_REGION", default="IN", show_default=True)
 def create_operator_command(
-    name: str, phone: str, password: str, mongodb_uri: str, db_name: str, region: str
+    name: str,
+    phone: str,
+    password: str | None,
+    password_file: Path | None,
+    mongodb_uri: str,
+    mongodb_uri_file: Path | None,
+    db_name: str,
+    region: str,
 ) -> None:
     """Create an operator account, who may log in to the operations view."""
     import asyncio
+
+    if password_file:
+        password = password_file.read_text().strip()
+    if mongodb_uri_file:
+        mongodb_uri = mongodb_uri_file.read_text().strip()
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
     from common.errors import DomainError
     from services.user.operators import create_operator

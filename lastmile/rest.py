@@ -13,7 +13,7 @@ import httpx
 
 TRANSIENT = {0, 502, 503, 504}  # no answer, or the gateway says a backend is briefly away
 RETRY_PAUSES_S = (0.25, 0.5, 1.0, 2.0, 4.0)  # ~8 s: a restarting service is back
-PASSWORD = "simulated user password"
+PASSWORD = "simulated user password"  # simulated accounts only  # nosec B105
 
 
 class ApiError(Exception):

@@ -145,7 +145,7 @@ class Simulation:
     async def driver(self, number: int) -> None:
         name = f"{NAMES[number % len(NAMES)]} (driver {number + 1})"
         vehicle = {"plate": f"KA01SM{1000 + number}", "model": self.rng.choice(CARS)}
-        token = ""
+        token = ""  # no token yet  # nosec B105
         while not token and not self.stop.is_set():
             try:
                 token, _ = await self.api.sign_up("driver", name, vehicle=vehicle)

@@ -187,8 +187,6 @@ async def run(args: argparse.Namespace) -> None:
         cluster.start(*SERVICES, env={"LOG_LEVEL": "WARNING"})
         production = {
             "GATEWAY_WORKERS": "2",
-            "GATEWAY_CONNECTIONS": "1000",
-            "TOKEN_CACHE_S": "30",
             "LOG_LEVEL": "WARNING",
         }
         gateway = start_gateway(cluster, production)
@@ -212,7 +210,7 @@ async def run(args: argparse.Namespace) -> None:
                 return {
                     "name": f"Bench {role}",
                     "phone": f"+91990000{n:04d}",
-                    "password": "bench password",
+                    "password": "bench password",  # benchmark accounts  # nosec B105
                     "role": role,
                 }
 

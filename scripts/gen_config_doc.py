@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
-from common.settings import ServiceSettings
+from common.settings import ServiceSettings, TokenKeySettings
 from gateway.settings import GatewaySettings
 from services.location.server import LocationSettings
 from services.notification.server import NotificationSettings
@@ -25,7 +25,8 @@ START, END = "<!-- config:start -->", "<!-- config:end -->"
 # class that declares them).
 READERS: list[tuple[type[BaseSettings], str]] = [
     (ServiceSettings, "every service; the gateway all but GRPC_*, METRICS_*, MONGODB_*"),
-    (UserSettings, "user, gateway"),
+    (TokenKeySettings, "user, gateway"),
+    (UserSettings, "user"),
     (StationSettings, "station"),
     (RiderSettings, "rider"),
     (LocationSettings, "location"),
@@ -35,12 +36,6 @@ READERS: list[tuple[type[BaseSettings], str]] = [
 # Read outside the settings classes.
 EXTRA = [
     ("GATEWAY_WORKERS", "2", "gateway (gunicorn.conf.py)", "gunicorn worker processes."),
-    (
-        "GATEWAY_CONNECTIONS",
-        "1000",
-        "gateway (gunicorn.conf.py)",
-        "Open connections (requests and event streams) per worker.",
-    ),
 ]
 
 

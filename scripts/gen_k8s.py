@@ -6,6 +6,7 @@ beside them in k8s/."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,14 +44,28 @@ CALLS: dict[str, tuple[str, ...]] = {
 # Keys are mounted as files (never environment variables), each only where it is needed: the
 # token signing key into the user service alone, the public keys (a JWK Set) into whoever
 # verifies tokens, the stream-ticket key into the gateway alone.
-SECRET_DIR = "/var/run/secrets/lastmile"
+SECRET_DIR = "/var/run/secrets/lastmile"  # a mount path  # nosec B105
+# Each service's own collections: its MongoDB user's role reaches these and nothing else
+# (tests/test_k8s.py checks them against the stores' code).
+COLLECTIONS: dict[str, tuple[str, ...]] = {
+    "user": ("users", "attempt_counters", "spent_tokens"),
+    "station": ("stations",),
+    "driver": ("routes",),
+    "rider": ("ride_requests",),
+    "location": ("driver_positions", "triggers"),
+    "trip": ("trips",),
+    "notification": ("notifications",),
+}
 MOUNTS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    # app: (volume name, Secret or ConfigMap name, kind)
-    "user": (("signing-key", "lastmile-signing-key", "secret"),
-             ("token-keys", "lastmile-token-keys", "configMap")),
-    "gateway": (("token-keys", "lastmile-token-keys", "configMap"),
-                ("ticket-key", "lastmile-ticket-key", "secret")),
-}  # fmt: skip
+    # app: (volume name, Secret or ConfigMap name, kind: "secret", "configMap" or
+    # "secret:<key>" for one key of a Secret, mounted as the file `value`)
+    name: (("mongodb", "lastmile-mongodb", f"secret:{name}"),) for name in COLLECTIONS
+}
+MOUNTS["user"] += (("signing-key", "lastmile-signing-key", "secret"),
+                   ("token-keys", "lastmile-token-keys", "configMap"))  # fmt: skip
+MOUNTS["gateway"] = (("token-keys", "lastmile-token-keys", "configMap"),
+                     ("ticket-key", "lastmile-ticket-key", "secret"))  # fmt: skip
+MONGODB_URI_FILE = {"name": "MONGODB_URI_FILE", "value": f"{SECRET_DIR}/mongodb/value"}
 KEY_ENV: dict[str, list[dict[str, Any]]] = {
     "user": [
         {"name": "JWT_PRIVATE_KEY_FILE", "value": f"{SECRET_DIR}/signing-key/signing.pem"},
@@ -61,6 +76,8 @@ KEY_ENV: dict[str, list[dict[str, Any]]] = {
         {"name": "STREAM_TICKET_SECRET_FILE", "value": f"{SECRET_DIR}/ticket-key/ticket-secret"},
     ],
 }  # fmt: skip
+for _name in COLLECTIONS:
+    KEY_ENV.setdefault(_name, []).insert(0, MONGODB_URI_FILE)
 
 RESOURCES = {
     # Small requests so five matching replicas fit a 2-CPU minikube; limits give bursts room.
@@ -76,13 +93,13 @@ RESOURCES = {
 
 # Settings that differ per container or come from the Secret, not from the ConfigMap.
 NOT_IN_CONFIGMAP = {
-    "GRPC_PORT", "METRICS_PORT", "JWT_PRIVATE_KEY_FILE", "JWT_KEY_ID", "JWT_PUBLIC_KEYS_FILE",
-    "STREAM_TICKET_SECRET", "STREAM_TICKET_SECRET_FILE", "FRONTEND_DIST", "STATIONS_FILE",
+    "GRPC_PORT", "METRICS_PORT", "MONGODB_URI", "MONGODB_URI_FILE", "JWT_PRIVATE_KEY_FILE",
+    "JWT_KEY_ID", "JWT_PUBLIC_KEYS_FILE", "STREAM_TICKET_SECRET", "STREAM_TICKET_SECRET_FILE",
+    "FRONTEND_DIST", "STATIONS_FILE",
 }  # fmt: skip
 CLUSTER_VALUES = {
     "GRPC_HOST": "0.0.0.0",
     "HTTP_HOST": "0.0.0.0",
-    "MONGODB_URI": f"mongodb://mongo-0.mongo:{MONGO_PORT}/?replicaSet=rs0",
     "DRAIN_GRACE_S": str(DRAIN_GRACE_S),
     "GATEWAY_WORKERS": "2",
     "MAX_CONNECTIONS": "4000",
@@ -124,6 +141,10 @@ def pod_spec(app: str, container: dict[str, Any]) -> dict[str, Any]:
 
 
 def _volume(name: str, source: str, kind: str) -> dict[str, Any]:
+    if kind.startswith("secret:"):
+        items = [{"key": kind.split(":", 1)[1], "path": "value"}]
+        secret = {"secretName": source, "defaultMode": 0o440, "items": items}
+        return {"name": name, "secret": secret}
     if kind == "secret":
         return {"name": name, "secret": {"secretName": source, "defaultMode": 0o440}}
     return {"name": name, "configMap": {"name": source, "defaultMode": 0o444}}
@@ -152,7 +173,7 @@ def container(
         "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRESTOP_PAUSE_S)]}}},
         "resources": RESOURCES.get(app, RESOURCES["default"]),
         "securityContext": container_security(),
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]  # an emptyDir  # nosec B108
         + [
             {"name": name, "mountPath": f"{SECRET_DIR}/{name}", "readOnly": True}
             for name, _, _ in MOUNTS.get(app, ())
@@ -258,7 +279,7 @@ def network_policies() -> list[dict[str, Any]]:
             {"from": [{"podSelector": {"matchLabels": labels(c)}} for c in sorted(callers[name])],
              "ports": [{"protocol": "TCP", "port": port}]}
         ] if callers[name] else []  # fmt: skip
-        egress = [mongo_egress] + [
+        egress = ([mongo_egress] if name in COLLECTIONS else []) + [
             {"to": [{"podSelector": {"matchLabels": labels(callee)}}],
              "ports": [{"protocol": "TCP", "port": DEFAULT_PORTS[callee]}]}
             for callee in CALLS[name]
@@ -285,7 +306,7 @@ def network_policies() -> list[dict[str, Any]]:
             },
         )
     )  # fmt: skip
-    mongo_clients = [*DEFAULT_PORTS, "station-seed", "mongo-init"]
+    mongo_clients = [*COLLECTIONS, "station-seed", "mongo-init", "create-operator"]
     out.append(
         policy(
             "mongo-traffic",
@@ -299,7 +320,7 @@ def network_policies() -> list[dict[str, Any]]:
             },
         )
     )  # fmt: skip
-    for job in ("station-seed", "mongo-init"):
+    for job in ("station-seed", "mongo-init", "create-operator"):
         out.append(
             policy(
                 f"{job}-traffic",
@@ -324,6 +345,7 @@ def files() -> dict[str, str]:
         "services.yaml": dump(services),
         "gateway.yaml": dump(gateway_objects()),
         "network-policies.yaml": dump(network_policies()),
+        "mongo-collections.json": json.dumps(COLLECTIONS, indent=1) + "\n",
     }
 
 

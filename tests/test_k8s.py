@@ -19,7 +19,7 @@ import yaml
 from common.settings import DEFAULT_PORTS, ServiceSettings
 from common.tokens import write_key_pair
 from scripts.gen_config_doc import rows
-from scripts.gen_k8s import CALLS, DRAIN_GRACE_S, HTTP_PORT, PRESTOP_PAUSE_S
+from scripts.gen_k8s import CALLS, COLLECTIONS, DRAIN_GRACE_S, HTTP_PORT, PRESTOP_PAUSE_S
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = Path(os.environ.get("K8S_TOOLS_BIN", ROOT / ".venv-k8s" / "bin"))
@@ -42,6 +42,12 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "secrets").mkdir()
     write_key_pair(base / "secrets" / "signing.pem", base / "secrets" / "jwks.json", "k1")
     (base / "secrets" / "ticket-secret").write_text("t" * 48)
+    for part in ("passwords", "uris"):
+        (base / "secrets" / "mongo" / part).mkdir(parents=True)
+        for service in COLLECTIONS:
+            (base / "secrets" / "mongo" / part / service).write_text(f"{part}-{service}")
+    (base / "secrets" / "mongo" / "root-password").write_text("r" * 32)
+    (base / "secrets" / "mongo" / "keyfile").write_text("k" * 756)
     build = subprocess.run([kubectl, "kustomize", str(base)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     out = base.parent / "rendered.yaml"
@@ -243,9 +249,32 @@ def test_no_secret_value_is_committed(objects: list[dict]) -> None:
         ["git", "ls-files", "k8s"], cwd=ROOT, capture_output=True, text=True
     ).stdout.split()
     assert not [f for f in tracked if f.startswith("k8s/secrets/")]
-    secrets = sorted(_of_kind(objects, "Secret"))
-    # hashed names: a new key rolls the pods that mount it
-    assert [n.rsplit("-", 1)[0] for n in secrets] == ["lastmile-signing-key", "lastmile-ticket-key"]
+    names = {
+        n if n == "lastmile-mongodb" else n.rsplit("-", 1)[0] for n in _of_kind(objects, "Secret")
+    }
+    assert {"lastmile-signing-key", "lastmile-ticket-key", "lastmile-mongodb"} <= names
+
+
+def test_each_service_reaches_the_database_as_its_own_user(objects: list[dict]) -> None:
+    stored = {}
+    for store in (ROOT / "services").glob("*/store.py"):
+        found = re.findall(r'db\["([a-z_]+)"\]', store.read_text())
+        if found:
+            stored[store.parent.name] = set(found)
+    assert {k: set(v) for k, v in COLLECTIONS.items()} == stored
+    for name, obj in _of_kind(objects, "Deployment").items():
+        (c,) = _containers(obj)
+        env = {e["name"]: e.get("value") for e in c.get("env", [])}
+        volumes = {v["name"]: v for v in obj["spec"]["template"]["spec"].get("volumes", [])}
+        if name in COLLECTIONS:
+            assert env["MONGODB_URI_FILE"].endswith("/mongodb/value"), name
+            assert volumes["mongodb"]["secret"]["items"] == [{"key": name, "path": "value"}]
+        else:
+            assert "mongodb" not in volumes and "MONGODB_URI_FILE" not in env, name
+    config = _of_kind(objects, "ConfigMap")["lastmile-config"]["data"]
+    assert "MONGODB_URI" not in config  # credentials come from each service's own file
+    (mongo,) = _of_kind(objects, "StatefulSet").values()
+    assert "--auth" in mongo["spec"]["template"]["spec"]["containers"][0]["args"]
 
 
 def _mounted_sources(obj: dict) -> set[str]:
