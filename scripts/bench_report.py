@@ -22,6 +22,8 @@ BENCHES = [
      "round; a ratio is the median of the rounds' ratios"),
     ("Matching throughput with 1..5 replicas (local supervisor)", "bench_matching.py",
      "baseline: 1 replica"),
+    ("Front door: 3,000 slow-body connections, and a sign-up flood", "bench_front_door.py",
+     "baseline: the same /stations requests and log-ins with no attacker, in the same run"),
 ]  # fmt: skip
 
 

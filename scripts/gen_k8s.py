@@ -59,7 +59,8 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
 MOUNTS: dict[str, tuple[tuple[str, str, str], ...]] = {
     # app: (volume name, Secret or ConfigMap name, kind: "secret", "configMap" or
     # "secret:<key>" for one key of a Secret, mounted as the file `value`)
-    name: (("mongodb", "lastmile-mongodb", f"secret:{name}"),) for name in COLLECTIONS
+    name: (("mongodb", "lastmile-mongodb", f"secret:{name}"),)
+    for name in COLLECTIONS
 }
 MOUNTS["user"] += (("signing-key", "lastmile-signing-key", "secret"),
                    ("token-keys", "lastmile-token-keys", "configMap"))  # fmt: skip
