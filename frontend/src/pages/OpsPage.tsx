@@ -142,31 +142,14 @@ function OperatorLogin() {
 
 function OperatorView() {
   const { api, user } = useSession();
-  const [snap, setSnap] = useState<Snapshot | null>(null);
   const [samples, setSamples] = useState<Sample[]>([]);
-  const [error, setError] = useState("");
-
-  useEffect(() => {
-    let stop = false;
-    const load = async () => {
-      try {
-        const next = await api.snapshot();
-        if (stop) return;
-        setSnap(next);
-        setError("");
-        const total = Object.values(next.trips).reduce((a, b) => a + b, 0);
-        setSamples((prev) => addSample(prev, { at: Date.now(), total }));
-      } catch (e) {
-        if (!stop) setError((e as Error).message);
-      }
-    };
-    void load();
-    const timer = setInterval(load, POLL_MS);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
+  const load = useCallback(async () => {
+    const next = await api.snapshot();
+    const total = Object.values(next.trips).reduce((a, b) => a + b, 0);
+    setSamples((prev) => addSample(prev, { at: Date.now(), total }));
+    return next;
   }, [api]);
+  const [snap, error] = usePoll<Snapshot>(load);
 
   const waitingTotal = snap ? Object.values(snap.waiting).reduce((a, b) => a + b, 0) : 0;
   const badges = Object.fromEntries(
