@@ -17,6 +17,12 @@ from typing import Any
 import grpc
 import pymongo
 
+# Call metadata: the caller's deadline as wall-clock Unix milliseconds. gRPC's own deadline is
+# relative and starts again where the call is received, so time a call spent on the way (a
+# busy caller, a busy server's poller) does not show in it; on one machine or NTP-synced
+# nodes this shows it.
+DEADLINE_KEY = "x-deadline-ms"
+
 # The monotonic time by which the call being served must answer; None: no deadline.
 _deadline: ContextVar[float | None] = ContextVar("lastmile_deadline", default=None)
 
@@ -31,6 +37,8 @@ def remaining() -> float | None:
 def serving(context: grpc.aio.ServicerContext) -> Iterator[None]:
     """Within the block, peers and the database see the caller's remaining budget."""
     left = context.time_remaining()
+    if left is not None:
+        left = min(left, _wall_clock_left(context))
     if left is None:
         yield
         return
@@ -40,6 +48,19 @@ def serving(context: grpc.aio.ServicerContext) -> Iterator[None]:
             yield
     finally:
         _deadline.reset(token)
+
+
+def _wall_clock_left(context: grpc.aio.ServicerContext) -> float:
+    for key, value in context.invocation_metadata() or ():
+        if key == DEADLINE_KEY and isinstance(value, str) and value.isdigit():
+            return int(value) / 1000 - time.time()
+    return float("inf")
+
+
+def deadline_metadata(timeout: float, metadata: Any = None) -> tuple[tuple[str, str], ...]:
+    """`metadata` plus the wall-clock deadline of a call made now with `timeout`."""
+    at = str(int((time.time() + timeout) * 1000))
+    return (*(metadata or ()), (DEADLINE_KEY, at))
 
 
 def budget(asked: float | None, default: float | None) -> float | None:
@@ -79,21 +100,26 @@ class PassDeadline(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamCli
 class _WithDeadline:
     """A blocking multi-callable that sets `timeout` when its caller gives none (a deadline only
     in the service config is enforced by the client but not sent, so the server could not pass
-    it on)."""
+    it on), and sends the deadline as wall-clock metadata too (DEADLINE_KEY)."""
 
     __slots__ = ("_call", "_timeout")
 
     def __init__(self, call: Any, timeout: float) -> None:
         self._call, self._timeout = call, timeout
 
+    def _args(self, timeout: float | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        timeout = timeout or self._timeout
+        metadata = deadline_metadata(timeout, kwargs.pop("metadata", None))
+        return {**kwargs, "timeout": timeout, "metadata": metadata}
+
     def __call__(self, request: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        return self._call(request, timeout=timeout or self._timeout, **kwargs)
+        return self._call(request, **self._args(timeout, kwargs))
 
     def with_call(self, request: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        return self._call.with_call(request, timeout=timeout or self._timeout, **kwargs)
+        return self._call.with_call(request, **self._args(timeout, kwargs))
 
     def future(self, request: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        return self._call.future(request, timeout=timeout or self._timeout, **kwargs)
+        return self._call.future(request, **self._args(timeout, kwargs))
 
 
 def with_deadlines(stub: Any, timeout: float, keep: frozenset[str] = frozenset()) -> Any:

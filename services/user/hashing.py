@@ -72,7 +72,13 @@ class HashGate:
         waiting = sum(len(self._waiting[p]) for p in Priority if p <= priority)
         if waiting >= self.max_waiting or (left is not None and expected * MARGIN > left):
             raise self._refuse(expected)
-        await self._slot(priority)
+        # Waiting longer than this would leave too little time to hash: such a call gives up
+        # in the queue and says so (429), rather than being cut off by its deadline (503).
+        patience = None if left is None else left - self.estimate_s * MARGIN
+        try:
+            await self._slot(priority, patience)
+        except TimeoutError:
+            raise self._refuse(self.expected_s(priority)) from None
         left = deadlines.remaining()
         if left is not None and left < self.estimate_s * MARGIN:
             self._release()
@@ -93,18 +99,20 @@ class HashGate:
         HASHES.labels("answered").inc()
         return answer
 
-    async def _slot(self, priority: Priority) -> None:
+    async def _slot(self, priority: Priority, patience: float | None) -> None:
         if self._running < self.capacity and not any(self._waiting.values()):
             self._running += 1
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting[priority].append(turn)
         try:
-            await turn  # _release hands the slot over: _running already counts this call
-        except asyncio.CancelledError:
+            # _release hands the slot over by setting the result: _running already counts it.
+            await asyncio.wait_for(asyncio.shield(turn), patience)
+        except (asyncio.CancelledError, TimeoutError):
             if turn.done() and not turn.cancelled():
-                self._release()
+                self._release()  # handed the slot just now: hand it on
             else:
+                turn.cancel()
                 with contextlib.suppress(ValueError):  # _release may have dropped it already
                     self._waiting[priority].remove(turn)
             raise
