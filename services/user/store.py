@@ -46,7 +46,7 @@ class UserStore:
 
     async def count(self, counter_id: str, expires_at: datetime) -> int:
         """Adds one to a counter (created at 1) and answers its new value."""
-        for _ in range(2):  # two first attempts at once: one insert wins, the other increments
+        for _ in range(3):  # two first attempts at once: one insert wins, the other increments
             try:
                 doc = await self.counters.find_one_and_update(
                     {"_id": counter_id},
@@ -54,9 +54,14 @@ class UserStore:
                     upsert=True,
                     return_document=ReturnDocument.AFTER,
                 )
-                return int(doc["count"])
             except DuplicateKeyError:
                 continue
+            if doc is None:
+                # The embedded stand-in database sometimes answers a concurrent upsert with no
+                # document although it applied it; the stored count includes this attempt.
+                doc = await self.counters.find_one({"_id": counter_id})
+            if doc is not None:
+                return int(doc["count"])
         raise RuntimeError(f"counter {counter_id} could not be counted")
 
     async def spend(self, token_id: str, reason: str, expires_at: datetime) -> bool:

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pymongo import AsyncMongoClient
 
 from api.lastmile.v1 import common_pb2, user_pb2
 from common.errors import field_of
+from services.user.store import UserStore
 from tests.harness import PUBLIC_KEYS, TEST_KEY_ID, Cluster, forge_token
 from tests.unit.test_accounts import hs256
 
@@ -173,3 +177,21 @@ async def test_stored_account_holds_only_a_slow_hash(users, mongo_db) -> None:
 async def test_unknown_user_is_not_found(users) -> None:
     code, _, field = await _code(users.GetUser(user_pb2.GetUserRequest(user_id="nobody")))
     assert (code, field) == (grpc.StatusCode.NOT_FOUND, "user_id")
+
+
+async def test_concurrent_attempts_are_each_counted_once(embedded_mongo, db_name) -> None:
+    """The limit counters against the real (embedded) database: 50 attempts at once on one key,
+    five times over, each answered, the stored count exact."""
+    client = AsyncMongoClient(embedded_mongo.uri, tz_aware=True)
+    try:
+        store = UserStore(client[db_name])
+        await store.ensure_indexes()
+        until = datetime.now(UTC) + timedelta(minutes=5)
+        for round_ in range(5):
+            key = f"login-phone:+919876543210:{round_}"
+            counts = await asyncio.gather(*(store.count(key, until) for _ in range(50)))
+            assert len(counts) == 50 and max(counts) == 50
+            stored = await client[db_name]["attempt_counters"].find_one({"_id": key})
+            assert stored["count"] == 50
+    finally:
+        await client.close()
