@@ -288,7 +288,10 @@ class Cluster:
         procs = [
             self.spawn(name, {"GRPC_PORT": str(free_port()), **(env or {})}) for _ in range(count)
         ]
-        for i, p in enumerate(procs):
+        # Named after those already running, so a second call never hides (and so never
+        # stops) the replicas of the first.
+        first = sum(1 for key in self.running if key.startswith(f"{name}#"))
+        for i, p in enumerate(procs, start=first):
             self.running[f"{name}#{i}"] = p
         for p in procs:
             p.wait_healthy()
