@@ -19,7 +19,8 @@ bind = f"{os.environ.get('HTTP_HOST', '0.0.0.0')}:{os.environ.get('HTTP_PORT', '
 # gevent, with connection caps and JSON for gunicorn's own errors (gateway/worker.py).
 worker_class = "gateway.worker.GatewayWorker"
 workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
-# MAX_CONNECTIONS per worker (GatewaySettings), plus greenlets to answer refusals with.
+# MAX_CONNECTIONS per worker (GatewaySettings), plus greenlets to answer refusals with
+# (gateway/worker.py answers connections past the cap from these).
 worker_connections = int(os.environ.get("MAX_CONNECTIONS", "4000")) + 256
 # Native threads for grpc's waits: one per open stream, one per backend call in flight (a
 # connection sending its body is not waiting on grpc).

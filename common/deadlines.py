@@ -17,6 +17,8 @@ from typing import Any
 import grpc
 import pymongo
 
+from common.metadata import value_of
+
 # Call metadata: the caller's deadline as wall-clock Unix milliseconds. gRPC's own deadline is
 # relative and starts again where the call is received, so time a call spent on the way (a
 # busy caller, a busy server's poller) does not show in it; on one machine or NTP-synced
@@ -51,10 +53,8 @@ def serving(context: grpc.aio.ServicerContext) -> Iterator[None]:
 
 
 def _wall_clock_left(context: grpc.aio.ServicerContext) -> float:
-    for key, value in context.invocation_metadata() or ():
-        if key == DEADLINE_KEY and isinstance(value, str) and value.isdigit():
-            return int(value) / 1000 - time.time()
-    return float("inf")
+    sent = value_of(context, DEADLINE_KEY)
+    return int(sent) / 1000 - time.time() if sent and sent.isdigit() else float("inf")
 
 
 def deadline_metadata(timeout: float, metadata: Any = None) -> tuple[tuple[str, str], ...]:

@@ -18,6 +18,7 @@ from api.lastmile.v1 import (
     user_pb2_grpc,
 )
 from common.channels import aio_channel
+from common.metadata import value_of
 from common.settings import ServiceSettings
 
 # Call metadata in which the gateway names the client it serves (for per-address limits).
@@ -27,9 +28,9 @@ CLIENT_ADDRESS_KEY = "x-client-address"
 def client_address(context: grpc.aio.ServicerContext) -> str:
     """The address of the client a call is made for: as the gateway names it, else the
     caller's own peer address."""
-    for key, value in context.invocation_metadata() or ():
-        if key == CLIENT_ADDRESS_KEY and isinstance(value, str) and value:
-            return value[:64]
+    named = value_of(context, CLIENT_ADDRESS_KEY)
+    if named:
+        return named[:64]
     peer = context.peer() or "unknown"  # e.g. "ipv4:127.0.0.1:50312"
     return peer.rsplit(":", 1)[0].split(":", 1)[-1]
 

@@ -18,11 +18,11 @@ from flask import current_app, request
 from api.lastmile.v1 import user_pb2
 from common.errors import DomainError
 from common.tokens import TokenVerifier, load_public_keys
-from gateway import backends
+from gateway import backends, convert
 from gateway.errors import ApiError
 from gateway.settings import GatewaySettings
 
-ROLES = ("rider", "driver", "operator")
+ROLES = tuple(convert.ROLE.values())
 _CACHE_MAX = 10_000
 
 

@@ -7,7 +7,6 @@ unaccepted, behind thousands of slow ones."""
 
 from __future__ import annotations
 
-import json
 import socket
 from collections import Counter
 from typing import Any
@@ -17,25 +16,14 @@ from gunicorn import util
 from gunicorn.workers.ggevent import GeventWorker
 
 from common.settings import load_settings
+from gateway.errors import HTTP_CODES, error_body
 from gateway.settings import GatewaySettings
 
-# Greenlets kept beyond the cap for answering refusals.
-REFUSAL_HEADROOM = 256
 RETRY_AFTER_S = 2
 
 
 def _json_error(status: int, reason: str, message: str, extra: str = "") -> bytes:
-    code = {
-        400: "INVALID_ARGUMENT",
-        403: "PERMISSION_DENIED",
-        414: "INVALID_ARGUMENT",
-        417: "INVALID_ARGUMENT",
-        429: "RESOURCE_EXHAUSTED",
-        431: "INVALID_ARGUMENT",
-        501: "INVALID_ARGUMENT",
-        503: "UNAVAILABLE",
-    }.get(status, "INTERNAL")
-    body = json.dumps({"error": {"code": code, "message": message or reason}}).encode()
+    body = error_body(HTTP_CODES.get(status, "INTERNAL"), message or reason)
     head = (
         f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"

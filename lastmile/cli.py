@@ -277,6 +277,11 @@ def simulate(
         sys.exit(1)
 
 
+def _read(path: Path | None) -> str:
+    """A mounted Secret's text, or "" without a path."""
+    return path.read_text().strip() if path else ""
+
+
 @main.group()
 def operator() -> None:
     """Operator accounts (they cannot be made through the public API)."""
@@ -324,10 +329,8 @@ def create_operator_command(
     """Create an operator account, who may log in to the operations view."""
     import asyncio
 
-    if password_file:
-        password = password_file.read_text().strip()
-    if mongodb_uri_file:
-        mongodb_uri = mongodb_uri_file.read_text().strip()
+    password = _read(password_file) or password
+    mongodb_uri = _read(mongodb_uri_file) or mongodb_uri
     if not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
 

@@ -10,7 +10,13 @@ from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from common.errors import InvalidArgument, Unauthenticated
-from common.tokens import TokenSigner, TokenVerifier, load_public_keys, write_key_pair
+from common.tokens import (
+    TokenSigner,
+    TokenVerifier,
+    load_private_key,
+    load_public_keys,
+    write_key_pair,
+)
 from services.user.accounts import (
     Passwords,
     Role,
@@ -135,8 +141,6 @@ def keys(tmp_path):
 
 
 def _signer(keys, kid: str, hours: int = 12) -> TokenSigner:
-    from common.tokens import load_private_key
-
     key = load_private_key(keys / "private" / f"{kid}.pem")
     return TokenSigner(key, kid, timedelta(hours=hours))
 
@@ -192,8 +196,6 @@ def test_tokens_with_missing_or_wrong_claims_are_refused(keys, change: dict) -> 
     claims = {"sub": "u1", "role": "rider", "iss": "lastmile", "jti": "j", "iat": now}
     claims |= {"exp": now + 60, **change}
     claims = {k: v for k, v in claims.items() if v is not None}
-    from common.tokens import load_private_key
-
     key = load_private_key(keys / "private" / "new.pem")
     token = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": "new"})
     with pytest.raises(Unauthenticated):
