@@ -14,7 +14,7 @@ import grpc
 import grpc.experimental
 from flask import current_app, request
 
-from api.lastmile.v1 import location_pb2, rider_pb2, user_pb2
+from api.lastmile.v1 import location_pb2, rider_pb2, trip_pb2, user_pb2
 from common.channels import sync_channel
 from common.deadlines import with_deadlines
 from common.errors import ItemError
@@ -131,6 +131,12 @@ def get_user(user_id: str) -> user_pb2.User:
     """UserService.GetUser, read with other requests' user lookups in one GetUsers (e.g. the
     driver of every MATCHED request being looked up)."""
     return _coalescer("UserService.GetUsers", _send_user_lookups).call(user_id)
+
+
+def rating_of(user_id: str) -> Any:
+    """The user's average rating (a TripService RatingSummary), None when never rated."""
+    answer = stub("trip").GetRatings(trip_pb2.GetRatingsRequest(user_ids=[user_id]))
+    return answer.ratings[0] if answer.ratings else None
 
 
 def _send_spent_checks(token_ids: list[str], timeout: float) -> list[bool]:

@@ -40,13 +40,18 @@ def vehicle(v: Any) -> models.Vehicle:
     return models.Vehicle(plate=v.plate, model=v.model)
 
 
-def user(u: user_pb2.User) -> models.User:
+def rating(r: trip_pb2.RatingSummary | None) -> models.RatingSummary | None:
+    return models.RatingSummary(average=r.average, count=r.count) if r is not None else None
+
+
+def user(u: user_pb2.User, rated: trip_pb2.RatingSummary | None = None) -> models.User:
     return models.User(
         id=u.id,
         name=u.name,
         phone=u.phone,
         role=ROLE[u.role],
         vehicle=vehicle(u.vehicle) if u.HasField("vehicle") else None,
+        rating=rating(rated),
     )
 
 
@@ -77,8 +82,11 @@ def route(r: driver_pb2.Route, ledger: trip_pb2.Trip | None = None) -> models.Ro
 
 
 def ride_request(
-    r: rider_pb2.RideRequest, driver: user_pb2.User | None = None
+    r: rider_pb2.RideRequest,
+    driver: user_pb2.User | None = None,
+    driver_rating: trip_pb2.RatingSummary | None = None,
 ) -> models.RideRequest:
+    """A request as its rider sees it: the PIN only while MATCHED (it is for the pick-up)."""
     return models.RideRequest(
         id=r.id,
         rider_id=r.rider_id,
@@ -91,9 +99,13 @@ def ride_request(
             id=driver.id,
             name=driver.name,
             vehicle=vehicle(driver.vehicle) if driver.HasField("vehicle") else None,
+            rating=rating(driver_rating),
         )
         if driver is not None
         else None,
+        pin=r.pin or None if r.status == rider_pb2.REQUEST_STATUS_MATCHED else None,
+        fare=models.Fare(amount=r.fare.amount, currency=r.fare.currency, final=r.fare.final),
+        cancel_reason=r.cancel_reason.lower() or None,
     )
 
 
@@ -127,3 +139,17 @@ def notification(n: notification_pb2.Notification) -> models.Notification:
         created_at=iso(n.created_at),
         read=n.read,
     )
+
+
+def live_position(p: notification_pb2.LivePosition) -> dict[str, Any]:
+    """A pushed position as the stream's `position` event carries it (built by hand: the
+    stream sends a thousand a second, and a model per event costs more than the send)."""
+    out: dict[str, Any] = {
+        "tripId": p.trip_id,
+        "location": {"lat": p.location.lat, "lon": p.location.lon},
+        "speedMps": round(p.speed_mps, 2),
+        "at": iso(p.at),
+    }
+    if p.HasField("eta_seconds"):
+        out["etaS"] = round(p.eta_seconds)
+    return out

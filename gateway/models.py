@@ -65,6 +65,24 @@ class RiderIdsBody(Model):
     rider_ids: Annotated[list[Id], Field(min_length=1, max_length=8)]
 
 
+Pin = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
+
+
+class RiderPin(Model):
+    rider_id: Id
+    pin: Pin
+
+
+class PickUpBody(Model):
+    riders: Annotated[list[RiderPin], Field(min_length=1, max_length=8)]
+
+
+class RatingBody(Model):
+    stars: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str, Field(max_length=280)] = ""
+    rider_id: Id | None = None
+
+
 class MarkReadBody(Model):
     up_to: Annotated[int, Field(ge=0, le=2**63 - 1)]
 
@@ -82,12 +100,18 @@ class Vehicle(Model):
     model: str
 
 
+class RatingSummary(Model):
+    average: float
+    count: int
+
+
 class User(Model):
     id: str
     name: str
     phone: str
     role: Literal["rider", "driver", "operator"]
     vehicle: Vehicle | None = None
+    rating: RatingSummary | None = None
 
 
 class Auth(Model):
@@ -134,6 +158,13 @@ class DriverInfo(Model):
     id: str
     name: str
     vehicle: Vehicle | None = None
+    rating: RatingSummary | None = None
+
+
+class Fare(Model):
+    amount: int
+    currency: str
+    final: bool
 
 
 class RideRequest(Model):
@@ -147,6 +178,9 @@ class RideRequest(Model):
     ]
     trip_id: str | None = None
     driver: DriverInfo | None = None
+    pin: str | None = None
+    fare: Fare
+    cancel_reason: str | None = None
 
 
 class TripRider(Model):
@@ -176,6 +210,22 @@ class Notification(Model):
     read: bool
 
 
+class Rating(Model):
+    trip_id: str
+    to_user_id: str
+    stars: int
+    comment: str
+    created_at: str
+
+
+class Earnings(Model):
+    amount: int
+    currency: str
+    trips: int
+    rides: int
+    since: str
+
+
 class Ticket(Model):
     ticket: str
 
@@ -203,6 +253,7 @@ class Position(Model):
     location: LatLon
     speed_mps: float
     at: datetime
+    eta_s: float | None = None
 
 
 class SummaryStation(Model):

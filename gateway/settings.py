@@ -52,6 +52,13 @@ class GatewaySettings(ServiceSettings, TokenKeySettings):
     body_timeout_s: float = Field(
         10.0, gt=0, le=300, description="Longest time a request body may take to arrive."
     )
+    city_utc_offset_minutes: int = Field(
+        330,
+        ge=-720,
+        le=840,
+        description="The city's offset from UTC in minutes; a driver's day of earnings starts "
+        "at its midnight (India: 330).",
+    )
     body_min_rate: int = Field(
         8192,
         ge=1,

@@ -206,14 +206,27 @@ class Simulation:
     async def pick_up(self, token: str, trip_id: str, station_id: str) -> bool:
         trip = await self.api.call("GET", f"/trips/{trip_id}", token)
         here = [
-            r["riderId"]
+            r
             for r in trip["riders"]
             if r["stationId"] == station_id and r["status"] == "MATCHED"
         ]
-        if here:
-            await self.api.call("POST", f"/trips/{trip_id}/pickup", token, {"riderIds": here})
-            self.counts.picked_up += len(here)
-        return bool(here)
+        told = [await self.pin_of(r) for r in here]
+        riders = [{"riderId": r["riderId"], "pin": pin} for r, pin in zip(here, told) if pin]
+        if riders:
+            await self.api.call("POST", f"/trips/{trip_id}/pickup", token, {"riders": riders})
+            self.counts.picked_up += len(riders)
+        return bool(riders)
+
+    async def pin_of(self, entry: dict[str, Any]) -> str:
+        """The PIN the rider tells the driver at the car (read from the rider's own view)."""
+        waiting = self.waiting.get(entry["requestId"])
+        if waiting is None:
+            return ""
+        try:
+            mine = await self.api.call("GET", f"/rider/requests/{entry['requestId']}", waiting.token)
+        except ApiError:
+            return ""
+        return mine.get("pin") or ""
 
     def choose_plan(self) -> RoutePlan:
         """Mostly a route that serves someone already waiting, as drivers go where the demand

@@ -63,11 +63,11 @@ def ride(http: httpx.Client) -> None:
     (trigger,) = hit
     trip = trigger["tripId"]
     rider_id = rider["user"]["id"]
-    assert (
-        http.get(f"/rider/requests/{asked.json()['id']}", headers=r).json()["status"] == "MATCHED"
-    )
+    mine = http.get(f"/rider/requests/{asked.json()['id']}", headers=r).json()
+    assert mine["status"] == "MATCHED"
     http.get("/driver/routes/current", headers=d).raise_for_status()
-    http.post(f"/trips/{trip}/pickup", headers=d, json={"riderIds": [rider_id]}).raise_for_status()
+    told = {"riders": [{"riderId": rider_id, "pin": mine["pin"]}]}
+    http.post(f"/trips/{trip}/pickup", headers=d, json=told).raise_for_status()
     http.post(f"/trips/{trip}/complete", headers=d).raise_for_status()
 
 

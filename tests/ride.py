@@ -7,6 +7,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 
@@ -16,6 +17,7 @@ from api.lastmile.v1 import (
     location_pb2,
     notification_pb2,
     rider_pb2,
+    trip_pb2,
     user_pb2,
 )
 from common.convert import to_timestamp
@@ -155,3 +157,49 @@ async def inbox(c: Cluster, user_id: str, after_seq: int = 0) -> AsyncIterator[I
         yield box
     finally:
         await box.close()
+
+
+def _pins_of(trip: trip_pb2.Trip, rider_ids: list[str]) -> tuple[dict[str, str], list[str]]:
+    """(rider -> request id) of the riders' current entries, and the request ids."""
+    current = {}
+    for r in trip.riders:  # in booking order: the last entry of a rider is the current one
+        if r.rider_id in rider_ids:
+            current[r.rider_id] = r.request_id
+    return current, list(current.values())
+
+
+async def pins(c: Cluster, trip_id: str, rider_ids: list[str]) -> dict[str, str]:
+    """The PINs the riders would tell the driver (read from their requests)."""
+    trip = await c.stub("trip").GetTrip(trip_pb2.GetTripRequest(trip_id=trip_id))
+    current, request_ids = _pins_of(trip, rider_ids)
+    answer = await c.stub("rider").GetRequests(
+        rider_pb2.GetRideRequestsRequest(request_ids=request_ids)
+    )
+    by_request = {r.id: r.pin for r in answer.requests}
+    found = {rider: by_request.get(req, "0000") for rider, req in current.items()}
+    return {rider: found.get(rider, "0000") for rider in rider_ids}
+
+
+def pins_sync(trips: Any, riders: Any, trip_id: str, rider_ids: list[str]) -> dict[str, str]:
+    """`pins` through blocking stubs; riders not on the trip get a PIN that matches nothing."""
+    try:
+        trip = trips.GetTrip(trip_pb2.GetTripRequest(trip_id=trip_id))
+    except grpc.RpcError:
+        return dict.fromkeys(rider_ids, "0000")
+    current, request_ids = _pins_of(trip, rider_ids)
+    answer = riders.GetRequests(rider_pb2.GetRideRequestsRequest(request_ids=request_ids))
+    by_request = {r.id: r.pin for r in answer.requests}
+    found = {rider: by_request.get(req, "0000") for rider, req in current.items()}
+    return {rider: found.get(rider, "0000") for rider in rider_ids}
+
+
+async def pick_up(c: Cluster, trip_id: str, driver_id: str, rider_ids: list[str]) -> trip_pb2.Trip:
+    """The driver picks the riders up, each telling their PIN."""
+    return await c.stub("trip").PickUp(
+        trip_pb2.TripRidersRequest(
+            trip_id=trip_id,
+            driver_id=driver_id,
+            rider_ids=rider_ids,
+            pins=await pins(c, trip_id, rider_ids),
+        )
+    )

@@ -104,8 +104,14 @@ def stream() -> Response:
         try:
             yield ": connected\n\n"
             for event in call:
-                if event.HasField("heartbeat"):
+                kind = event.WhichOneof("event")
+                if kind == "heartbeat":
                     yield ": keep-alive\n\n"
+                    continue
+                if kind == "position":
+                    # Not stored, so no id: a reconnecting browser resumes its notifications.
+                    payload = json.dumps(convert.live_position(event.position))
+                    yield f"event: position\ndata: {payload}\n\n"
                     continue
                 note = convert.notification(event.notification)
                 payload = json.dumps(note.model_dump(by_alias=True, mode="json"))

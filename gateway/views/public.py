@@ -65,7 +65,10 @@ def logout() -> Response:
 
 @endpoint(bp, "GET", "/me", "The caller's account", response=models.User)
 def me() -> models.User:
-    return convert.user(stub("user").GetUser(user_pb2.GetUserRequest(user_id=g.principal.user_id)))
+    me_id = g.principal.user_id
+    return convert.user(
+        stub("user").GetUser(user_pb2.GetUserRequest(user_id=me_id)), backends.rating_of(me_id)
+    )
 
 
 @endpoint(

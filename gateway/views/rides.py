@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta, timezone
 
 import grpc
-from flask import Blueprint, g
+from flask import Blueprint, current_app, g, request
 
 from api.lastmile.v1 import (
     common_pb2,
@@ -151,14 +151,15 @@ def create_request(body: models.CreateRequestBody) -> models.RideRequest:
 
 
 def _with_driver(r: rider_pb2.RideRequest) -> models.RideRequest:
-    driver = None
+    driver = rated = None
     if r.driver_id:
         try:
             driver = backends.get_user(r.driver_id)
         except grpc.RpcError as exc:
             if exc.code() != grpc.StatusCode.NOT_FOUND:
                 raise
-    return convert.ride_request(r, driver)
+        rated = backends.rating_of(r.driver_id)
+    return convert.ride_request(r, driver, rated)
 
 
 def _own_request(request_id: str) -> rider_pb2.RideRequest:
@@ -204,13 +205,25 @@ def get_request(request_id: str) -> models.RideRequest:
     "Cancel a request",
     role="rider",
     response=models.RideRequest,
+    query=(("reason", "string"),),
 )
 def cancel_request(request_id: str) -> models.RideRequest:
+    raw = request.args.get("reason", "")
+    if raw and raw not in CANCEL_REASONS:
+        raise ApiError(
+            400, "INVALID_ARGUMENT", f"reason must be one of {', '.join(CANCEL_REASONS)}", "reason"
+        )
+    reason = rider_pb2.CancelReason.Value(f"CANCEL_REASON_{raw.upper()}") if raw else 0
     return convert.ride_request(
         stub("rider").CancelRequest(
-            rider_pb2.CancelRideRequestRequest(request_id=request_id, rider_id=g.principal.user_id)
+            rider_pb2.CancelRideRequestRequest(
+                request_id=request_id, rider_id=g.principal.user_id, reason=reason
+            )
         )
     )
+
+
+CANCEL_REASONS = ("changed_plans", "driver_too_far", "found_other_ride", "other")
 
 
 # --- trips ---------------------------------------------------------------------------------
@@ -271,13 +284,22 @@ def _riders_action(call: str, trip_id: str, body: models.RiderIdsBody) -> models
     bp,
     "POST",
     "/trips/{trip_id}/pickup",
-    "Mark riders picked up",
+    "Mark riders picked up, each with the PIN they tell the driver",
     role="driver",
-    body=models.RiderIdsBody,
+    body=models.PickUpBody,
     response=models.Trip,
 )
-def pickup(trip_id: str, body: models.RiderIdsBody) -> models.Trip:
-    return _riders_action("PickUp", trip_id, body)
+def pickup(trip_id: str, body: models.PickUpBody) -> models.Trip:
+    return convert.trip(
+        stub("trip").PickUp(
+            trip_pb2.TripRidersRequest(
+                trip_id=trip_id,
+                driver_id=g.principal.user_id,
+                rider_ids=[r.rider_id for r in body.riders],
+                pins={r.rider_id: r.pin for r in body.riders},
+            )
+        )
+    )
 
 
 @endpoint(
@@ -306,4 +328,56 @@ def complete(trip_id: str) -> models.Trip:
         stub("trip").CompleteTrip(
             trip_pb2.TripActionRequest(trip_id=trip_id, driver_id=g.principal.user_id)
         )
+    )
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/trips/{trip_id}/rating",
+    "Rate the other side of a ride once it is over",
+    body=models.RatingBody,
+    response=models.Rating,
+    status=201,
+)
+def rate(trip_id: str, body: models.RatingBody) -> models.Rating:
+    r = stub("trip").RateTrip(
+        trip_pb2.RateTripRequest(
+            trip_id=trip_id,
+            from_user_id=g.principal.user_id,
+            rider_id=body.rider_id or "",
+            stars=body.stars,
+            comment=body.comment,
+        )
+    )
+    return models.Rating(
+        trip_id=r.trip_id,
+        to_user_id=r.to_user_id,
+        stars=r.stars,
+        comment=r.comment,
+        created_at=convert.iso(r.created_at),
+    )
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/driver/earnings",
+    "What the driver earned today (since the city's midnight)",
+    role="driver",
+    response=models.Earnings,
+)
+def earnings() -> models.Earnings:
+    offset = timedelta(minutes=current_app.config["SETTINGS"].city_utc_offset_minutes)
+    local_now = datetime.now(timezone(offset))
+    since = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    e = stub("trip").GetEarnings(
+        trip_pb2.GetEarningsRequest(driver_id=g.principal.user_id, since=to_timestamp(since))
+    )
+    return models.Earnings(
+        amount=e.amount,
+        currency=e.currency,
+        trips=e.trips,
+        rides=e.rides,
+        since=since.isoformat(timespec="seconds"),
     )

@@ -315,9 +315,9 @@ class FlowScenario(_Gateway):
                     )
                     trip_id = await matched
                     self.stats.match_latencies_s.append(time.monotonic() - t0)
-                await step(
-                    "POST", f"/trips/{trip_id}/pickup", driver_token, {"riderIds": [rider_id]}
-                )
+                mine = await step("GET", f"/rider/requests/{request_id}", rider_token)
+                told = {"riders": [{"riderId": rider_id, "pin": mine["pin"]}]}
+                await step("POST", f"/trips/{trip_id}/pickup", driver_token, told)
                 await step("POST", f"/trips/{trip_id}/complete", driver_token)
                 self.stats.note("rides completed")
                 return Outcome(retries)

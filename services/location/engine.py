@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -38,7 +39,11 @@ from services.location.tracking import (
     check_coordinates,
     entered_zones,
     etas,
+    recent_speed,
 )
+
+if TYPE_CHECKING:
+    from services.location.live import LiveFeed
 
 log = logging.getLogger("lastmile.location")
 # Positions older than this are no longer shown, and their drivers are forgotten.
@@ -75,6 +80,8 @@ class Tracker:
         self.latest: dict[str, Position] = {}
         self._dirty: dict[str, Position] = {}
         self._routes: dict[str, _Cached] = {}
+        # Where positions go for the riders of each trip (set once stations are loaded).
+        self.live: LiveFeed | None = None
 
     async def load_stations(self) -> None:
         # At start-up the station service may still be starting too.
@@ -155,7 +162,10 @@ class Tracker:
             raise FailedPrecondition(
                 f"driver {driver_id} has no open route; register one before driving"
             )
-        position = Position(lat, lon, at, speed_mps, view.route_id)
+        previous = self.latest.get(driver_id)
+        position = Position(
+            lat, lon, at, speed_mps, view.route_id, recent_speed(previous, lat, lon, at, speed_mps)
+        )
         self.latest[driver_id] = position
         self._dirty[driver_id] = position
         fired = []
@@ -169,12 +179,16 @@ class Tracker:
             if trigger is not None:
                 fired.append(trigger)
                 view.matched[station_id] = list(trigger.rider_ids)
+                if trigger.rider_ids and self.live is not None:
+                    self.live.riders_changed(view.route_id)
             if view.spent:
                 self._cache(driver_id, view, time.monotonic())
         if view.matched:
             for station_id in arriving_at(view, self.zones, lat, lon):
                 view.announced.add(station_id)
                 await self._announce(view, station_id)
+        if self.live is not None:
+            self.live.offer(driver_id, position, view)
         return view, fired
 
     async def _announce(self, view: RouteView, station_id: str) -> None:

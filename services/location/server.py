@@ -13,6 +13,7 @@ from common.peers import Peers
 from common.server import Service, run
 from common.settings import ServiceSettings
 from services.location.engine import Tracker
+from services.location.live import LiveFeed
 from services.location.servicer import LocationServicer
 from services.location.store import LocationStore
 
@@ -29,6 +30,15 @@ class LocationSettings(ServiceSettings):
     )
     spent_route_cache_s: float = Field(
         1.0, gt=0, le=300, description="How long a route whose stations all fired is cached."
+    )
+    live_flush_s: float = Field(
+        0.1, gt=0, le=5, description="Drivers' newest positions are pushed to riders this often."
+    )
+    live_audience_s: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="How long a trip's riders, as read from the trip service, are trusted.",
     )
     trigger_retry_s: float = Field(
         5.0, gt=0, le=300, description="Triggers matching did not take are re-sent after this."
@@ -47,6 +57,7 @@ async def build(settings: LocationSettings) -> Service:
         spent_route_cache_s=settings.spent_route_cache_s,
     )
     await tracker.load_stations()
+    tracker.live = live = LiveFeed(peers, tracker.zones, settings.live_audience_s)
     retry = partial(tracker.retry_pending, settings.trigger_retry_s)
     return Service(
         servicers=[
@@ -56,6 +67,7 @@ async def build(settings: LocationSettings) -> Service:
         background=[
             partial(every, settings.position_flush_s, tracker.flush_positions, "position flush"),
             partial(every, settings.trigger_retry_s, retry, "trigger retry"),
+            partial(every, settings.live_flush_s, live.flush, "live positions"),
         ],
         on_stop=[tracker.flush_positions, peers.close],
     )

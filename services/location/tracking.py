@@ -13,6 +13,8 @@ from common.zones import Zone, zone_hit
 DEFAULT_SPEED_MPS = 25 / 3.6  # city traffic, when the device reports no speed
 ARRIVING_RADIUS_M = 300.0  # riders are told their driver is arriving inside this
 MIN_SPEED_MPS = 0.5
+SPEED_SMOOTHING = 0.3  # weight of the newest sample in the driver's recent speed
+MAX_SAMPLE_GAP_S = 60.0  # fixes further apart say little about the speed now
 
 
 @dataclass(slots=True)
@@ -22,6 +24,43 @@ class Position:
     at: float  # unix seconds
     speed_mps: float
     route_id: str
+    # Smoothed ground speed over the driver's last fixes (0 = not known yet).
+    recent_speed_mps: float = 0.0
+
+
+def recent_speed(
+    previous: Position | None, lat: float, lon: float, at: float, reported: float
+) -> float:
+    """The driver's recent speed: an exponential average of the speed measured between
+    consecutive fixes (the device's own figure when the fixes cannot tell), so a car stuck at
+    a signal slows its ETA down and one moving again speeds it up."""
+    sample = None
+    if previous is not None and 0 < at - previous.at <= MAX_SAMPLE_GAP_S:
+        sample = haversine_m(previous.lat, previous.lon, lat, lon) / (at - previous.at)
+    elif reported >= MIN_SPEED_MPS:
+        sample = reported
+    before = previous.recent_speed_mps if previous is not None else 0.0
+    if sample is None:
+        return before
+    if before <= 0:
+        return sample
+    return before + SPEED_SMOOTHING * (sample - before)
+
+
+def eta_to(
+    lat: float,
+    lon: float,
+    speed_mps: float,
+    stops: Sequence[str],
+    target: str,
+    zones: Mapping[str, Zone],
+) -> StationEta | None:
+    """Distance and time to `target` along the straight legs through the stops still to make
+    before it, in route order; None when `target` is not among them."""
+    if target not in stops:
+        return None
+    legs = etas(lat, lon, speed_mps, stops[: stops.index(target) + 1], zones)
+    return legs[-1] if legs and legs[-1].station_id == target else None
 
 
 @dataclass(slots=True)

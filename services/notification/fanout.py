@@ -1,41 +1,103 @@
-"""Wake-ups for live subscribers in this process. The database is the source of truth: a
-wake-up only tells a subscriber to read what is new, so a missed or repeated one costs a read,
-never a notification."""
+"""Live subscribers in this process and what is waiting for each.
+
+Notifications: the database is the source of truth; a wake-up only tells a subscriber to read
+what is new, so a missed or repeated one costs a read, never a notification.
+
+Positions are not stored in anyone's log: each subscriber holds the newest position per trip
+not sent yet, and sends at most one a second per trip (the newest, as soon as a second has
+passed since the last one), so a driver reporting faster, or two replicas relaying the same
+fix, never floods a rider's stream.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+POSITION_INTERVAL_S = 1.0
+
+
+@dataclass(eq=False, slots=True)
+class Subscriber:
+    user_id: str
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # The log may hold something this subscriber has not read.
+    notes: bool = True
+    # Per trip: the newest position not sent yet, the fix time of the newest position taken
+    # (older or repeated fixes are ignored), and when the last one was sent (monotonic).
+    pending: dict[str, Any] = field(default_factory=dict)
+    newest_fix: dict[str, float] = field(default_factory=dict)
+    sent_at: dict[str, float] = field(default_factory=dict)
+
+    def offer(self, trip_id: str, position: Any, fix_at: float) -> bool:
+        """Takes a position unless a newer or equal fix of the trip was taken already."""
+        if fix_at <= self.newest_fix.get(trip_id, float("-inf")):
+            return False
+        self.newest_fix[trip_id] = fix_at
+        self.pending[trip_id] = position
+        return True
+
+    def due(self, now: float) -> tuple[list[Any], float | None]:
+        """The positions to send now (marking them sent) and the seconds until the next
+        pending one may go (None when nothing waits)."""
+        ready, wait = [], None
+        for trip_id in list(self.pending):
+            last = self.sent_at.get(trip_id)
+            if last is None or now - last >= POSITION_INTERVAL_S:
+                ready.append(self.pending.pop(trip_id))
+                self.sent_at[trip_id] = now
+            else:
+                left = POSITION_INTERVAL_S - (now - last)
+                wait = left if wait is None else min(wait, left)
+        return ready, wait
 
 
 class Fanout:
     def __init__(self) -> None:
-        self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
 
-    def subscribe(self, user_id: str) -> asyncio.Event:
-        event = asyncio.Event()
-        self._waiters[user_id].add(event)
-        return event
+    def subscribe(self, user_id: str) -> Subscriber:
+        subscriber = Subscriber(user_id)
+        self._subscribers[user_id].add(subscriber)
+        return subscriber
 
-    def unsubscribe(self, user_id: str, event: asyncio.Event) -> None:
-        waiters = self._waiters.get(user_id)
-        if waiters is not None:
-            waiters.discard(event)
-            if not waiters:
-                del self._waiters[user_id]
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        subscribers = self._subscribers.get(subscriber.user_id)
+        if subscribers is not None:
+            subscribers.discard(subscriber)
+            if not subscribers:
+                del self._subscribers[subscriber.user_id]
 
     def publish(self, user_id: str) -> None:
-        for event in self._waiters.get(user_id, ()):
-            event.set()
+        """Something new is in the user's log."""
+        for subscriber in self._subscribers.get(user_id, ()):
+            subscriber.notes = True
+            subscriber.wake.set()
 
     def publish_all(self) -> None:
-        for waiters in self._waiters.values():
-            for event in waiters:
-                event.set()
+        for subscribers in self._subscribers.values():
+            for subscriber in subscribers:
+                subscriber.notes = True
+                subscriber.wake.set()
+
+    def offer_position(self, user_id: str, trip_id: str, position: Any, fix_at: float) -> bool:
+        """Hands a position to the user's subscribers here; False when the user has none."""
+        subscribers = self._subscribers.get(user_id)
+        if not subscribers:
+            return False
+        for subscriber in subscribers:
+            if subscriber.offer(trip_id, position, fix_at):
+                subscriber.wake.set()
+        return True
 
     def subscribers(self) -> int:
-        return sum(len(w) for w in self._waiters.values())
+        return sum(len(s) for s in self._subscribers.values())
 
     def users(self) -> set[str]:
         """Users with a live subscriber in this process."""
-        return set(self._waiters)
+        return set(self._subscribers)
+
+    def has(self, user_id: str) -> bool:
+        return user_id in self._subscribers

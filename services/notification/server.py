@@ -11,7 +11,7 @@ from common.server import Service, run
 from common.settings import ServiceSettings
 from services.notification.fanout import Fanout
 from services.notification.servicer import NotificationServicer
-from services.notification.store import NotificationStore
+from services.notification.store import NotificationStore, PositionRelay
 
 
 class NotificationSettings(ServiceSettings):
@@ -21,12 +21,23 @@ class NotificationSettings(ServiceSettings):
         le=60,
         description="How often the process looks for notifications other replicas stored.",
     )
+    position_relay_s: float = Field(
+        0.2,
+        gt=0,
+        le=5,
+        description="How often the process reads drivers' positions other replicas received "
+        "for riders whose stream is open here.",
+    )
 
 
 async def build(settings: NotificationSettings) -> Service:
     store = NotificationStore(mongo.get_database(settings))
+    relay = PositionRelay(store.collection.database)
     await store.ensure_indexes()
-    servicer = NotificationServicer(store, Fanout(), settings.subscribe_poll_s)
+    await relay.ensure_indexes()
+    servicer = NotificationServicer(
+        store, Fanout(), settings.subscribe_poll_s, relay, settings.position_relay_s
+    )
     return Service(
         servicers=[(notification_pb2_grpc.add_NotificationServiceServicer_to_server, servicer)],
         service_names=[
@@ -35,7 +46,10 @@ async def build(settings: NotificationSettings) -> Service:
         background=[
             lambda: every(
                 settings.subscribe_poll_s, servicer.wake_for_other_replicas, "replica watch"
-            )
+            ),
+            lambda: every(
+                settings.position_relay_s, servicer.read_relayed_positions, "position relay"
+            ),
         ],
         on_drain=[servicer.close_streams],
     )

@@ -4,6 +4,9 @@ database and then follows it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
+import uuid
 import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -18,8 +21,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from api.lastmile.v1 import notification_pb2, notification_pb2_grpc
 from common.convert import to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument
+from services.notification import positions
 from services.notification.fanout import Fanout
-from services.notification.store import NotificationStore
+from services.notification.store import NotificationStore, PositionRelay
 
 MAX_TITLE, MAX_BODY, MAX_BATCH = 120, 1000, 100
 REPLAY_PAGE = 100
@@ -57,13 +61,26 @@ def validate(request: notification_pb2.NotifyRequest) -> None:
 
 
 WATCH_OVERLAP = timedelta(seconds=5)
+# Relayed positions are read again this far back, so one posted while the last read ran is
+# not missed; a position read twice is dropped by its fix time.
+RELAY_OVERLAP = timedelta(seconds=0.5)
 
 
 class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
-    def __init__(self, store: NotificationStore, fanout: Fanout, poll_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        store: NotificationStore,
+        fanout: Fanout,
+        poll_s: float = 2.0,
+        relay: PositionRelay | None = None,
+        relay_poll_s: float = 0.2,
+    ) -> None:
         self.store = store
         self.fanout = fanout
         self.poll_s = poll_s
+        self.relay = relay
+        self.relay_poll_s = relay_poll_s
+        self.replica_id = uuid.uuid4().hex
         # Per-user order of sequence numbers and inserts, striped to bound memory.
         self._locks = [asyncio.Lock() for _ in range(64)]
         self._closing = asyncio.Event()
@@ -83,6 +100,40 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         since = utcnow() - timedelta(seconds=self.poll_s) - WATCH_OVERLAP
         for user_id in local & await self.store.users_since(since):
             self.fanout.publish(user_id)
+
+    async def read_relayed_positions(self) -> None:
+        """Positions another replica received for riders whose stream is open here (run
+        every relay interval; one query for the whole process)."""
+        if self.relay is None or not self.fanout.users():
+            return
+        since = utcnow() - timedelta(seconds=self.relay_poll_s) - RELAY_OVERLAP
+        for doc in await self.relay.posted_since(since, self.replica_id):
+            message = positions.from_relay_doc(doc)
+            self.fanout.offer_position(
+                doc["userId"], message.trip_id, message, positions.fix_time(message)
+            )
+
+    async def PublishPositions(
+        self, request: notification_pb2.PublishPositionsRequest, context: grpc.aio.ServicerContext
+    ) -> notification_pb2.PublishPositionsResponse:
+        positions.check(request)
+        here, away = 0, []
+        now = utcnow()
+        for p in request.positions:
+            for recipient in p.recipients:
+                message = positions.for_recipient(p, recipient)
+                fix_at = positions.fix_time(message)
+                if self.fanout.offer_position(recipient.user_id, p.trip_id, message, fix_at):
+                    here += 1
+                else:
+                    away.append(
+                        positions.relay_doc(recipient.user_id, message, self.replica_id, now)
+                    )
+        # Riders with no stream here may have one on another replica (or none at all: the
+        # relay keeps their positions a minute, never in their log).
+        if away and self.relay is not None:
+            await self.relay.post(away)
+        return notification_pb2.PublishPositionsResponse(delivered_here=here, posted=len(away))
 
     async def close_streams(self) -> None:
         """Ends every Subscribe stream (at shutdown); clients resume elsewhere from their seq."""
@@ -163,27 +214,39 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
             raise InvalidArgument("user_id is required", "user_id")
         heartbeat_s = min(max(request.heartbeat_seconds or 10, 1), 60)
         last = max(request.after_seq, 0)
-        wake = self.fanout.subscribe(request.user_id)
+        subscriber = self.fanout.subscribe(request.user_id)
         idle = 0.0
         try:
             while not self._closing.is_set():
-                wake.clear()
-                docs = await self.store.after(request.user_id, last, REPLAY_PAGE)
-                for doc in docs:
-                    last = doc["seq"]
-                    yield notification_pb2.SubscribeEvent(notification=notification_message(doc))
-                if len(docs) == REPLAY_PAGE:
-                    continue
-                if docs:
+                subscriber.wake.clear()
+                if subscriber.notes:
+                    subscriber.notes = False
+                    docs = await self.store.after(request.user_id, last, REPLAY_PAGE)
+                    for doc in docs:
+                        last = doc["seq"]
+                        yield notification_pb2.SubscribeEvent(
+                            notification=notification_message(doc)
+                        )
+                    if len(docs) == REPLAY_PAGE:
+                        subscriber.notes = True
+                        continue
+                    if docs:
+                        idle = 0.0
+                ready, next_due = subscriber.due(time.monotonic())
+                for message in ready:
+                    yield notification_pb2.SubscribeEvent(position=message)
+                if ready:
                     idle = 0.0
-                # Wait for a wake-up: from a Notify in this process, or for what another
-                # replica stored (`wake_for_other_replicas`).
+                # Wait for a wake-up (a Notify or a position in this process, or what another
+                # replica stored: `wake_for_other_replicas`), for the next position's turn, or
+                # for the heartbeat.
                 wait = heartbeat_s - idle
-                try:
-                    await asyncio.wait_for(wake.wait(), timeout=max(wait, 0.01))
-                    idle = 0.0
-                except TimeoutError:
-                    idle += wait
+                if next_due is not None:
+                    wait = min(wait, next_due)
+                started = time.monotonic()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(subscriber.wake.wait(), timeout=max(wait, 0.01))
+                idle += time.monotonic() - started
                 if idle >= heartbeat_s:
                     idle = 0.0
                     now = Timestamp()
@@ -192,7 +255,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                         heartbeat=notification_pb2.Heartbeat(at=now)
                     )
         finally:
-            self.fanout.unsubscribe(request.user_id, wake)
+            self.fanout.unsubscribe(subscriber)
 
     async def ListNotifications(
         self, request: notification_pb2.ListNotificationsRequest, context: grpc.aio.ServicerContext

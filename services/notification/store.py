@@ -63,3 +63,28 @@ class NotificationStore:
             {"$set": {"read": True}},
         )
         return result.modified_count
+
+
+class PositionRelay:
+    """The `live_positions` collection: positions for riders whose stream is open on another
+    replica, read by every replica a few times a second and kept a minute (TTL)."""
+
+    KEEP_S = 60
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["live_positions"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            [("postedAt", ASCENDING)], expireAfterSeconds=self.KEEP_S, name="posted_ttl"
+        )
+
+    async def post(self, docs: list[dict[str, Any]]) -> None:
+        await self.collection.insert_many(docs, ordered=False)
+
+    async def posted_since(self, since: datetime, origin: str) -> list[dict[str, Any]]:
+        """Positions posted at or after `since` by replicas other than `origin`."""
+        cursor = self.collection.find(
+            {"postedAt": {"$gte": since}, "origin": {"$ne": origin}}, {"_id": 0, "postedAt": 0}
+        )
+        return await cursor.to_list()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -37,6 +38,14 @@ class RideRequest:
     route_id: str = ""
     driver_id: str = ""
     create_key: str = ""
+    # Four digits told to the driver at pick-up.
+    pin: str = ""
+    # Straight-line distance from the station to the area, which the fare is made of, and
+    # the fare: the estimate (riding alone) until the final one is fixed at drop-off.
+    distance_m: float = 0.0
+    fare_inr: int = 0
+    fare_final: bool = False
+    cancel_reason: str = ""
 
 
 # A rider has at most one request in these states.
@@ -51,6 +60,14 @@ TRIP_MOVES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
     ),
     RequestStatus.PICKED_UP: (RequestStatus.DROPPED_OFF,),
 }
+
+
+CANCEL_REASONS = ("CHANGED_PLANS", "DRIVER_TOO_FAR", "FOUND_OTHER_RIDE", "OTHER")
+
+
+def new_pin() -> str:
+    """Four random digits (from the OS's generator: a guessable PIN is no proof)."""
+    return f"{secrets.randbelow(10_000):04d}"
 
 
 def validate_arrival(arrival: datetime, now: datetime) -> None:

@@ -8,17 +8,21 @@ from collections.abc import Awaitable, Callable
 import grpc
 
 from api.lastmile.v1 import notification_pb2, rider_pb2, rider_pb2_grpc, station_pb2, trip_pb2
+from common import fares
 from common.convert import from_timestamp, to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument, NotFound
+from common.geo import haversine_m
 from common.idempotency import create_once
 from common.ids import new_id
 from common.notify import notice
 from common.paging import MAX_PAGE, check_batch, next_token, page_of
 from common.peers import Peers
 from services.rider.requests import (
+    CANCEL_REASONS,
     RequestStatus,
     RideRequest,
     check_trip_move,
+    new_pin,
     validate_arrival,
 )
 from services.rider.store import RequestStore
@@ -43,6 +47,9 @@ def request_message(r: RideRequest) -> rider_pb2.RideRequest:
         driver_id=r.driver_id,
         created_at=to_timestamp(r.created_at),
         updated_at=to_timestamp(r.updated_at),
+        pin=r.pin,
+        fare=rider_pb2.Fare(amount=r.fare_inr, currency=fares.CURRENCY, final=r.fare_final),
+        cancel_reason=r.cancel_reason,
     )
 
 
@@ -69,11 +76,15 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             if exc.code() != grpc.StatusCode.NOT_FOUND:
                 raise
             raise InvalidArgument(f"unknown station {request.station_id!r}", "stationId") from None
-        if request.destination_area_id not in {a.id for a in station.areas}:
+        area = next((a for a in station.areas if a.id == request.destination_area_id), None)
+        if area is None:
             raise InvalidArgument(
                 f"{station.name} does not serve area {request.destination_area_id!r}",
                 "destinationAreaId",
             )
+        distance_m = haversine_m(
+            station.location.lat, station.location.lon, area.location.lat, area.location.lon
+        )
         now = utcnow()
         arrival = from_timestamp(request.arrival_time)
         validate_arrival(arrival, now)
@@ -88,6 +99,9 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             created_at=now,
             updated_at=now,
             create_key=request.idempotency_key,
+            pin=new_pin(),
+            distance_m=round(distance_m, 1),
+            fare_inr=fares.fare_inr(distance_m),
         )
         made = await create_once(
             made,
@@ -124,6 +138,11 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
     async def CancelRequest(
         self, request: rider_pb2.CancelRideRequestRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.RideRequest:
+        if request.reason not in rider_pb2.CancelReason.values():
+            raise InvalidArgument("reason must be one of the cancel reasons", "reason")
+        reason = rider_pb2.CancelReason.Name(request.reason).removeprefix("CANCEL_REASON_")
+        reason = reason if reason in CANCEL_REASONS else ""
+        also = {"cancelReason": reason} if reason else None
         for _ in range(5):
             found = await self.store.require(request.request_id)
             if found.rider_id != request.rider_id:
@@ -131,15 +150,15 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             status = found.status
             if status is RequestStatus.CANCELLED:
                 if found.trip_id:  # finish a cancellation a failure interrupted
-                    await self._leave_trip(found)
+                    await self._leave_trip(found, found.cancel_reason)
                 return request_message(found)
             if status is RequestStatus.WAITING:
-                done = await self.store.move(found.id, status, RequestStatus.CANCELLED)
+                done = await self.store.move(found.id, status, RequestStatus.CANCELLED, also=also)
             elif status is RequestStatus.MATCHED:
                 # The trip decides (it refuses once the rider is picked up) and frees the seat.
-                await self._leave_trip(found)
+                await self._leave_trip(found, reason)
                 done = await self.store.move(
-                    found.id, status, RequestStatus.CANCELLED, trip_id=found.trip_id
+                    found.id, status, RequestStatus.CANCELLED, trip_id=found.trip_id, also=also
                 )
             else:
                 raise FailedPrecondition(f"a {status.value} request can no longer be cancelled")
@@ -157,7 +176,7 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
                 return request_message(done)
         raise FailedPrecondition("the request is changing; try again")
 
-    async def _leave_trip(self, leaving: RideRequest) -> None:
+    async def _leave_trip(self, leaving: RideRequest, reason: str) -> None:
         await self.peers.trip.RemoveRider(
             trip_pb2.RemoveRiderRequest(
                 trip_id=leaving.trip_id,
@@ -166,6 +185,7 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
                 route_id=leaving.route_id,
                 driver_id=leaving.driver_id,
                 station_id=leaving.station_id,
+                reason=reason,
             )
         )
 
@@ -238,7 +258,13 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
                 raise FailedPrecondition(f"request {found.id} is not on trip {request.trip_id}")
             if not check_trip_move(found.status, target):
                 return request_message(found)
-            done = await self.store.move(found.id, found.status, target, trip_id=request.trip_id)
+            also = None
+            if target is RequestStatus.DROPPED_OFF:
+                riders = max(request.riders_on_trip, 1)
+                also = {"fareInr": fares.fare_inr(found.distance_m, riders), "fareFinal": True}
+            done = await self.store.move(
+                found.id, found.status, target, trip_id=request.trip_id, also=also
+            )
             if done is not None:
                 return request_message(done)
         raise FailedPrecondition("the request is changing; try again")

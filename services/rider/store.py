@@ -34,6 +34,11 @@ def to_request(doc: dict[str, Any]) -> RideRequest:
         route_id=doc.get("routeId", ""),
         driver_id=doc.get("driverId", ""),
         create_key=doc.get(KEY_FIELD, ""),
+        pin=doc.get("pin", ""),
+        distance_m=doc.get("distanceM", 0.0),
+        fare_inr=doc.get("fareInr", 0),
+        fare_final=doc.get("fareFinal", False),
+        cancel_reason=doc.get("cancelReason", ""),
     )
 
 
@@ -47,6 +52,10 @@ def _doc(request: RideRequest) -> dict[str, Any]:
         "status": request.status.value,
         "createdAt": request.created_at,
         "updatedAt": request.updated_at,
+        "pin": request.pin,
+        "distanceM": request.distance_m,
+        "fareInr": request.fare_inr,
+        "fareFinal": request.fare_final,
     }
     if request.create_key:
         doc[KEY_FIELD] = request.create_key
@@ -159,10 +168,12 @@ class RequestStore:
         arrived_before: datetime | None = None,
         leave_trip: bool = False,
         expiry_untold: bool = False,
+        also: dict[str, Any] | None = None,
     ) -> RideRequest | None:
         """One conditional update: when the request is `source` (on `trip_id`, arrived before
-        `arrived_before`, where given), it becomes `target` (off its trip with `leave_trip`).
-        Answers the updated request, or None when it was not as expected."""
+        `arrived_before`, where given), it becomes `target` (off its trip with `leave_trip`,
+        with the fields in `also` set too). Answers the updated request, or None when it was
+        not as expected."""
         query: dict[str, Any] = {"_id": request_id, "status": source.value}
         if trip_id is not None:
             query["tripId"] = trip_id
@@ -171,6 +182,7 @@ class RequestStore:
         fields: dict[str, Any] = {"status": target.value, "updatedAt": utcnow()}
         if expiry_untold:
             fields["expiryNotified"] = False
+        fields.update(also or {})
         update: dict[str, Any] = {"$set": fields}
         if leave_trip:
             update["$unset"] = dict.fromkeys(TRIP_FIELDS, "")

@@ -14,6 +14,7 @@ move raises FailedPrecondition naming the rider or the trip.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -155,6 +156,11 @@ def current_entries(trip: Trip, rider_ids: Iterable[str]) -> list[TripRider]:
     """The current entries of the named riders that are on the trip."""
     found = (trip.current(rid) for rid in dict.fromkeys(rider_ids))
     return [e for e in found if e is not None]
+
+
+def pin_matches(expected: str, given: str) -> bool:
+    """The PIN a rider told the driver is their request's (compared in constant time)."""
+    return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 def pick_up(trip: Trip, rider_ids: Sequence[str]) -> Trip:

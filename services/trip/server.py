@@ -8,15 +8,19 @@ from common.peers import Peers
 from common.server import Service, run
 from common.settings import ServiceSettings
 from services.trip.servicer import TripServicer
-from services.trip.store import TripStore
+from services.trip.store import RatingStore, TripStore
 
 
 async def build(settings: ServiceSettings) -> Service:
-    store = TripStore(mongo.get_database(settings))
+    db = mongo.get_database(settings)
+    store, ratings = TripStore(db), RatingStore(db)
     await store.ensure_indexes()
+    await ratings.ensure_indexes()
     peers = Peers(settings)
     return Service(
-        servicers=[(trip_pb2_grpc.add_TripServiceServicer_to_server, TripServicer(store, peers))],
+        servicers=[
+            (trip_pb2_grpc.add_TripServiceServicer_to_server, TripServicer(store, peers, ratings))
+        ],
         service_names=[trip_pb2.DESCRIPTOR.services_by_name["TripService"].full_name],
         on_stop=[peers.close],
     )

@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterable
 import grpc
 
 from api.lastmile.v1 import driver_pb2, notification_pb2, rider_pb2, trip_pb2, trip_pb2_grpc
-from common.convert import from_timestamp, to_timestamp
-from common.errors import InvalidArgument, NotFound
+from common import fares
+from common.convert import from_timestamp, to_timestamp, utcnow
+from common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from common.ids import trip_id_for_route
 from common.notify import notice
 from common.paging import check_batch
 from common.peers import Peers
-from services.trip import lifecycle
+from services.trip import lifecycle, ratings
 from services.trip.lifecycle import (
     Booking,
     CancelledBy,
@@ -25,7 +26,7 @@ from services.trip.lifecycle import (
     TripRider,
     TripStatus,
 )
-from services.trip.store import TripStore
+from services.trip.store import RatingStore, TripStore
 
 Kind = notification_pb2.NotificationKind
 TRIP_STATUS = {s: trip_pb2.TripStatus.Value(f"TRIP_STATUS_{s.value}") for s in TripStatus}
@@ -69,10 +70,15 @@ def _require_route(route_id: str, driver_id: str) -> None:
         raise InvalidArgument("route_id and driver_id are required", "route_id")
 
 
+def _reason_words(reason: str) -> str:
+    return reason.replace("_", " ").lower()
+
+
 class TripServicer(trip_pb2_grpc.TripServiceServicer):
-    def __init__(self, store: TripStore, peers: Peers) -> None:
+    def __init__(self, store: TripStore, peers: Peers, ratings_store: RatingStore) -> None:
         self.store = store
         self.peers = peers
+        self.ratings = ratings_store
 
     # --- reads --------------------------------------------------------------------------
 
@@ -171,10 +177,38 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
             for r in riders
         )
 
+    async def _check_pins(self, request: trip_pb2.TripRidersRequest) -> None:
+        """Every rider's PIN matches their request's, or nobody is picked up."""
+        for rid in request.rider_ids:
+            if not request.pins.get(rid):
+                raise InvalidArgument(f"a PIN is needed for rider {rid}", "pin")
+        trip = await self.store.require(request.trip_id)
+        if trip.driver_id != request.driver_id:
+            raise NotFound(f"no trip with id {request.trip_id!r}", "trip_id")
+        entries = lifecycle.current_entries(trip, request.rider_ids)
+        if not entries:
+            return  # nobody of the call is on the trip: the move itself says so
+        answer = await self.peers.rider.GetRequests(
+            rider_pb2.GetRideRequestsRequest(request_ids=[e.request_id for e in entries])
+        )
+        pins = {r.id: r.pin for r in answer.requests}
+        wrong = [
+            e.rider_id
+            for e in entries
+            if not lifecycle.pin_matches(pins.get(e.request_id, ""), request.pins[e.rider_id])
+        ]
+        if wrong:
+            raise FailedPrecondition(
+                f"wrong PIN for rider {', '.join(wrong)}; nobody was picked up", "pin"
+            )
+
     async def PickUp(
         self, request: trip_pb2.TripRidersRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
         ids = list(request.rider_ids)
+        if not ids:
+            raise InvalidArgument("riderIds must name at least one rider", "riderIds")
+        await self._check_pins(request)
         trip = await self._drivers_change(
             request.trip_id, request.driver_id, lambda t: lifecycle.pick_up(t, ids)
         )
@@ -208,7 +242,7 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
     ) -> trip_pb2.Trip:
         trip = await self._drivers_change(request.trip_id, request.driver_id, lifecycle.complete)
         riders = [r for r in trip.riders if r.status is RiderStatus.DROPPED_OFF]
-        await self._follow(trip, riders, RiderStatus.DROPPED_OFF)
+        await self._follow(trip, riders, RiderStatus.DROPPED_OFF, riders_on_trip=len(riders))
         await self.peers.driver.CompleteRoute(
             driver_pb2.CompleteRouteRequest(route_id=trip.route_id)
         )
@@ -265,31 +299,98 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
             lambda t: lifecycle.remove_rider(t, leaving),
             Trip(request.trip_id, request.route_id, request.driver_id),
         )
+        why = f" ({_reason_words(request.reason)})" if request.reason else ""
         await self._tell(
             [
                 notice(
                     trip.driver_id,
                     Kind.NOTIFICATION_KIND_RIDER_CANCELLED,
                     "A rider cancelled",
-                    "A matched rider cancelled; the seat is free again.",
+                    f"A matched rider cancelled{why}; the seat is free again.",
                     key=f"rider-cancelled:{request.request_id}",
                     tripId=trip.id,
                     riderId=request.rider_id,
                     requestId=request.request_id,
                     stationId=request.station_id,
+                    reason=request.reason,
                 )
             ]
         )
         return trip_message(trip)
 
+    # --- after the ride ----------------------------------------------------------------
+
+    async def RateTrip(
+        self, request: trip_pb2.RateTripRequest, context: grpc.aio.ServicerContext
+    ) -> trip_pb2.Rating:
+        ratings.check_stars(request.stars, request.comment)
+        trip = await self.store.require(request.trip_id)
+        to_user = ratings.rated_user(trip, request.from_user_id, request.rider_id)
+        rating = trip_pb2.Rating(
+            trip_id=trip.id,
+            from_user_id=request.from_user_id,
+            to_user_id=to_user,
+            stars=request.stars,
+            comment=request.comment,
+        )
+        now = utcnow()
+        rating.created_at.CopyFrom(to_timestamp(now))
+        stored = await self.ratings.add(
+            {
+                "tripId": trip.id,
+                "fromUserId": request.from_user_id,
+                "toUserId": to_user,
+                "stars": request.stars,
+                "comment": request.comment,
+                "createdAt": now,
+            }
+        )
+        if not stored:
+            raise AlreadyExists("this ride was rated already")
+        return rating
+
+    async def GetRatings(
+        self, request: trip_pb2.GetRatingsRequest, context: grpc.aio.ServicerContext
+    ) -> trip_pb2.GetRatingsResponse:
+        check_batch(len(request.user_ids), "user_ids")
+        found = await self.ratings.averages(list(set(request.user_ids)))
+        return trip_pb2.GetRatingsResponse(
+            ratings=[
+                trip_pb2.RatingSummary(user_id=u, average=round(avg, 2), count=n)
+                for u, (avg, n) in sorted(found.items())
+            ]
+        )
+
+    async def GetEarnings(
+        self, request: trip_pb2.GetEarningsRequest, context: grpc.aio.ServicerContext
+    ) -> trip_pb2.Earnings:
+        if not request.driver_id:
+            raise InvalidArgument("driver_id is required", "driver_id")
+        trips = await self.store.completed_since(request.driver_id, from_timestamp(request.since))
+        ids = [r.request_id for t in trips for r in t.riders if r.status is RiderStatus.DROPPED_OFF]
+        amount = 0
+        for start in range(0, len(ids), 500):
+            answer = await self.peers.rider.GetRequests(
+                rider_pb2.GetRideRequestsRequest(request_ids=ids[start : start + 500])
+            )
+            amount += sum(r.fare.amount for r in answer.requests if r.fare.final)
+        return trip_pb2.Earnings(
+            amount=amount, currency=fares.CURRENCY, trips=len(trips), rides=len(ids)
+        )
+
     # --- telling the other services ---------------------------------------------------
 
-    async def _follow(self, trip: Trip, riders: list[TripRider], status: RiderStatus) -> None:
+    async def _follow(
+        self, trip: Trip, riders: list[TripRider], status: RiderStatus, riders_on_trip: int = 0
+    ) -> None:
         await asyncio.gather(
             *(
                 self.peers.rider.SetTripStatus(
                     rider_pb2.SetTripStatusRequest(
-                        request_id=r.request_id, trip_id=trip.id, status=REQUEST_STATUS[status]
+                        request_id=r.request_id,
+                        trip_id=trip.id,
+                        status=REQUEST_STATUS[status],
+                        riders_on_trip=riders_on_trip,
                     )
                 )
                 for r in riders

@@ -63,6 +63,9 @@ class TripStore:
         await self.collection.create_index("routeId", unique=True, name="one_trip_per_route")
         await self.collection.create_index("status", name="trips_by_status")
         await self.collection.create_index("createdAt", name="trips_by_creation")
+        await self.collection.create_index(
+            [("driverId", 1), ("status", 1), ("updatedAt", 1)], name="drivers_trips"
+        )
 
     async def get(self, trip_id: str) -> Trip | None:
         doc = await self.collection.find_one({"_id": trip_id})
@@ -137,3 +140,44 @@ class TripStore:
 
     async def count_created_since(self, since: datetime) -> int:
         return await self.collection.count_documents({"createdAt": {"$gte": since}})
+
+    async def completed_since(self, driver_id: str, since: datetime) -> list[Trip]:
+        cursor = self.collection.find(
+            {
+                "driverId": driver_id,
+                "status": TripStatus.COMPLETED.value,
+                "updatedAt": {"$gte": since},
+            }
+        )
+        return [to_trip(d) async for d in cursor]
+
+
+class RatingStore:
+    """The `ratings` collection: one document per (trip, from, to) (unique), read by the rated
+    user for averages."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["ratings"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            [("tripId", 1), ("fromUserId", 1), ("toUserId", 1)], unique=True, name="once_per_pair"
+        )
+        await self.collection.create_index("toUserId", name="ratings_of_user")
+
+    async def add(self, doc: dict[str, Any]) -> bool:
+        """Stores a rating; False when this pair rated on this trip already."""
+        try:
+            await self.collection.insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    async def averages(self, user_ids: list[str]) -> dict[str, tuple[float, int]]:
+        cursor = await self.collection.aggregate(
+            [
+                {"$match": {"toUserId": {"$in": user_ids}}},
+                {"$group": {"_id": "$toUserId", "sum": {"$sum": "$stars"}, "n": {"$sum": 1}}},
+            ]
+        )
+        return {row["_id"]: (row["sum"] / row["n"], row["n"]) async for row in cursor}

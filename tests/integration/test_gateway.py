@@ -34,10 +34,13 @@ def http(gw: GatewayProcess) -> Iterator[httpx.Client]:
 
 
 class SseReader:
-    """Reads a gateway event stream in a thread, collecting (id, notification) pairs."""
+    """Reads a gateway event stream in a thread, collecting (id, notification) pairs, and
+    `position` events (with no id) apart."""
 
     def __init__(self, url: str, token: str, last_id: int | None = None) -> None:
         self.events: list[tuple[int, dict]] = []
+        self.positions: list[dict] = []
+        self.position_ids: list[str | None] = []
         self.comments = 0
         headers = bearer(token) | ({"Last-Event-ID": str(last_id)} if last_id is not None else {})
         self._client = httpx.Client(timeout=httpx.Timeout(30, read=60))
@@ -47,15 +50,23 @@ class SseReader:
         self._thread.start()
 
     def _read(self) -> None:
-        event_id = None
+        event_id, name = None, None
         try:
             for line in self.response.iter_lines():
                 if line.startswith(":"):
                     self.comments += 1
                 elif line.startswith("id: "):
                     event_id = int(line[4:])
+                elif line.startswith("event: "):
+                    name = line[7:]
                 elif line.startswith("data: "):
-                    self.events.append((event_id, json.loads(line[6:])))
+                    if name == "position":
+                        self.positions.append(json.loads(line[6:]))
+                        self.position_ids.append(event_id)
+                    else:
+                        self.events.append((event_id, json.loads(line[6:])))
+                elif not line:
+                    event_id, name = None, None
         except httpx.HTTPError:
             pass
 
@@ -118,9 +129,8 @@ def test_the_whole_ride_flow_over_http(gw: GatewayProcess, http: httpx.Client) -
         }
         assert http.get(f"/trips/{trip_id}", headers=r).json()["status"] == "SCHEDULED"
 
-        picked = http.post(
-            f"/trips/{trip_id}/pickup", headers=d, json={"riderIds": [rider["user"]["id"]]}
-        )
+        told = {"riders": [{"riderId": rider["user"]["id"], "pin": mine["pin"]}]}
+        picked = http.post(f"/trips/{trip_id}/pickup", headers=d, json=told)
         assert picked.json()["status"] == "ACTIVE"
         done = http.post(f"/trips/{trip_id}/complete", headers=d)
         assert done.json()["status"] == "COMPLETED"
@@ -209,7 +219,8 @@ def test_a_rider_who_cancels_and_asks_again_further_along_rides_with_the_same_dr
     assert (current["seatsFree"], current["tripId"]) == (0, trip_id)
 
     # Pick-up and drop-off address the rider's current entry.
-    picked = http.post(f"/trips/{trip_id}/pickup", headers=d, json={"riderIds": [rider_id]})
+    told = {"riders": [{"riderId": rider_id, "pin": mine["pin"]}]}
+    picked = http.post(f"/trips/{trip_id}/pickup", headers=d, json=told)
     assert [x["status"] for x in picked.json()["riders"]] == ["CANCELLED", "PICKED_UP"]
     assert http.post(f"/trips/{trip_id}/complete", headers=d).json()["status"] == "COMPLETED"
     assert http.get(f"/rider/requests/{second}", headers=r).json()["status"] == "DROPPED_OFF"
@@ -276,6 +287,9 @@ def test_openapi_document_lists_every_endpoint(http: httpx.Client) -> None:
         "/api/v1/trips/{trip_id}/pickup",
         "/api/v1/trips/{trip_id}/no-show",
         "/api/v1/trips/{trip_id}/complete",
+        "/api/v1/trips/{trip_id}/rating",
+        "/api/v1/trips/{trip_id}/position",
+        "/api/v1/driver/earnings",
         "/api/v1/notifications",
         "/api/v1/notifications/stream",
         "/api/v1/notifications/read",

@@ -111,9 +111,11 @@ PROTECTED = [
     ("GET", "/rider/requests/{request}", None, "rider"),
     ("DELETE", "/rider/requests/{request}", None, "rider"),
     ("GET", "/trips/{trip}", None, "any"),
-    ("POST", "/trips/{trip}/pickup", {"riderIds": ["x"]}, "driver"),
+    ("POST", "/trips/{trip}/pickup", {"riders": [{"riderId": "x", "pin": "1234"}]}, "driver"),
     ("POST", "/trips/{trip}/no-show", {"riderIds": ["x"]}, "driver"),
     ("POST", "/trips/{trip}/complete", None, "driver"),
+    ("POST", "/trips/{trip}/rating", {"stars": 5}, "any"),
+    ("GET", "/driver/earnings", None, "driver"),
     ("GET", "/notifications", None, "any"),
     ("POST", "/notifications/read", {"upTo": 1}, "any"),
     ("GET", "/notifications/stream", None, "any"),
@@ -174,7 +176,7 @@ def test_authorization_matrix(http, world, method, path, body, role) -> None:
         ("DELETE", "/rider/requests/{request}", None, "other_rider"),
         ("GET", "/trips/{trip}", None, "other_rider"),
         ("GET", "/trips/{trip}", None, "other_driver"),
-        ("POST", "/trips/{trip}/pickup", {"riderIds": ["x"]}, "other_driver"),
+        ("POST", "/trips/{trip}/pickup", {"riders": [{"riderId": "x", "pin": "1234"}]}, "other_driver"),
         ("POST", "/trips/{trip}/complete", None, "other_driver"),
     ],
 )
@@ -352,7 +354,11 @@ BAD = [
     ("POST", "/notifications/read", {"upTo": "all"}, "upTo"),
     ("GET", "/notifications?limit=0", None, "limit"),
     ("GET", "/notifications?after=abc", None, "after"),
-    ("POST", "/trips/{trip}/pickup", {"riderIds": []}, "riderIds"),
+    ("POST", "/trips/{trip}/pickup", {"riders": []}, "riders"),
+    ("POST", "/trips/{trip}/pickup", {"riders": [{"riderId": "x", "pin": "12a4"}]}, "riders"),
+    ("POST", "/trips/{trip}/rating", {"stars": 6}, "stars"),
+    ("DELETE", "/rider/requests/{request}?reason=bored", None, "reason"),
+    ("POST", "/trips/{trip}/rating", {"stars": 5, "comment": "x" * 281}, "comment"),
 ]
 
 

@@ -33,7 +33,7 @@ from common.peers import STUB_CLASSES
 from tests.harness import Cluster, ServiceProcess, free_port
 from tests.integration.test_ledger_model import AREAS, STATIONS
 from tests.invariants import check_ride_invariants
-from tests.ride import PASSWORD, phone
+from tests.ride import PASSWORD, phone, pins_sync
 
 pytestmark = pytest.mark.integration
 
@@ -199,8 +199,11 @@ class Crowd:
             if isinstance(trip, str) or not trip.riders:
                 return
             rider = trip.riders[int(pick * len(trip.riders))].rider_id
+            told = {}
+            if not absent:
+                told = pins_sync(self.stub["trip"], self.stub["rider"], trip_id, [rider])
             request = trip_pb2.TripRidersRequest(
-                trip_id=trip_id, driver_id=driver, rider_ids=[rider]
+                trip_id=trip_id, driver_id=driver, rider_ids=[rider], pins=told
             )
             move = self.stub["trip"].MarkNoShow if absent else self.stub["trip"].PickUp
             self._count("no-show" if absent else "pick-up", self.call(lambda: move(request)))

@@ -55,7 +55,7 @@ from common.zones import zone_hit, zones_of
 from services.location.tracking import etas
 from tests import ledger_model as lm
 from tests.harness import Cluster
-from tests.ride import PASSWORD, phone
+from tests.ride import PASSWORD, phone, pins_sync
 
 pytestmark = pytest.mark.integration
 
@@ -512,10 +512,11 @@ class LedgerMachine(RuleBasedStateMachine):
         move = self.model.no_show if absent else self.model.pick_up
         expected = move(trip, rider_id)
         call = self.fleet.trip.MarkNoShow if absent else self.fleet.trip.PickUp
+        told = {} if absent else pins_sync(self.fleet.trip, self.fleet.rider, trip_id, [rider_id])
         code = code_of(
             lambda: call(
                 trip_pb2.TripRidersRequest(
-                    trip_id=trip_id, driver_id=driver_id, rider_ids=[rider_id]
+                    trip_id=trip_id, driver_id=driver_id, rider_ids=[rider_id], pins=told
                 )
             )
         )

@@ -48,8 +48,9 @@ def test_up_serves_a_whole_ride_over_rest(run: Run) -> None:
             hits += answer.json()["triggered"]
         (hit,) = hits
         trip = f"/trips/{hit['tripId']}"
-        rider_ids = {"riderIds": [rider["user"]["id"]]}
-        assert http.post(f"{trip}/pickup", headers=d, json=rider_ids).json()["status"] == "ACTIVE"
+        (mine,) = http.get("/rider/requests", headers=r).json()
+        told = {"riders": [{"riderId": rider["user"]["id"], "pin": mine["pin"]}]}
+        assert http.post(f"{trip}/pickup", headers=d, json=told).json()["status"] == "ACTIVE"
         assert http.post(f"{trip}/complete", headers=d).json()["status"] == "COMPLETED"
         (mine,) = http.get("/rider/requests", headers=r).json()
         assert mine["status"] == "DROPPED_OFF"

@@ -55,9 +55,7 @@ async def test_the_whole_ride_flow_over_grpc(c: Cluster) -> None:
         assert (ledger.seats_free, ledger.id) == (2, trip_id)
 
         trips = c.stub("trip")
-        trip = await trips.PickUp(
-            trip_pb2.TripRidersRequest(trip_id=trip_id, driver_id=driver.id, rider_ids=[rider.id])
-        )
+        trip = await ride.pick_up(c, trip_id, driver.id, [rider.id])
         assert trip.status == trip_pb2.TRIP_STATUS_ACTIVE
         assert await ride.request_status(c, req.id) == rider_pb2.REQUEST_STATUS_PICKED_UP
 

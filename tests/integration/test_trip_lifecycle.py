@@ -150,9 +150,7 @@ async def test_only_the_owner_cancels_and_not_after_pick_up(c: Cluster) -> None:
             rider_pb2.CancelRideRequestRequest(request_id=reqs[0].id, rider_id="someone-else")
         )
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
-    await c.stub("trip").PickUp(
-        trip_pb2.TripRidersRequest(trip_id=trip_id, driver_id=driver.id, rider_ids=[people[0].id])
-    )
+    await ride.pick_up(c, trip_id, driver.id, [people[0].id])
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await riders.CancelRequest(
             rider_pb2.CancelRideRequestRequest(request_id=reqs[0].id, rider_id=people[0].id)
@@ -190,9 +188,7 @@ async def test_driver_cancel_sends_riders_back_to_waiting(c: Cluster) -> None:
 
 async def test_driver_cannot_cancel_with_riders_on_board(c: Cluster) -> None:
     driver, route, people, _, trip_id = await matched_trip(c, riders=1)
-    await c.stub("trip").PickUp(
-        trip_pb2.TripRidersRequest(trip_id=trip_id, driver_id=driver.id, rider_ids=[people[0].id])
-    )
+    await ride.pick_up(c, trip_id, driver.id, [people[0].id])
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await c.stub("driver").CancelRoute(
             driver_pb2.CancelRouteRequest(route_id=route.id, driver_id=driver.id)
@@ -211,9 +207,7 @@ async def test_no_show_releases_the_seat(c: Cluster) -> None:
     assert await seats_free(c, route.id) == 1
     assert await ride.request_status(c, reqs[1].id) == rider_pb2.REQUEST_STATUS_NO_SHOW
     assert (await history(c, people[1].id))[-1] == "NO_SHOW"
-    await trips.PickUp(
-        trip_pb2.TripRidersRequest(trip_id=trip_id, driver_id=driver.id, rider_ids=[people[0].id])
-    )
+    await ride.pick_up(c, trip_id, driver.id, [people[0].id])
     trip = await trips.CompleteTrip(
         trip_pb2.TripActionRequest(trip_id=trip_id, driver_id=driver.id)
     )
@@ -244,8 +238,9 @@ async def test_illegal_trip_transitions_are_refused(c: Cluster, steps, failing) 
             return trips.CompleteTrip(
                 trip_pb2.TripActionRequest(trip_id=trip_id, driver_id=driver.id)
             )
-        call = trips.PickUp if name == "pickup" else trips.MarkNoShow
-        return call(
+        if name == "pickup":
+            return ride.pick_up(c, trip_id, driver.id, [rider_id])
+        return trips.MarkNoShow(
             trip_pb2.TripRidersRequest(trip_id=trip_id, driver_id=driver.id, rider_ids=[rider_id])
         )
 
@@ -262,9 +257,5 @@ async def test_illegal_trip_transitions_are_refused(c: Cluster, steps, failing) 
 async def test_another_drivers_trip_is_not_found(c: Cluster) -> None:
     _, _, people, _, trip_id = await matched_trip(c, riders=1)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await c.stub("trip").PickUp(
-            trip_pb2.TripRidersRequest(
-                trip_id=trip_id, driver_id="intruder", rider_ids=[people[0].id]
-            )
-        )
+        await ride.pick_up(c, trip_id, "intruder", [people[0].id])
     assert err.value.code() == grpc.StatusCode.NOT_FOUND

@@ -22,41 +22,52 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from api.lastmile.v1 import common_pb2 as api_dot_lastmile_dot_v1_dot_common__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"api/lastmile/v1/notification.proto\x12\x0blastmile.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x01\n\x0cNotification\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.lastmile.v1.NotificationKind\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12%\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04read\x18\x08 \x01(\x08\"\xaa\x01\n\rNotifyRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12+\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.lastmile.v1.NotificationKind\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12%\n\x04\x64\x61ta\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\"G\n\x12NotifyBatchRequest\x12\x31\n\rnotifications\x18\x01 \x03(\x0b\x32\x1a.lastmile.v1.NotifyRequest\"G\n\x13NotifyBatchResponse\x12\x30\n\rnotifications\x18\x01 \x03(\x0b\x32\x19.lastmile.v1.Notification\"Q\n\x10SubscribeRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\x19\n\x11heartbeat_seconds\x18\x03 \x01(\x05\"3\n\tHeartbeat\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"y\n\x0eSubscribeEvent\x12\x31\n\x0cnotification\x18\x01 \x01(\x0b\x32\x19.lastmile.v1.NotificationH\x00\x12+\n\theartbeat\x18\x02 \x01(\x0b\x32\x16.lastmile.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"M\n\x18ListNotificationsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\r\n\x05limit\x18\x03 \x01(\x05\"_\n\x19ListNotificationsResponse\x12\x30\n\rnotifications\x18\x01 \x03(\x0b\x32\x19.lastmile.v1.Notification\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"5\n\x0fMarkReadRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tup_to_seq\x18\x02 \x01(\x03\"#\n\x10MarkReadResponse\x12\x0f\n\x07updated\x18\x01 \x01(\x03*\xfb\x02\n\x10NotificationKind\x12!\n\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19NOTIFICATION_KIND_MATCHED\x10\x01\x12%\n!NOTIFICATION_KIND_DRIVER_ARRIVING\x10\x02\x12\x1f\n\x1bNOTIFICATION_KIND_PICKED_UP\x10\x03\x12!\n\x1dNOTIFICATION_KIND_DROPPED_OFF\x10\x04\x12\x1d\n\x19NOTIFICATION_KIND_NO_SHOW\x10\x05\x12%\n!NOTIFICATION_KIND_REQUEST_EXPIRED\x10\x06\x12\'\n#NOTIFICATION_KIND_REQUEST_CANCELLED\x10\x07\x12$\n NOTIFICATION_KIND_TRIP_CANCELLED\x10\x08\x12%\n!NOTIFICATION_KIND_RIDER_CANCELLED\x10\t2\xa0\x03\n\x13NotificationService\x12?\n\x06Notify\x12\x1a.lastmile.v1.NotifyRequest\x1a\x19.lastmile.v1.Notification\x12P\n\x0bNotifyBatch\x12\x1f.lastmile.v1.NotifyBatchRequest\x1a .lastmile.v1.NotifyBatchResponse\x12I\n\tSubscribe\x12\x1d.lastmile.v1.SubscribeRequest\x1a\x1b.lastmile.v1.SubscribeEvent0\x01\x12\x62\n\x11ListNotifications\x12%.lastmile.v1.ListNotificationsRequest\x1a&.lastmile.v1.ListNotificationsResponse\x12G\n\x08MarkRead\x12\x1c.lastmile.v1.MarkReadRequest\x1a\x1d.lastmile.v1.MarkReadResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"api/lastmile/v1/notification.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x01\n\x0cNotification\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.lastmile.v1.NotificationKind\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12%\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04read\x18\x08 \x01(\x08\"\xaa\x01\n\rNotifyRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12+\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.lastmile.v1.NotificationKind\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12%\n\x04\x64\x61ta\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\"G\n\x12NotifyBatchRequest\x12\x31\n\rnotifications\x18\x01 \x03(\x0b\x32\x1a.lastmile.v1.NotifyRequest\"G\n\x13NotifyBatchResponse\x12\x30\n\rnotifications\x18\x01 \x03(\x0b\x32\x19.lastmile.v1.Notification\"Q\n\x10SubscribeRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\x19\n\x11heartbeat_seconds\x18\x03 \x01(\x05\"3\n\tHeartbeat\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa8\x01\n\x0eSubscribeEvent\x12\x31\n\x0cnotification\x18\x01 \x01(\x0b\x32\x19.lastmile.v1.NotificationH\x00\x12+\n\theartbeat\x18\x02 \x01(\x0b\x32\x16.lastmile.v1.HeartbeatH\x00\x12-\n\x08position\x18\x03 \x01(\x0b\x32\x19.lastmile.v1.LivePositionH\x00\x42\x07\n\x05\x65vent\"\xab\x01\n\x0cLivePosition\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12%\n\x08location\x18\x02 \x01(\x0b\x32\x13.lastmile.v1.LatLon\x12\x11\n\tspeed_mps\x18\x03 \x01(\x01\x12&\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x0b\x65ta_seconds\x18\x05 \x01(\x01H\x00\x88\x01\x01\x42\x0e\n\x0c_eta_seconds\"N\n\x11PositionRecipient\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x18\n\x0b\x65ta_seconds\x18\x02 \x01(\x01H\x00\x88\x01\x01\x42\x0e\n\x0c_eta_seconds\"\xb5\x01\n\x0cTripPosition\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12%\n\x08location\x18\x02 \x01(\x0b\x32\x13.lastmile.v1.LatLon\x12\x11\n\tspeed_mps\x18\x03 \x01(\x01\x12&\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\nrecipients\x18\x05 \x03(\x0b\x32\x1e.lastmile.v1.PositionRecipient\"G\n\x17PublishPositionsRequest\x12,\n\tpositions\x18\x01 \x03(\x0b\x32\x19.lastmile.v1.TripPosition\"B\n\x18PublishPositionsResponse\x12\x16\n\x0e\x64\x65livered_here\x18\x01 \x01(\x05\x12\x0e\n\x06posted\x18\x02 \x01(\x05\"M\n\x18ListNotificationsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\r\n\x05limit\x18\x03 \x01(\x05\"_\n\x19ListNotificationsResponse\x12\x30\n\rnotifications\x18\x01 \x03(\x0b\x32\x19.lastmile.v1.Notification\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"5\n\x0fMarkReadRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tup_to_seq\x18\x02 \x01(\x03\"#\n\x10MarkReadResponse\x12\x0f\n\x07updated\x18\x01 \x01(\x03*\xfb\x02\n\x10NotificationKind\x12!\n\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19NOTIFICATION_KIND_MATCHED\x10\x01\x12%\n!NOTIFICATION_KIND_DRIVER_ARRIVING\x10\x02\x12\x1f\n\x1bNOTIFICATION_KIND_PICKED_UP\x10\x03\x12!\n\x1dNOTIFICATION_KIND_DROPPED_OFF\x10\x04\x12\x1d\n\x19NOTIFICATION_KIND_NO_SHOW\x10\x05\x12%\n!NOTIFICATION_KIND_REQUEST_EXPIRED\x10\x06\x12\'\n#NOTIFICATION_KIND_REQUEST_CANCELLED\x10\x07\x12$\n NOTIFICATION_KIND_TRIP_CANCELLED\x10\x08\x12%\n!NOTIFICATION_KIND_RIDER_CANCELLED\x10\t2\x81\x04\n\x13NotificationService\x12?\n\x06Notify\x12\x1a.lastmile.v1.NotifyRequest\x1a\x19.lastmile.v1.Notification\x12P\n\x0bNotifyBatch\x12\x1f.lastmile.v1.NotifyBatchRequest\x1a .lastmile.v1.NotifyBatchResponse\x12I\n\tSubscribe\x12\x1d.lastmile.v1.SubscribeRequest\x1a\x1b.lastmile.v1.SubscribeEvent0\x01\x12\x62\n\x11ListNotifications\x12%.lastmile.v1.ListNotificationsRequest\x1a&.lastmile.v1.ListNotificationsResponse\x12G\n\x08MarkRead\x12\x1c.lastmile.v1.MarkReadRequest\x1a\x1d.lastmile.v1.MarkReadResponse\x12_\n\x10PublishPositions\x12$.lastmile.v1.PublishPositionsRequest\x1a%.lastmile.v1.PublishPositionsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'api.lastmile.v1.notification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_NOTIFICATIONKIND']._serialized_start=1183
-  _globals['_NOTIFICATIONKIND']._serialized_end=1562
-  _globals['_NOTIFICATION']._serialized_start=115
-  _globals['_NOTIFICATION']._serialized_end=334
-  _globals['_NOTIFYREQUEST']._serialized_start=337
-  _globals['_NOTIFYREQUEST']._serialized_end=507
-  _globals['_NOTIFYBATCHREQUEST']._serialized_start=509
-  _globals['_NOTIFYBATCHREQUEST']._serialized_end=580
-  _globals['_NOTIFYBATCHRESPONSE']._serialized_start=582
-  _globals['_NOTIFYBATCHRESPONSE']._serialized_end=653
-  _globals['_SUBSCRIBEREQUEST']._serialized_start=655
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=736
-  _globals['_HEARTBEAT']._serialized_start=738
-  _globals['_HEARTBEAT']._serialized_end=789
-  _globals['_SUBSCRIBEEVENT']._serialized_start=791
-  _globals['_SUBSCRIBEEVENT']._serialized_end=912
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=914
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=991
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=993
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=1088
-  _globals['_MARKREADREQUEST']._serialized_start=1090
-  _globals['_MARKREADREQUEST']._serialized_end=1143
-  _globals['_MARKREADRESPONSE']._serialized_start=1145
-  _globals['_MARKREADRESPONSE']._serialized_end=1180
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=1565
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=1981
+  _globals['_NOTIFICATIONKIND']._serialized_start=1840
+  _globals['_NOTIFICATIONKIND']._serialized_end=2219
+  _globals['_NOTIFICATION']._serialized_start=145
+  _globals['_NOTIFICATION']._serialized_end=364
+  _globals['_NOTIFYREQUEST']._serialized_start=367
+  _globals['_NOTIFYREQUEST']._serialized_end=537
+  _globals['_NOTIFYBATCHREQUEST']._serialized_start=539
+  _globals['_NOTIFYBATCHREQUEST']._serialized_end=610
+  _globals['_NOTIFYBATCHRESPONSE']._serialized_start=612
+  _globals['_NOTIFYBATCHRESPONSE']._serialized_end=683
+  _globals['_SUBSCRIBEREQUEST']._serialized_start=685
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=766
+  _globals['_HEARTBEAT']._serialized_start=768
+  _globals['_HEARTBEAT']._serialized_end=819
+  _globals['_SUBSCRIBEEVENT']._serialized_start=822
+  _globals['_SUBSCRIBEEVENT']._serialized_end=990
+  _globals['_LIVEPOSITION']._serialized_start=993
+  _globals['_LIVEPOSITION']._serialized_end=1164
+  _globals['_POSITIONRECIPIENT']._serialized_start=1166
+  _globals['_POSITIONRECIPIENT']._serialized_end=1244
+  _globals['_TRIPPOSITION']._serialized_start=1247
+  _globals['_TRIPPOSITION']._serialized_end=1428
+  _globals['_PUBLISHPOSITIONSREQUEST']._serialized_start=1430
+  _globals['_PUBLISHPOSITIONSREQUEST']._serialized_end=1501
+  _globals['_PUBLISHPOSITIONSRESPONSE']._serialized_start=1503
+  _globals['_PUBLISHPOSITIONSRESPONSE']._serialized_end=1569
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=1571
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=1648
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=1650
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=1745
+  _globals['_MARKREADREQUEST']._serialized_start=1747
+  _globals['_MARKREADREQUEST']._serialized_end=1800
+  _globals['_MARKREADRESPONSE']._serialized_start=1802
+  _globals['_MARKREADRESPONSE']._serialized_end=1837
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=2222
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=2735
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from api.lastmile.v1 import common_pb2 as _common_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -99,12 +100,64 @@ class Heartbeat(_message.Message):
     def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubscribeEvent(_message.Message):
-    __slots__ = ("notification", "heartbeat")
+    __slots__ = ("notification", "heartbeat", "position")
     NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
     notification: Notification
     heartbeat: Heartbeat
-    def __init__(self, notification: _Optional[_Union[Notification, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ...) -> None: ...
+    position: LivePosition
+    def __init__(self, notification: _Optional[_Union[Notification, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., position: _Optional[_Union[LivePosition, _Mapping]] = ...) -> None: ...
+
+class LivePosition(_message.Message):
+    __slots__ = ("trip_id", "location", "speed_mps", "at", "eta_seconds")
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ETA_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    trip_id: str
+    location: _common_pb2.LatLon
+    speed_mps: float
+    at: _timestamp_pb2.Timestamp
+    eta_seconds: float
+    def __init__(self, trip_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.LatLon, _Mapping]] = ..., speed_mps: _Optional[float] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta_seconds: _Optional[float] = ...) -> None: ...
+
+class PositionRecipient(_message.Message):
+    __slots__ = ("user_id", "eta_seconds")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ETA_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    eta_seconds: float
+    def __init__(self, user_id: _Optional[str] = ..., eta_seconds: _Optional[float] = ...) -> None: ...
+
+class TripPosition(_message.Message):
+    __slots__ = ("trip_id", "location", "speed_mps", "at", "recipients")
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    trip_id: str
+    location: _common_pb2.LatLon
+    speed_mps: float
+    at: _timestamp_pb2.Timestamp
+    recipients: _containers.RepeatedCompositeFieldContainer[PositionRecipient]
+    def __init__(self, trip_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.LatLon, _Mapping]] = ..., speed_mps: _Optional[float] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recipients: _Optional[_Iterable[_Union[PositionRecipient, _Mapping]]] = ...) -> None: ...
+
+class PublishPositionsRequest(_message.Message):
+    __slots__ = ("positions",)
+    POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    positions: _containers.RepeatedCompositeFieldContainer[TripPosition]
+    def __init__(self, positions: _Optional[_Iterable[_Union[TripPosition, _Mapping]]] = ...) -> None: ...
+
+class PublishPositionsResponse(_message.Message):
+    __slots__ = ("delivered_here", "posted")
+    DELIVERED_HERE_FIELD_NUMBER: _ClassVar[int]
+    POSTED_FIELD_NUMBER: _ClassVar[int]
+    delivered_here: int
+    posted: int
+    def __init__(self, delivered_here: _Optional[int] = ..., posted: _Optional[int] = ...) -> None: ...
 
 class ListNotificationsRequest(_message.Message):
     __slots__ = ("user_id", "after_seq", "limit")

@@ -60,6 +60,11 @@ class NotificationServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.MarkReadRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_notification__pb2.MarkReadResponse.FromString,
                 _registered_method=True)
+        self.PublishPositions = channel.unary_unary(
+                '/lastmile.v1.NotificationService/PublishPositions',
+                request_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.PublishPositionsRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_notification__pb2.PublishPositionsResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -103,6 +108,15 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PublishPositions(self, request, context):
+        """Drivers' positions for the riders on their trips: pushed to those riders' Subscribe
+        streams, on whichever replica they are open, and never stored in anyone's log. A stream
+        carries at most one position a second per trip (the newest). At most 500 positions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -130,6 +144,11 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.MarkRead,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_notification__pb2.MarkReadRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.MarkReadResponse.SerializeToString,
+            ),
+            'PublishPositions': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishPositions,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_notification__pb2.PublishPositionsRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_notification__pb2.PublishPositionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -268,6 +287,33 @@ class NotificationService:
             '/lastmile.v1.NotificationService/MarkRead',
             api_dot_lastmile_dot_v1_dot_notification__pb2.MarkReadRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_notification__pb2.MarkReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishPositions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.NotificationService/PublishPositions',
+            api_dot_lastmile_dot_v1_dot_notification__pb2.PublishPositionsRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_notification__pb2.PublishPositionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

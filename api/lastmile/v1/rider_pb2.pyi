@@ -21,6 +21,14 @@ class RequestStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REQUEST_STATUS_CANCELLED: _ClassVar[RequestStatus]
     REQUEST_STATUS_EXPIRED: _ClassVar[RequestStatus]
     REQUEST_STATUS_NO_SHOW: _ClassVar[RequestStatus]
+
+class CancelReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CANCEL_REASON_UNSPECIFIED: _ClassVar[CancelReason]
+    CANCEL_REASON_CHANGED_PLANS: _ClassVar[CancelReason]
+    CANCEL_REASON_DRIVER_TOO_FAR: _ClassVar[CancelReason]
+    CANCEL_REASON_FOUND_OTHER_RIDE: _ClassVar[CancelReason]
+    CANCEL_REASON_OTHER: _ClassVar[CancelReason]
 REQUEST_STATUS_UNSPECIFIED: RequestStatus
 REQUEST_STATUS_WAITING: RequestStatus
 REQUEST_STATUS_MATCHED: RequestStatus
@@ -29,9 +37,14 @@ REQUEST_STATUS_DROPPED_OFF: RequestStatus
 REQUEST_STATUS_CANCELLED: RequestStatus
 REQUEST_STATUS_EXPIRED: RequestStatus
 REQUEST_STATUS_NO_SHOW: RequestStatus
+CANCEL_REASON_UNSPECIFIED: CancelReason
+CANCEL_REASON_CHANGED_PLANS: CancelReason
+CANCEL_REASON_DRIVER_TOO_FAR: CancelReason
+CANCEL_REASON_FOUND_OTHER_RIDE: CancelReason
+CANCEL_REASON_OTHER: CancelReason
 
 class RideRequest(_message.Message):
-    __slots__ = ("id", "rider_id", "station_id", "destination_area_id", "arrival_time", "status", "trip_id", "route_id", "driver_id", "created_at", "updated_at")
+    __slots__ = ("id", "rider_id", "station_id", "destination_area_id", "arrival_time", "status", "trip_id", "route_id", "driver_id", "created_at", "updated_at", "pin", "fare", "cancel_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     RIDER_ID_FIELD_NUMBER: _ClassVar[int]
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +56,9 @@ class RideRequest(_message.Message):
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PIN_FIELD_NUMBER: _ClassVar[int]
+    FARE_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     rider_id: str
     station_id: str
@@ -54,7 +70,20 @@ class RideRequest(_message.Message):
     driver_id: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., rider_id: _Optional[str] = ..., station_id: _Optional[str] = ..., destination_area_id: _Optional[str] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., trip_id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    pin: str
+    fare: Fare
+    cancel_reason: str
+    def __init__(self, id: _Optional[str] = ..., rider_id: _Optional[str] = ..., station_id: _Optional[str] = ..., destination_area_id: _Optional[str] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., trip_id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pin: _Optional[str] = ..., fare: _Optional[_Union[Fare, _Mapping]] = ..., cancel_reason: _Optional[str] = ...) -> None: ...
+
+class Fare(_message.Message):
+    __slots__ = ("amount", "currency", "final")
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    amount: int
+    currency: str
+    final: bool
+    def __init__(self, amount: _Optional[int] = ..., currency: _Optional[str] = ..., final: _Optional[bool] = ...) -> None: ...
 
 class CreateRideRequestRequest(_message.Message):
     __slots__ = ("rider_id", "station_id", "destination_area_id", "arrival_time", "idempotency_key")
@@ -105,12 +134,14 @@ class ListRideRequestsResponse(_message.Message):
     def __init__(self, requests: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CancelRideRequestRequest(_message.Message):
-    __slots__ = ("request_id", "rider_id")
+    __slots__ = ("request_id", "rider_id", "reason")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     rider_id: str
-    def __init__(self, request_id: _Optional[str] = ..., rider_id: _Optional[str] = ...) -> None: ...
+    reason: CancelReason
+    def __init__(self, request_id: _Optional[str] = ..., rider_id: _Optional[str] = ..., reason: _Optional[_Union[CancelReason, str]] = ...) -> None: ...
 
 class FindEligibleRequest(_message.Message):
     __slots__ = ("station_id", "destination_area_id", "latest_arrival", "limit", "trip_id")
@@ -173,14 +204,16 @@ class UnclaimResponse(_message.Message):
     def __init__(self, released: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SetTripStatusRequest(_message.Message):
-    __slots__ = ("request_id", "trip_id", "status")
+    __slots__ = ("request_id", "trip_id", "status", "riders_on_trip")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    RIDERS_ON_TRIP_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     trip_id: str
     status: RequestStatus
-    def __init__(self, request_id: _Optional[str] = ..., trip_id: _Optional[str] = ..., status: _Optional[_Union[RequestStatus, str]] = ...) -> None: ...
+    riders_on_trip: int
+    def __init__(self, request_id: _Optional[str] = ..., trip_id: _Optional[str] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., riders_on_trip: _Optional[int] = ...) -> None: ...
 
 class CountWaitingRequest(_message.Message):
     __slots__ = ()

@@ -25,21 +25,23 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61pi/lastmile/v1/trip.proto\x12\x0blastmile.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"s\n\tTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12,\n\x06status\x18\x04 \x01(\x0e\x32\x1c.lastmile.v1.TripRiderStatus\"\x91\x02\n\x04Trip\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08route_id\x18\x02 \x01(\t\x12\x11\n\tdriver_id\x18\x03 \x01(\t\x12\'\n\x06status\x18\x04 \x01(\x0e\x32\x17.lastmile.v1.TripStatus\x12&\n\x06riders\x18\x05 \x03(\x0b\x32\x16.lastmile.v1.TripRider\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bseats_total\x18\x08 \x01(\x05\x12\x12\n\nseats_free\x18\t \x01(\x05\"H\n\x0cNewTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\"\x88\x01\n\x10\x42ookSeatsRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x0f\n\x07trip_id\x18\x03 \x01(\t\x12\x13\n\x0bseats_total\x18\x04 \x01(\x05\x12)\n\x06riders\x18\x05 \x03(\x0b\x32\x19.lastmile.v1.NewTripRider\"K\n\x07\x42ooking\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12,\n\x07outcome\x18\x02 \x01(\x0e\x32\x1b.lastmile.v1.BookingOutcome\"\\\n\x11\x42ookSeatsResponse\x12\x1f\n\x04trip\x18\x01 \x01(\x0b\x32\x11.lastmile.v1.Trip\x12&\n\x08\x62ookings\x18\x02 \x03(\x0b\x32\x14.lastmile.v1.Booking\",\n\x17GetTripsByRoutesRequest\x12\x11\n\troute_ids\x18\x01 \x03(\t\"<\n\x18GetTripsByRoutesResponse\x12 \n\x05trips\x18\x01 \x03(\x0b\x32\x11.lastmile.v1.Trip\"8\n\x11\x43\x61ncelTripRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"!\n\x0eGetTripRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\")\n\x15GetTripByRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"J\n\x11TripRidersRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x11\n\trider_ids\x18\x03 \x03(\t\"7\n\x11TripActionRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"\x84\x01\n\x12RemoveRiderRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x10\n\x08route_id\x18\x04 \x01(\t\x12\x11\n\tdriver_id\x18\x05 \x01(\t\x12\x12\n\nstation_id\x18\x06 \x01(\t\"]\n\x11\x43ountTripsRequest\x12\x36\n\rcreated_since\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x42\x10\n\x0e_created_since\"\xb4\x01\n\x12\x43ountTripsResponse\x12K\n\x0ftrips_by_status\x18\x01 \x03(\x0b\x32\x32.lastmile.v1.CountTripsResponse.TripsByStatusEntry\x12\x1b\n\x13\x63reated_since_count\x18\x02 \x01(\x05\x1a\x34\n\x12TripsByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01*\x92\x01\n\nTripStatus\x12\x1b\n\x17TRIP_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15TRIP_STATUS_SCHEDULED\x10\x01\x12\x16\n\x12TRIP_STATUS_ACTIVE\x10\x02\x12\x19\n\x15TRIP_STATUS_COMPLETED\x10\x03\x12\x19\n\x15TRIP_STATUS_CANCELLED\x10\x04*\xd7\x01\n\x0fTripRiderStatus\x12!\n\x1dTRIP_RIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRIP_RIDER_STATUS_MATCHED\x10\x01\x12\x1f\n\x1bTRIP_RIDER_STATUS_PICKED_UP\x10\x02\x12!\n\x1dTRIP_RIDER_STATUS_DROPPED_OFF\x10\x03\x12\x1d\n\x19TRIP_RIDER_STATUS_NO_SHOW\x10\x04\x12\x1f\n\x1bTRIP_RIDER_STATUS_CANCELLED\x10\x05*\xc3\x01\n\x0e\x42ookingOutcome\x12\x1f\n\x1b\x42OOKING_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42OOKING_OUTCOME_BOOKED\x10\x01\x12\x18\n\x14\x42OOKING_OUTCOME_FULL\x10\x02\x12\x1a\n\x16\x42OOKING_OUTCOME_CLOSED\x10\x03\x12\x19\n\x15\x42OOKING_OUTCOME_ENDED\x10\x04\x12#\n\x1f\x42OOKING_OUTCOME_DUPLICATE_RIDER\x10\x05\x32\xd2\x05\n\x0bTripService\x12J\n\tBookSeats\x12\x1d.lastmile.v1.BookSeatsRequest\x1a\x1e.lastmile.v1.BookSeatsResponse\x12\x39\n\x07GetTrip\x12\x1b.lastmile.v1.GetTripRequest\x1a\x11.lastmile.v1.Trip\x12G\n\x0eGetTripByRoute\x12\".lastmile.v1.GetTripByRouteRequest\x1a\x11.lastmile.v1.Trip\x12_\n\x10GetTripsByRoutes\x12$.lastmile.v1.GetTripsByRoutesRequest\x1a%.lastmile.v1.GetTripsByRoutesResponse\x12;\n\x06PickUp\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nMarkNoShow\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0c\x43ompleteTrip\x12\x1e.lastmile.v1.TripActionRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nCancelTrip\x12\x1e.lastmile.v1.CancelTripRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0bRemoveRider\x12\x1f.lastmile.v1.RemoveRiderRequest\x1a\x11.lastmile.v1.Trip\x12M\n\nCountTrips\x12\x1e.lastmile.v1.CountTripsRequest\x1a\x1f.lastmile.v1.CountTripsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61pi/lastmile/v1/trip.proto\x12\x0blastmile.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"s\n\tTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12,\n\x06status\x18\x04 \x01(\x0e\x32\x1c.lastmile.v1.TripRiderStatus\"\x91\x02\n\x04Trip\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08route_id\x18\x02 \x01(\t\x12\x11\n\tdriver_id\x18\x03 \x01(\t\x12\'\n\x06status\x18\x04 \x01(\x0e\x32\x17.lastmile.v1.TripStatus\x12&\n\x06riders\x18\x05 \x03(\x0b\x32\x16.lastmile.v1.TripRider\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bseats_total\x18\x08 \x01(\x05\x12\x12\n\nseats_free\x18\t \x01(\x05\"H\n\x0cNewTripRider\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\"\x88\x01\n\x10\x42ookSeatsRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x0f\n\x07trip_id\x18\x03 \x01(\t\x12\x13\n\x0bseats_total\x18\x04 \x01(\x05\x12)\n\x06riders\x18\x05 \x03(\x0b\x32\x19.lastmile.v1.NewTripRider\"K\n\x07\x42ooking\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12,\n\x07outcome\x18\x02 \x01(\x0e\x32\x1b.lastmile.v1.BookingOutcome\"\\\n\x11\x42ookSeatsResponse\x12\x1f\n\x04trip\x18\x01 \x01(\x0b\x32\x11.lastmile.v1.Trip\x12&\n\x08\x62ookings\x18\x02 \x03(\x0b\x32\x14.lastmile.v1.Booking\",\n\x17GetTripsByRoutesRequest\x12\x11\n\troute_ids\x18\x01 \x03(\t\"<\n\x18GetTripsByRoutesResponse\x12 \n\x05trips\x18\x01 \x03(\x0b\x32\x11.lastmile.v1.Trip\"8\n\x11\x43\x61ncelTripRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"!\n\x0eGetTripRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\")\n\x15GetTripByRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"\xaf\x01\n\x11TripRidersRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x11\n\trider_ids\x18\x03 \x03(\t\x12\x36\n\x04pins\x18\x04 \x03(\x0b\x32(.lastmile.v1.TripRidersRequest.PinsEntry\x1a+\n\tPinsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"7\n\x11TripActionRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"\x94\x01\n\x12RemoveRiderRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x10\n\x08route_id\x18\x04 \x01(\t\x12\x11\n\tdriver_id\x18\x05 \x01(\t\x12\x12\n\nstation_id\x18\x06 \x01(\t\x12\x0e\n\x06reason\x18\x07 \x01(\t\"j\n\x0fRateTripRequest\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66rom_user_id\x18\x02 \x01(\t\x12\x10\n\x08rider_id\x18\x03 \x01(\t\x12\r\n\x05stars\x18\x04 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x05 \x01(\t\"\x93\x01\n\x06Rating\x12\x0f\n\x07trip_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66rom_user_id\x18\x02 \x01(\t\x12\x12\n\nto_user_id\x18\x03 \x01(\t\x12\r\n\x05stars\x18\x04 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"%\n\x11GetRatingsRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"@\n\rRatingSummary\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61verage\x18\x02 \x01(\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\"A\n\x12GetRatingsResponse\x12+\n\x07ratings\x18\x01 \x03(\x0b\x32\x1a.lastmile.v1.RatingSummary\"R\n\x12GetEarningsRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12)\n\x05since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"J\n\x08\x45\x61rnings\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x05\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\r\n\x05trips\x18\x03 \x01(\x05\x12\r\n\x05rides\x18\x04 \x01(\x05\"]\n\x11\x43ountTripsRequest\x12\x36\n\rcreated_since\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x42\x10\n\x0e_created_since\"\xb4\x01\n\x12\x43ountTripsResponse\x12K\n\x0ftrips_by_status\x18\x01 \x03(\x0b\x32\x32.lastmile.v1.CountTripsResponse.TripsByStatusEntry\x12\x1b\n\x13\x63reated_since_count\x18\x02 \x01(\x05\x1a\x34\n\x12TripsByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01*\x92\x01\n\nTripStatus\x12\x1b\n\x17TRIP_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15TRIP_STATUS_SCHEDULED\x10\x01\x12\x16\n\x12TRIP_STATUS_ACTIVE\x10\x02\x12\x19\n\x15TRIP_STATUS_COMPLETED\x10\x03\x12\x19\n\x15TRIP_STATUS_CANCELLED\x10\x04*\xd7\x01\n\x0fTripRiderStatus\x12!\n\x1dTRIP_RIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRIP_RIDER_STATUS_MATCHED\x10\x01\x12\x1f\n\x1bTRIP_RIDER_STATUS_PICKED_UP\x10\x02\x12!\n\x1dTRIP_RIDER_STATUS_DROPPED_OFF\x10\x03\x12\x1d\n\x19TRIP_RIDER_STATUS_NO_SHOW\x10\x04\x12\x1f\n\x1bTRIP_RIDER_STATUS_CANCELLED\x10\x05*\xc3\x01\n\x0e\x42ookingOutcome\x12\x1f\n\x1b\x42OOKING_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42OOKING_OUTCOME_BOOKED\x10\x01\x12\x18\n\x14\x42OOKING_OUTCOME_FULL\x10\x02\x12\x1a\n\x16\x42OOKING_OUTCOME_CLOSED\x10\x03\x12\x19\n\x15\x42OOKING_OUTCOME_ENDED\x10\x04\x12#\n\x1f\x42OOKING_OUTCOME_DUPLICATE_RIDER\x10\x05\x32\xa7\x07\n\x0bTripService\x12J\n\tBookSeats\x12\x1d.lastmile.v1.BookSeatsRequest\x1a\x1e.lastmile.v1.BookSeatsResponse\x12\x39\n\x07GetTrip\x12\x1b.lastmile.v1.GetTripRequest\x1a\x11.lastmile.v1.Trip\x12G\n\x0eGetTripByRoute\x12\".lastmile.v1.GetTripByRouteRequest\x1a\x11.lastmile.v1.Trip\x12_\n\x10GetTripsByRoutes\x12$.lastmile.v1.GetTripsByRoutesRequest\x1a%.lastmile.v1.GetTripsByRoutesResponse\x12;\n\x06PickUp\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nMarkNoShow\x12\x1e.lastmile.v1.TripRidersRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0c\x43ompleteTrip\x12\x1e.lastmile.v1.TripActionRequest\x1a\x11.lastmile.v1.Trip\x12?\n\nCancelTrip\x12\x1e.lastmile.v1.CancelTripRequest\x1a\x11.lastmile.v1.Trip\x12\x41\n\x0bRemoveRider\x12\x1f.lastmile.v1.RemoveRiderRequest\x1a\x11.lastmile.v1.Trip\x12M\n\nCountTrips\x12\x1e.lastmile.v1.CountTripsRequest\x1a\x1f.lastmile.v1.CountTripsResponse\x12=\n\x08RateTrip\x12\x1c.lastmile.v1.RateTripRequest\x1a\x13.lastmile.v1.Rating\x12M\n\nGetRatings\x12\x1e.lastmile.v1.GetRatingsRequest\x1a\x1f.lastmile.v1.GetRatingsResponse\x12\x45\n\x0bGetEarnings\x12\x1f.lastmile.v1.GetEarningsRequest\x1a\x15.lastmile.v1.Earningsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'api.lastmile.v1.trip_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_TRIPRIDERSREQUEST_PINSENTRY']._loaded_options = None
+  _globals['_TRIPRIDERSREQUEST_PINSENTRY']._serialized_options = b'8\001'
   _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._loaded_options = None
   _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_options = b'8\001'
-  _globals['_TRIPSTATUS']._serialized_start=1644
-  _globals['_TRIPSTATUS']._serialized_end=1790
-  _globals['_TRIPRIDERSTATUS']._serialized_start=1793
-  _globals['_TRIPRIDERSTATUS']._serialized_end=2008
-  _globals['_BOOKINGOUTCOME']._serialized_start=2011
-  _globals['_BOOKINGOUTCOME']._serialized_end=2206
+  _globals['_TRIPSTATUS']._serialized_start=2352
+  _globals['_TRIPSTATUS']._serialized_end=2498
+  _globals['_TRIPRIDERSTATUS']._serialized_start=2501
+  _globals['_TRIPRIDERSTATUS']._serialized_end=2716
+  _globals['_BOOKINGOUTCOME']._serialized_start=2719
+  _globals['_BOOKINGOUTCOME']._serialized_end=2914
   _globals['_TRIPRIDER']._serialized_start=76
   _globals['_TRIPRIDER']._serialized_end=191
   _globals['_TRIP']._serialized_start=194
@@ -62,18 +64,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETTRIPREQUEST']._serialized_end=1052
   _globals['_GETTRIPBYROUTEREQUEST']._serialized_start=1054
   _globals['_GETTRIPBYROUTEREQUEST']._serialized_end=1095
-  _globals['_TRIPRIDERSREQUEST']._serialized_start=1097
-  _globals['_TRIPRIDERSREQUEST']._serialized_end=1171
-  _globals['_TRIPACTIONREQUEST']._serialized_start=1173
-  _globals['_TRIPACTIONREQUEST']._serialized_end=1228
-  _globals['_REMOVERIDERREQUEST']._serialized_start=1231
-  _globals['_REMOVERIDERREQUEST']._serialized_end=1363
-  _globals['_COUNTTRIPSREQUEST']._serialized_start=1365
-  _globals['_COUNTTRIPSREQUEST']._serialized_end=1458
-  _globals['_COUNTTRIPSRESPONSE']._serialized_start=1461
-  _globals['_COUNTTRIPSRESPONSE']._serialized_end=1641
-  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_start=1589
-  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_end=1641
-  _globals['_TRIPSERVICE']._serialized_start=2209
-  _globals['_TRIPSERVICE']._serialized_end=2931
+  _globals['_TRIPRIDERSREQUEST']._serialized_start=1098
+  _globals['_TRIPRIDERSREQUEST']._serialized_end=1273
+  _globals['_TRIPRIDERSREQUEST_PINSENTRY']._serialized_start=1230
+  _globals['_TRIPRIDERSREQUEST_PINSENTRY']._serialized_end=1273
+  _globals['_TRIPACTIONREQUEST']._serialized_start=1275
+  _globals['_TRIPACTIONREQUEST']._serialized_end=1330
+  _globals['_REMOVERIDERREQUEST']._serialized_start=1333
+  _globals['_REMOVERIDERREQUEST']._serialized_end=1481
+  _globals['_RATETRIPREQUEST']._serialized_start=1483
+  _globals['_RATETRIPREQUEST']._serialized_end=1589
+  _globals['_RATING']._serialized_start=1592
+  _globals['_RATING']._serialized_end=1739
+  _globals['_GETRATINGSREQUEST']._serialized_start=1741
+  _globals['_GETRATINGSREQUEST']._serialized_end=1778
+  _globals['_RATINGSUMMARY']._serialized_start=1780
+  _globals['_RATINGSUMMARY']._serialized_end=1844
+  _globals['_GETRATINGSRESPONSE']._serialized_start=1846
+  _globals['_GETRATINGSRESPONSE']._serialized_end=1911
+  _globals['_GETEARNINGSREQUEST']._serialized_start=1913
+  _globals['_GETEARNINGSREQUEST']._serialized_end=1995
+  _globals['_EARNINGS']._serialized_start=1997
+  _globals['_EARNINGS']._serialized_end=2071
+  _globals['_COUNTTRIPSREQUEST']._serialized_start=2073
+  _globals['_COUNTTRIPSREQUEST']._serialized_end=2166
+  _globals['_COUNTTRIPSRESPONSE']._serialized_start=2169
+  _globals['_COUNTTRIPSRESPONSE']._serialized_end=2349
+  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_start=2297
+  _globals['_COUNTTRIPSRESPONSE_TRIPSBYSTATUSENTRY']._serialized_end=2349
+  _globals['_TRIPSERVICE']._serialized_start=2917
+  _globals['_TRIPSERVICE']._serialized_end=3852
 # @@protoc_insertion_point(module_scope)

@@ -160,14 +160,23 @@ class GetTripByRouteRequest(_message.Message):
     def __init__(self, route_id: _Optional[str] = ...) -> None: ...
 
 class TripRidersRequest(_message.Message):
-    __slots__ = ("trip_id", "driver_id", "rider_ids")
+    __slots__ = ("trip_id", "driver_id", "rider_ids", "pins")
+    class PinsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
     RIDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    PINS_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
     driver_id: str
     rider_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, trip_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., rider_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    pins: _containers.ScalarMap[str, str]
+    def __init__(self, trip_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., rider_ids: _Optional[_Iterable[str]] = ..., pins: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class TripActionRequest(_message.Message):
     __slots__ = ("trip_id", "driver_id")
@@ -178,20 +187,94 @@ class TripActionRequest(_message.Message):
     def __init__(self, trip_id: _Optional[str] = ..., driver_id: _Optional[str] = ...) -> None: ...
 
 class RemoveRiderRequest(_message.Message):
-    __slots__ = ("trip_id", "rider_id", "request_id", "route_id", "driver_id", "station_id")
+    __slots__ = ("trip_id", "rider_id", "request_id", "route_id", "driver_id", "station_id", "reason")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     RIDER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
     rider_id: str
     request_id: str
     route_id: str
     driver_id: str
     station_id: str
-    def __init__(self, trip_id: _Optional[str] = ..., rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, trip_id: _Optional[str] = ..., rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., station_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RateTripRequest(_message.Message):
+    __slots__ = ("trip_id", "from_user_id", "rider_id", "stars", "comment")
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    RIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    STARS_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    trip_id: str
+    from_user_id: str
+    rider_id: str
+    stars: int
+    comment: str
+    def __init__(self, trip_id: _Optional[str] = ..., from_user_id: _Optional[str] = ..., rider_id: _Optional[str] = ..., stars: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class Rating(_message.Message):
+    __slots__ = ("trip_id", "from_user_id", "to_user_id", "stars", "comment", "created_at")
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    STARS_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    trip_id: str
+    from_user_id: str
+    to_user_id: str
+    stars: int
+    comment: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, trip_id: _Optional[str] = ..., from_user_id: _Optional[str] = ..., to_user_id: _Optional[str] = ..., stars: _Optional[int] = ..., comment: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetRatingsRequest(_message.Message):
+    __slots__ = ("user_ids",)
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    user_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RatingSummary(_message.Message):
+    __slots__ = ("user_id", "average", "count")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    average: float
+    count: int
+    def __init__(self, user_id: _Optional[str] = ..., average: _Optional[float] = ..., count: _Optional[int] = ...) -> None: ...
+
+class GetRatingsResponse(_message.Message):
+    __slots__ = ("ratings",)
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    ratings: _containers.RepeatedCompositeFieldContainer[RatingSummary]
+    def __init__(self, ratings: _Optional[_Iterable[_Union[RatingSummary, _Mapping]]] = ...) -> None: ...
+
+class GetEarningsRequest(_message.Message):
+    __slots__ = ("driver_id", "since")
+    DRIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    driver_id: str
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, driver_id: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Earnings(_message.Message):
+    __slots__ = ("amount", "currency", "trips", "rides")
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    TRIPS_FIELD_NUMBER: _ClassVar[int]
+    RIDES_FIELD_NUMBER: _ClassVar[int]
+    amount: int
+    currency: str
+    trips: int
+    rides: int
+    def __init__(self, amount: _Optional[int] = ..., currency: _Optional[str] = ..., trips: _Optional[int] = ..., rides: _Optional[int] = ...) -> None: ...
 
 class CountTripsRequest(_message.Message):
     __slots__ = ("created_since",)

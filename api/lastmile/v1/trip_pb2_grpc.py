@@ -86,6 +86,21 @@ class TripServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.CountTripsRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.CountTripsResponse.FromString,
                 _registered_method=True)
+        self.RateTrip = channel.unary_unary(
+                '/lastmile.v1.TripService/RateTrip',
+                request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.RateTripRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Rating.FromString,
+                _registered_method=True)
+        self.GetRatings = channel.unary_unary(
+                '/lastmile.v1.TripService/GetRatings',
+                request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetRatingsRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetRatingsResponse.FromString,
+                _registered_method=True)
+        self.GetEarnings = channel.unary_unary(
+                '/lastmile.v1.TripService/GetEarnings',
+                request_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetEarningsRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Earnings.FromString,
+                _registered_method=True)
 
 
 class TripServiceServicer:
@@ -128,7 +143,9 @@ class TripServiceServicer:
     def PickUp(self, request, context):
         """Driver marks riders picked up (MATCHED -> PICKED_UP), each rider's current entry (the
         latest); the first pick-up makes the trip ACTIVE. FAILED_PRECONDITION naming the rider for
-        any illegal move; NOT_FOUND when the trip is not this driver's.
+        any illegal move; NOT_FOUND when the trip is not this driver's. Each rider's PIN must
+        match their request's: a missing or wrong one is FAILED_PRECONDITION with field "pin",
+        and nobody in the call is picked up.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -169,6 +186,29 @@ class TripServiceServicer:
 
     def CountTrips(self, request, context):
         """Number of trips per status, for the operator view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RateTrip(self, request, context):
+        """A rating of the other side of a ride: a rider rates the driver once DROPPED_OFF; the
+        driver rates a rider once DROPPED_OFF or NO_SHOW. Once per (trip, from, to): ALREADY_EXISTS
+        after. NOT_FOUND for anyone not on the trip; FAILED_PRECONDITION before the ride is over.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRatings(self, request, context):
+        """Users' average ratings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEarnings(self, request, context):
+        """What a driver earned from trips completed since a time.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -226,6 +266,21 @@ def add_TripServiceServicer_to_server(servicer, server):
                     servicer.CountTrips,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.CountTripsRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.CountTripsResponse.SerializeToString,
+            ),
+            'RateTrip': grpc.unary_unary_rpc_method_handler(
+                    servicer.RateTrip,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.RateTripRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Rating.SerializeToString,
+            ),
+            'GetRatings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRatings,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetRatingsRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetRatingsResponse.SerializeToString,
+            ),
+            'GetEarnings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEarnings,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_trip__pb2.GetEarningsRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_trip__pb2.Earnings.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -500,6 +555,87 @@ class TripService:
             '/lastmile.v1.TripService/CountTrips',
             api_dot_lastmile_dot_v1_dot_trip__pb2.CountTripsRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_trip__pb2.CountTripsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RateTrip(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.TripService/RateTrip',
+            api_dot_lastmile_dot_v1_dot_trip__pb2.RateTripRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_trip__pb2.Rating.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRatings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.TripService/GetRatings',
+            api_dot_lastmile_dot_v1_dot_trip__pb2.GetRatingsRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_trip__pb2.GetRatingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEarnings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.TripService/GetEarnings',
+            api_dot_lastmile_dot_v1_dot_trip__pb2.GetEarningsRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_trip__pb2.Earnings.FromString,
             options,
             channel_credentials,
             insecure,
