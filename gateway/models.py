@@ -226,6 +226,11 @@ class Earnings(Model):
     since: str
 
 
+class Waiting(Model):
+    route_id: str
+    waiting: dict[str, int]
+
+
 class Ticket(Model):
     ticket: str
 

@@ -80,6 +80,32 @@ def cancel_route(route_id: str) -> models.Route:
     return convert.route(route, _ledger(route.id))
 
 
+@endpoint(
+    bp,
+    "GET",
+    "/driver/waiting",
+    "Riders waiting at each station of the driver's route for its destination",
+    role="driver",
+    response=models.Waiting,
+)
+def waiting_for_me() -> models.Waiting:
+    route = stub("driver").GetCurrentRoute(
+        driver_pb2.GetCurrentRouteRequest(driver_id=g.principal.user_id)
+    )
+    counts = (
+        stub("rider")
+        .CountWaiting(
+            rider_pb2.CountWaitingRequest(
+                destination_area_id=route.destination_area_id, station_ids=list(route.station_ids)
+            )
+        )
+        .waiting_by_station
+    )
+    return models.Waiting(
+        route_id=route.id, waiting={s: counts.get(s, 0) for s in route.station_ids}
+    )
+
+
 def _ledger(route_id: str) -> trip_pb2.Trip | None:
     """The route's booking ledger (its trip), or None before the first booking."""
     try:

@@ -367,11 +367,15 @@ class FlowScenario(_Gateway):
                         if answer.status_code != 200:
                             await asyncio.sleep(0.5)
                             continue
-                        event_id = 0
+                        event_id, name = 0, ""
                         async for line in answer.aiter_lines():
-                            if line.startswith("id: "):
+                            if not line:
+                                name = ""  # an event ends at a blank line
+                            elif line.startswith("event: "):
+                                name = line[7:]  # `position` events carry no notification
+                            elif line.startswith("id: "):
                                 event_id = int(line[4:])
-                            elif line.startswith("data: "):
+                            elif line.startswith("data: ") and not name:
                                 self.last_seq[rider_id] = max(
                                     self.last_seq.get(rider_id, 0), event_id
                                 )

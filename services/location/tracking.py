@@ -15,6 +15,8 @@ ARRIVING_RADIUS_M = 300.0  # riders are told their driver is arriving inside thi
 MIN_SPEED_MPS = 0.5
 SPEED_SMOOTHING = 0.3  # weight of the newest sample in the driver's recent speed
 MAX_SAMPLE_GAP_S = 60.0  # fixes further apart say little about the speed now
+MIN_SAMPLE_GAP_S = 0.5  # closer fixes: GPS noise outweighs the distance covered
+MAX_PLAUSIBLE_SPEED_MPS = 50.0  # 180 km/h: faster "measurements" are a jump of the fix
 
 
 @dataclass(slots=True)
@@ -35,9 +37,11 @@ def recent_speed(
     consecutive fixes (the device's own figure when the fixes cannot tell), so a car stuck at
     a signal slows its ETA down and one moving again speeds it up."""
     sample = None
-    if previous is not None and 0 < at - previous.at <= MAX_SAMPLE_GAP_S:
-        sample = haversine_m(previous.lat, previous.lon, lat, lon) / (at - previous.at)
-    elif reported >= MIN_SPEED_MPS:
+    if previous is not None and MIN_SAMPLE_GAP_S <= at - previous.at <= MAX_SAMPLE_GAP_S:
+        measured = haversine_m(previous.lat, previous.lon, lat, lon) / (at - previous.at)
+        if measured <= MAX_PLAUSIBLE_SPEED_MPS:
+            sample = measured
+    if sample is None and reported >= MIN_SPEED_MPS:
         sample = reported
     before = previous.recent_speed_mps if previous is not None else 0.0
     if sample is None:

@@ -11,7 +11,7 @@ from common.server import Service, run
 from common.settings import ServiceSettings
 from services.notification.fanout import Fanout
 from services.notification.servicer import NotificationServicer
-from services.notification.store import NotificationStore, PositionRelay
+from services.notification.store import ListenerRegistry, NotificationStore, PositionRelay
 
 
 class NotificationSettings(ServiceSettings):
@@ -32,11 +32,12 @@ class NotificationSettings(ServiceSettings):
 
 async def build(settings: NotificationSettings) -> Service:
     store = NotificationStore(mongo.get_database(settings))
-    relay = PositionRelay(store.collection.database)
-    await store.ensure_indexes()
-    await relay.ensure_indexes()
+    db = store.collection.database
+    relay, listeners = PositionRelay(db), ListenerRegistry(db)
+    for collection in (store, relay, listeners):
+        await collection.ensure_indexes()
     servicer = NotificationServicer(
-        store, Fanout(), settings.subscribe_poll_s, relay, settings.position_relay_s
+        store, Fanout(), settings.subscribe_poll_s, relay, settings.position_relay_s, listeners
     )
     return Service(
         servicers=[(notification_pb2_grpc.add_NotificationServiceServicer_to_server, servicer)],
@@ -50,7 +51,9 @@ async def build(settings: NotificationSettings) -> Service:
             lambda: every(
                 settings.position_relay_s, servicer.read_relayed_positions, "position relay"
             ),
+            lambda: every(1.0, servicer.exchange_listeners, "live listeners"),
         ],
+        on_stop=[servicer.withdraw_listeners],
         on_drain=[servicer.close_streams],
     )
 

@@ -23,7 +23,7 @@ from common.convert import to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument
 from services.notification import positions
 from services.notification.fanout import Fanout
-from services.notification.store import NotificationStore, PositionRelay
+from services.notification.store import ListenerRegistry, NotificationStore, PositionRelay
 
 MAX_TITLE, MAX_BODY, MAX_BATCH = 120, 1000, 100
 REPLAY_PAGE = 100
@@ -64,6 +64,8 @@ WATCH_OVERLAP = timedelta(seconds=5)
 # Relayed positions are read again this far back, so one posted while the last read ran is
 # not missed; a position read twice is dropped by its fix time.
 RELAY_OVERLAP = timedelta(seconds=0.5)
+ANNOUNCE_EVERY_S = 5.0
+LISTENERS_STALE_S = 15.0
 
 
 class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
@@ -74,6 +76,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         poll_s: float = 2.0,
         relay: PositionRelay | None = None,
         relay_poll_s: float = 0.2,
+        listeners: ListenerRegistry | None = None,
     ) -> None:
         self.store = store
         self.fanout = fanout
@@ -81,6 +84,11 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         self.relay = relay
         self.relay_poll_s = relay_poll_s
         self.replica_id = uuid.uuid4().hex
+        self.listeners = listeners
+        # Users with a stream open on another replica (as last read), and what this replica
+        # last announced of its own.
+        self._remote: set[str] = set()
+        self._announced: tuple[list[str], float] = ([], 0.0)
         # Per-user order of sequence numbers and inserts, striped to bound memory.
         self._locks = [asyncio.Lock() for _ in range(64)]
         self._closing = asyncio.Event()
@@ -100,6 +108,23 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         since = utcnow() - timedelta(seconds=self.poll_s) - WATCH_OVERLAP
         for user_id in local & await self.store.users_since(since):
             self.fanout.publish(user_id)
+
+    async def exchange_listeners(self) -> None:
+        """Announces who listens here (when it changed, and every few seconds so the record
+        stays alive) and learns who listens on the other replicas (run every second)."""
+        if self.listeners is None:
+            return
+        users = sorted(self.fanout.users())
+        last, at = self._announced
+        if users != last or time.monotonic() - at > ANNOUNCE_EVERY_S:
+            await self.listeners.announce(self.replica_id, users, utcnow())
+            self._announced = (users, time.monotonic())
+        since = utcnow() - timedelta(seconds=LISTENERS_STALE_S)
+        self._remote = await self.listeners.others(self.replica_id, since)
+
+    async def withdraw_listeners(self) -> None:
+        if self.listeners is not None:
+            await self.listeners.withdraw(self.replica_id)
 
     async def read_relayed_positions(self) -> None:
         """Positions another replica received for riders whose stream is open here (run
@@ -123,14 +148,18 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
             for recipient in p.recipients:
                 message = positions.for_recipient(p, recipient)
                 fix_at = positions.fix_time(message)
-                if self.fanout.offer_position(recipient.user_id, p.trip_id, message, fix_at):
-                    here += 1
-                else:
+                delivered = self.fanout.offer_position(
+                    recipient.user_id, p.trip_id, message, fix_at
+                )
+                here += delivered
+                # Without a registry, every rider not served here may be listening elsewhere.
+                elsewhere = self.listeners is None and not delivered
+                if elsewhere or recipient.user_id in self._remote:
                     away.append(
                         positions.relay_doc(recipient.user_id, message, self.replica_id, now)
                     )
-        # Riders with no stream here may have one on another replica (or none at all: the
-        # relay keeps their positions a minute, never in their log).
+        # Riders whose stream is open on another replica get theirs through the relay (kept a
+        # minute, never in their log); riders with no stream open anywhere, nothing.
         if away and self.relay is not None:
             await self.relay.post(away)
         return notification_pb2.PublishPositionsResponse(delivered_here=here, posted=len(away))

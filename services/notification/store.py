@@ -88,3 +88,35 @@ class PositionRelay:
             {"postedAt": {"$gte": since}, "origin": {"$ne": origin}}, {"_id": 0, "postedAt": 0}
         )
         return await cursor.to_list()
+
+
+class ListenerRegistry:
+    """The `live_listeners` collection: one document per replica naming the users with a
+    stream open there, so a replica relays a position only when some other replica could
+    deliver it (riders with the app closed cost nothing). Replicas that stop refreshing
+    theirs are forgotten (TTL)."""
+
+    KEEP_S = 30
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["live_listeners"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            [("seenAt", ASCENDING)], expireAfterSeconds=self.KEEP_S, name="seen_ttl"
+        )
+
+    async def announce(self, replica_id: str, users: list[str], now: datetime) -> None:
+        await self.collection.update_one(
+            {"_id": replica_id}, {"$set": {"users": users, "seenAt": now}}, upsert=True
+        )
+
+    async def withdraw(self, replica_id: str) -> None:
+        await self.collection.delete_one({"_id": replica_id})
+
+    async def others(self, replica_id: str, since: datetime) -> set[str]:
+        """Users listening on replicas other than `replica_id` seen at or after `since`."""
+        cursor = self.collection.find(
+            {"_id": {"$ne": replica_id}, "seenAt": {"$gte": since}}, {"users": 1}
+        )
+        return {u async for doc in cursor for u in doc.get("users", ())}

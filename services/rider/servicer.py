@@ -277,4 +277,8 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
     async def CountWaiting(
         self, request: rider_pb2.CountWaitingRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.CountWaitingResponse:
-        return rider_pb2.CountWaitingResponse(waiting_by_station=await self.store.count_waiting())
+        check_batch(len(request.station_ids), "station_ids")
+        counts = await self.store.count_waiting(
+            request.destination_area_id, list(request.station_ids)
+        )
+        return rider_pb2.CountWaitingResponse(waiting_by_station=counts)

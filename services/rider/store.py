@@ -209,10 +209,17 @@ class RequestStore:
             return None
         return found
 
-    async def count_waiting(self) -> dict[str, int]:
+    async def count_waiting(
+        self, area_id: str = "", station_ids: list[str] | None = None
+    ) -> dict[str, int]:
+        match: dict[str, Any] = {"status": RequestStatus.WAITING.value}
+        if station_ids:
+            match["stationId"] = {"$in": station_ids}
+        if area_id:
+            match["destinationAreaId"] = area_id
         cursor = await self.collection.aggregate(
             [
-                {"$match": {"status": RequestStatus.WAITING.value}},
+                {"$match": match},
                 {"$group": {"_id": "$stationId", "n": {"$sum": 1}}},
             ]
         )

@@ -176,7 +176,12 @@ def test_authorization_matrix(http, world, method, path, body, role) -> None:
         ("DELETE", "/rider/requests/{request}", None, "other_rider"),
         ("GET", "/trips/{trip}", None, "other_rider"),
         ("GET", "/trips/{trip}", None, "other_driver"),
-        ("POST", "/trips/{trip}/pickup", {"riders": [{"riderId": "x", "pin": "1234"}]}, "other_driver"),
+        (
+            "POST",
+            "/trips/{trip}/pickup",
+            {"riders": [{"riderId": "x", "pin": "1234"}]},
+            "other_driver",
+        ),
         ("POST", "/trips/{trip}/complete", None, "other_driver"),
     ],
 )

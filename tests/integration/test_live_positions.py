@@ -92,6 +92,8 @@ async def test_positions_reach_the_trips_riders_on_any_replica_and_nobody_else(
     }
     try:
         await asyncio.gather(*(s.opened.wait() for s in streams.values()))
+        # Replicas tell each other who listens where every second.
+        await asyncio.sleep(2.5)
         # d1 enters MG Road's zone (through location a) and takes r1 and r2.
         lat, lon = ride.south_of(ride.MG_ROAD, 900)
         hit = await loc_a_stub.UpdatePosition(ride.update(d1.id, lat, lon))
@@ -195,3 +197,37 @@ async def test_bad_positions_are_refused_and_change_nothing(cluster: Cluster) ->
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stub.PublishPositions(notification_pb2.PublishPositionsRequest(positions=too_many))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_only_positions_someone_listens_for_elsewhere_are_relayed(
+    cluster: Cluster, mongo_db
+) -> None:
+    cluster.start("notification")
+    (other,) = cluster.start_replicas("notification", 1)
+    here, there = cluster.stub("notification"), cluster.stub_at("notification", other.address)
+    local = Positions(here, "rider-here")
+    both = [Positions(here, "rider-both"), Positions(there, "rider-both")]
+    try:
+        await asyncio.gather(local.opened.wait(), *(s.opened.wait() for s in both))
+        await asyncio.sleep(2.5)  # replicas exchange who listens where every second
+        position = notification_pb2.TripPosition(
+            trip_id="trip-1",
+            location={"lat": 12.97, "lon": 77.6},
+            recipients=[
+                notification_pb2.PositionRecipient(user_id=u, eta_seconds=60)
+                for u in ("rider-here", "rider-both", "rider-nowhere")
+            ],
+        )
+        position.at.GetCurrentTime()
+        answer = await here.PublishPositions(
+            notification_pb2.PublishPositionsRequest(positions=[position])
+        )
+        # Delivered here to two riders; relayed for the one also listening on the other
+        # replica; nothing for the rider listening nowhere.
+        assert (answer.delivered_here, answer.posted) == (2, 1)
+        await wait_until(lambda: all(s.events for s in both) and bool(local.events))
+        assert [doc["userId"] for doc in mongo_db["live_positions"].find()] == ["rider-both"]
+        assert both[1].events[0][1].eta_seconds == 60
+    finally:
+        for s in (local, *both):
+            await s.close()

@@ -4,6 +4,7 @@ Screenshots of every screen at phone and desktop width go to artifacts/screensho
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -61,6 +62,8 @@ class Console:
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        # (status, URL ending) pairs a test provokes on purpose, e.g. a wrong PIN's 409.
+        self.expected: list[tuple[str, str]] = []
 
     def watch(self, page: Page) -> Page:
         page.on("console", self._on_console)
@@ -72,6 +75,8 @@ class Console:
             return
         url = msg.location.get("url", "")
         if "404" in msg.text and url.endswith("/api/v1/driver/routes/current"):
+            return
+        if any(code in msg.text and url.endswith(end) for code, end in self.expected):
             return
         self.errors.append(f"{msg.text} @ {url}")
 
@@ -106,34 +111,57 @@ def sign_up(page: Page, url: str, role: str, name: str, **vehicle: str) -> None:
     page.wait_for_url(f"**/{role}")
 
 
+def ask_for_a_ride(page: Page, minutes: int = 1) -> None:
+    page.get_by_label("Metro station").select_option("mg-road")
+    page.get_by_label("Going to").select_option("ulsoor")
+    soon = (datetime.now(UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+    page.get_by_label("I reach the station at").fill(soon)
+
+
+def seconds_left(page: Page) -> int:
+    raw = page.get_by_test_id("eta").get_attribute("data-seconds") or ""
+    assert raw.isdigit(), f"no countdown: {raw!r}"
+    return int(raw)
+
+
 def test_a_rider_and_a_driver_complete_a_ride_live(
     gateway: GatewayProcess, browser: Browser
 ) -> None:
     base = f"http://127.0.0.1:{gateway.port}"
     console = Console()
     rider_ctx = browser.new_context(viewport=DESKTOP, timezone_id="UTC")
+    other_ctx = browser.new_context(viewport=DESKTOP, timezone_id="UTC")
     driver_ctx = browser.new_context(viewport=DESKTOP, timezone_id="UTC")
     rider = console.watch(rider_ctx.new_page())
+    other = console.watch(other_ctx.new_page())
     driver = console.watch(driver_ctx.new_page())
+    rider_calls: list[str] = []
+    rider.on("request", lambda r: rider_calls.append(r.url))
 
     rider.goto(base)
     expect(rider.get_by_role("button", name="Create account")).to_be_visible()
     shoot(rider, "sign-up")
 
-    # The rider asks for a ride from MG Road, arriving in a minute.
+    # Asha asks for a ride from MG Road, arriving in a minute: the fare and the matching
+    # window are on the form before she asks.
     sign_up(rider, base, "rider", "Asha")
     expect(rider.get_by_test_id("connection")).to_have_attribute("data-state", "live")
-    rider.get_by_label("Metro station").select_option("mg-road")
-    rider.get_by_label("Going to").select_option("ulsoor")
-    soon = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
-    rider.get_by_label("I reach the station at").fill(soon)
+    ask_for_a_ride(rider)
+    expect(rider.get_by_test_id("fare-estimate")).to_contain_text("₹")
+    expect(rider.get_by_test_id("match-window")).to_contain_text("Drivers reaching MG Road")
     shoot(rider, "rider-request")
     rider.get_by_role("button", name="Request a ride").click()
     status = rider.get_by_test_id("ride-status")
     expect(status).to_have_attribute("data-status", "WAITING")
+    expect(rider.get_by_test_id("match-window")).to_be_visible()
     shoot(rider, "rider-waiting")
+    # Bina asks for the same ride.
+    sign_up(other, base, "rider", "Bina")
+    ask_for_a_ride(other)
+    other.get_by_role("button", name="Request a ride").click()
+    expect(other.get_by_test_id("ride-status")).to_have_attribute("data-status", "WAITING")
 
-    # The driver builds a route through MG Road and starts driving.
+    # The driver builds a route through MG Road: both riders show as waiting there.
     sign_up(driver, base, "driver", "Ravi", plate="KA01AB1234", model="Swift")
     builder = driver.get_by_test_id("route-builder")
     builder.get_by_role("button", name="MG Road").click()
@@ -141,30 +169,88 @@ def test_a_rider_and_a_driver_complete_a_ride_live(
     driver.get_by_label("Free seats").fill("2")
     shoot(driver, "driver-route")
     driver.get_by_role("button", name="Create route").click()
-    driver.get_by_label("Speed").select_option("300")
+    expect(driver.get_by_test_id("waiting-count")).to_contain_text("2 waiting for Ulsoor")
+    driver.get_by_label("Simulated speed").select_option("300")
     driver.get_by_role("button", name="Start driving").click()
+    # The drive survives a reload of the driver's page.
+    driver.reload()
+    expect(driver.get_by_role("button", name="Stop driving")).to_be_visible()
 
-    # Without a reload, the rider sees the match with the driver's name.
+    # Without a reload, Asha sees the match: the driver, the PIN, the car moving on her map
+    # from pushed positions, and the ETA counting down.
     expect(status).to_have_attribute("data-status", "MATCHED", timeout=60_000)
-    expect(rider.get_by_test_id("driver-info")).to_contain_text("Ravi")
-    expect(rider.get_by_test_id("driver-info")).to_contain_text("Swift")
+    info = rider.get_by_test_id("driver-info")
+    expect(info).to_contain_text("Ravi")
+    expect(info).to_contain_text("Swift")
     expect(rider.get_by_test_id("toast").first).to_be_visible()
+    pin = rider.get_by_test_id("pin").inner_text().strip()
+    assert len(pin) == 4 and pin.isdigit()
+    car = rider.get_by_test_id("car-position")
+    expect(car).to_be_visible(timeout=15_000)
+    first_fix = car.get_attribute("data-at")
+    expect(car).not_to_have_attribute("data-at", first_fix or "", timeout=10_000)
+    expect(rider.locator(".leaflet-marker-icon")).to_have_count(1)
+    expect(rider.get_by_test_id("eta")).to_have_attribute("data-seconds", re.compile(r"^\d+$"))
+    driver.get_by_role("button", name="Stop driving").click()
+    rider.wait_for_timeout(1500)  # the last position in flight lands
+    before = seconds_left(rider)
+    rider.wait_for_timeout(2500)
+    assert seconds_left(rider) <= before - 2 or before <= 2, (before, seconds_left(rider))
     shoot(rider, "rider-matched")
 
-    # The driver sees Asha at MG Road, picks her up and completes the trip.
+    # Bina cancels, saying why; the driver is told the reason.
+    other.get_by_role("button", name="Cancel ride").click()
+    other.get_by_label("Why are you cancelling?").select_option("driver_too_far")
+    shoot(other, "rider-cancel-reason")
+    other.get_by_role("button", name="Cancel this ride").click()
+    expect(other.get_by_test_id("request-form")).to_be_visible()
+    expect(driver.get_by_test_id("toast").filter(has_text="driver too far")).to_be_visible(
+        timeout=15_000
+    )
+
+    # The driver sees Asha at MG Road and picks her up with her PIN: a wrong one first.
     matched = driver.get_by_test_id("matched-rider").filter(has_text="Asha")
     expect(matched).to_be_visible(timeout=30_000)
-    shoot(driver, "driver-matched")
+    wrong = "0000" if pin != "0000" else "1111"
+    console.expected.append(("409", "/pickup"))
+    matched.get_by_test_id("pin-input").fill(wrong)
+    matched.get_by_role("button", name="Picked up").click()
+    expect(driver.get_by_test_id("form-error")).to_contain_text("PIN")
+    expect(status).to_have_attribute("data-status", "MATCHED")
+    shoot(driver, "driver-pin")
+    matched.get_by_test_id("pin-input").fill(pin)
     matched.get_by_role("button", name="Picked up").click()
     expect(status).to_have_attribute("data-status", "PICKED_UP", timeout=30_000)
+    shoot(rider, "rider-on-board")
     driver.get_by_role("button", name="Complete trip").click()
 
-    # The ride ends on the rider's screen: the form is back and the history says Arrived.
-    expect(rider.get_by_test_id("history")).to_contain_text("Arrived", timeout=30_000)
+    # The ride ends with a receipt and a rating on both sides.
+    receipt = rider.get_by_test_id("receipt")
+    expect(receipt).to_be_visible(timeout=30_000)
+    expect(rider.get_by_test_id("receipt-fare")).to_contain_text("₹")
+    shoot(rider, "rider-receipt")
+    receipt.get_by_role("radio", name="5 stars").click()
+    receipt.get_by_role("button", name="Send rating").click()
+    expect(receipt).to_have_count(0)
     expect(rider.get_by_test_id("request-form")).to_be_visible()
+    history = rider.get_by_test_id("history")
+    expect(history).to_contain_text("Arrived")
+    history.get_by_test_id("history-entry").first.locator("summary").click()
+    expect(history).to_contain_text("Fare paid")
     shoot(rider, "rider-history")
+    rate = driver.get_by_test_id("rate-riders")
+    expect(rate).to_be_visible(timeout=30_000)
+    rate.get_by_role("button", name="Rate Asha 4 stars").click()
+    expect(rate).to_contain_text("Rated 4")
+    expect(driver.get_by_test_id("earnings")).to_contain_text("1 ride")
+    shoot(driver, "driver-rate")
+    rate.get_by_role("button", name="Done").click()
     expect(driver.get_by_test_id("route-builder")).to_be_visible(timeout=30_000)
     shoot(driver, "driver-done")
+
+    # Positions were pushed, never polled: no operator snapshot, at most one position read.
+    assert not [u for u in rider_calls if "/ops/snapshot" in u]
+    assert len([u for u in rider_calls if u.endswith("/position")]) <= 2, rider_calls
 
     ops = console.watch(rider_ctx.new_page())
     ops.goto(f"{base}/ops")
@@ -173,8 +259,8 @@ def test_a_rider_and_a_driver_complete_a_ride_live(
     shoot(ops, "ops")
 
     assert console.errors == []
-    rider_ctx.close()
-    driver_ctx.close()
+    for context in (rider_ctx, other_ctx, driver_ctx):
+        context.close()
 
 
 def test_bad_sign_up_input_shows_the_error_next_to_the_field(

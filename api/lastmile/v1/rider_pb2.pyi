@@ -216,8 +216,12 @@ class SetTripStatusRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., trip_id: _Optional[str] = ..., status: _Optional[_Union[RequestStatus, str]] = ..., riders_on_trip: _Optional[int] = ...) -> None: ...
 
 class CountWaitingRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("destination_area_id", "station_ids")
+    DESTINATION_AREA_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    destination_area_id: str
+    station_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, destination_area_id: _Optional[str] = ..., station_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CountWaitingResponse(_message.Message):
     __slots__ = ("waiting_by_station",)

@@ -2,6 +2,8 @@
 // into an ApiError that carries API.md's code, message and (where one is at fault) field.
 import type {
   Auth,
+  CancelReason,
+  Earnings,
   Notification,
   RideRequest,
   Role,
@@ -121,14 +123,31 @@ export class Api {
   request(id: string) {
     return this.call<RideRequest>("GET", `/rider/requests/${encodeURIComponent(id)}`);
   }
-  cancelRequest(id: string) {
-    return this.call<RideRequest>("DELETE", `/rider/requests/${encodeURIComponent(id)}`);
+  cancelRequest(id: string, reason?: CancelReason) {
+    const query = reason ? `?reason=${encodeURIComponent(reason)}` : "";
+    return this.call<RideRequest>("DELETE", `/rider/requests/${encodeURIComponent(id)}${query}`);
   }
   trip(id: string) {
     return this.call<Trip>("GET", `/trips/${encodeURIComponent(id)}`);
   }
-  pickUp(tripId: string, riderIds: string[]) {
-    return this.call<Trip>("POST", `/trips/${encodeURIComponent(tripId)}/pickup`, { riderIds });
+  pickUp(tripId: string, riders: { riderId: string; pin: string }[]) {
+    return this.call<Trip>("POST", `/trips/${encodeURIComponent(tripId)}/pickup`, { riders });
+  }
+  rate(tripId: string, stars: number, comment = "", riderId?: string) {
+    return this.call<{ toUserId: string; stars: number }>(
+      "POST",
+      `/trips/${encodeURIComponent(tripId)}/rating`,
+      { stars, ...(comment ? { comment } : {}), ...(riderId ? { riderId } : {}) },
+    );
+  }
+  waitingForMe() {
+    return this.call<{ routeId: string; waiting: Record<string, number> }>(
+      "GET",
+      "/driver/waiting",
+    );
+  }
+  earnings() {
+    return this.call<Earnings>("GET", "/driver/earnings");
   }
   noShow(tripId: string, riderIds: string[]) {
     return this.call<Trip>("POST", `/trips/${encodeURIComponent(tripId)}/no-show`, { riderIds });

@@ -9,12 +9,17 @@ export interface Vehicle {
   plate: string;
   model: string;
 }
+export interface Rating {
+  average: number;
+  count: number;
+}
 export interface User {
   id: string;
   name: string;
   phone: string;
   role: Role;
   vehicle?: Vehicle;
+  rating?: Rating;
 }
 export interface Auth {
   token: string;
@@ -53,7 +58,23 @@ export interface RideRequest {
   arrivalTime: string;
   status: RequestStatus;
   tripId?: string;
-  driver?: { id: string; name: string; vehicle?: Vehicle };
+  driver?: { id: string; name: string; vehicle?: Vehicle; rating?: Rating };
+  pin?: string;
+  fare: Fare;
+  cancelReason?: CancelReason;
+}
+export interface Fare {
+  amount: number;
+  currency: string;
+  final: boolean;
+}
+export type CancelReason = "changed_plans" | "driver_too_far" | "found_other_ride" | "other";
+export interface Earnings {
+  amount: number;
+  currency: string;
+  trips: number;
+  rides: number;
+  since: string;
 }
 export type TripStatus = "SCHEDULED" | "ACTIVE" | "COMPLETED" | "CANCELLED";
 export interface TripRider {
@@ -102,4 +123,6 @@ export interface TripPosition {
   location: LatLon;
   speedMps: number;
   at: string;
+  /** Seconds until the driver reaches this rider's station, while they wait there. */
+  etaS?: number;
 }

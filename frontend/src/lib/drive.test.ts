@@ -37,3 +37,20 @@ describe("drive simulation", () => {
     expect(stepper.step(1)).toMatchObject({ done: true, reached: null, speedMps: 0 });
   });
 });
+
+describe("a resumed drive", () => {
+  it("carries on from where it was, past the waypoints already reached", () => {
+    const path = [
+      { lat: 12.95, lon: 77.6 },
+      { lat: 12.96, lon: 77.6 },
+      { lat: 12.97, lon: 77.6 },
+    ];
+    const firstLeg = pathLength(path.slice(0, 2));
+    const resumed = new DriveStepper(path, 10, firstLeg + 50);
+    expect(resumed.distance).toBeCloseTo(firstLeg + 50);
+    const fix = resumed.step(1);
+    expect(fix.reached).toBeNull();
+    expect(resumed.distance).toBeCloseTo(firstLeg + 60);
+    expect(new DriveStepper(path, 10, 1e9).done).toBe(true);
+  });
+});

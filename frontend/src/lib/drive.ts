@@ -65,11 +65,27 @@ export class DriveStepper {
   constructor(
     readonly path: LatLon[],
     readonly speedMps: number,
+    /** Metres already driven (a drive resumed after a reload). */
+    startAt = 0,
   ) {
     this.legEnds = [0];
     for (let i = 1; i < path.length; i++) {
       this.legEnds.push(this.legEnds[i - 1] + distanceM(path[i - 1], path[i]));
     }
+    this.travelled = Math.min(Math.max(0, startAt), this.legEnds[this.legEnds.length - 1]);
+    while (this.passed < path.length - 1 && this.legEnds[this.passed + 1] <= this.travelled) {
+      this.passed += 1;
+    }
+  }
+
+  /** Metres driven so far. */
+  get distance(): number {
+    return this.travelled;
+  }
+
+  /** Where the car is now. */
+  get here(): LatLon {
+    return positionAlong(this.path, this.travelled).position;
   }
 
   get done(): boolean {
@@ -105,9 +121,9 @@ export class SimulatedSource implements PositionSource {
 
   start(onFix: (fix: Fix) => void): () => void {
     onFix({
-      position: this.stepper.path[0],
+      position: this.stepper.here,
       speedMps: this.stepper.speedMps,
-      reached: 0,
+      reached: this.stepper.distance === 0 ? 0 : null,
       done: false,
     });
     const timer = setInterval(() => {
@@ -134,5 +150,30 @@ export class GeolocationSource implements PositionSource {
       { enableHighAccuracy: true, maximumAge: 1000 },
     );
     return () => navigator.geolocation.clearWatch(id);
+  }
+}
+
+/** What a drive in progress needs to carry on after a reload. */
+export interface SavedDrive {
+  routeId: string;
+  mode: "simulated" | "gps";
+  speedKmh: number;
+  travelledM: number;
+}
+
+const DRIVE_KEY = "lastmile.drive";
+
+export function saveDrive(drive: SavedDrive | null): void {
+  if (drive) localStorage.setItem(DRIVE_KEY, JSON.stringify(drive));
+  else localStorage.removeItem(DRIVE_KEY);
+}
+
+/** The saved drive of this route, if one was in progress. */
+export function savedDrive(routeId: string): SavedDrive | null {
+  try {
+    const drive = JSON.parse(localStorage.getItem(DRIVE_KEY) ?? "null") as SavedDrive | null;
+    return drive && drive.routeId === routeId ? drive : null;
+  } catch {
+    return null;
   }
 }

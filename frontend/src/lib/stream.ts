@@ -2,13 +2,15 @@
 // (EventSource cannot send the bearer token) and reopened after any break with a fresh ticket
 // and the last sequence number seen, so nothing is missed and nothing repeats.
 import { API_BASE, type Api } from "../api/client";
-import type { Notification } from "../api/types";
+import type { Notification, TripPosition } from "../api/types";
 
 export type StreamState = "connecting" | "live" | "reconnecting" | "stopped";
 
 export interface StreamHandlers {
   onNotification: (n: Notification) => void;
   onState: (s: StreamState) => void;
+  /** A driver's position for a trip this rider is on (`position` events: no id, not stored). */
+  onPosition?: (p: TripPosition) => void;
 }
 
 export type SourceFactory = (url: string) => EventSource;
@@ -71,6 +73,9 @@ export class NotificationStream {
       this.lastSeq = seq;
       this.handlers.onNotification(notification);
     };
+    source.addEventListener("position", (event) => {
+      this.handlers.onPosition?.(JSON.parse((event as MessageEvent<string>).data) as TripPosition);
+    });
     source.onerror = () => {
       // The browser would retry with the same (spent) ticket; reopen with a new one instead.
       source.close();

@@ -1,10 +1,11 @@
 // The driver: build a route by picking stations in order (map or list), choose a destination
-// among their areas and the seats, then drive it. "Start driving" runs an in-browser drive
-// sending a position every second; matched riders appear live per station, to be marked
-// picked up or no-show, and the trip completed.
+// among their areas and the seats, then drive it, simulated or by the device's GPS (a drive in
+// progress survives a reload). Riders waiting for the destination show per station; matched
+// riders appear live, to be picked up with the PIN they tell or marked no-show; after the
+// trip, the riders are rated; the day's earnings stay on top.
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { ApiError, fieldErrors } from "../api/client";
-import type { LatLon, Route, Station, Trip } from "../api/types";
+import type { Earnings, LatLon, Route, Station, Trip } from "../api/types";
 import {
   Card,
   Field,
@@ -16,7 +17,16 @@ import {
 } from "../components/Field";
 import { WithInbox } from "../components/Live";
 import { MapView } from "../components/MapView";
-import { DriveStepper, SimulatedSource, drivePath, type PositionSource } from "../lib/drive";
+import {
+  DriveStepper,
+  GeolocationSource,
+  SimulatedSource,
+  drivePath,
+  saveDrive,
+  savedDrive,
+  type PositionSource,
+} from "../lib/drive";
+import { formatInr } from "../lib/fare";
 import {
   MAX_SEATS,
   destinationOptions,
@@ -38,6 +48,9 @@ export function DriverPage() {
   const [trip, setTrip] = useState<Trip | null>(null);
   const [loaded, setLoaded] = useState(false);
 
+  const [earnings, setEarnings] = useState<Earnings | null>(null);
+  const [toRate, setToRate] = useState<string | null>(() => localStorage.getItem(RATE_KEY));
+
   const refresh = useCallback(async () => {
     let current: Route | null = null;
     try {
@@ -48,18 +61,135 @@ export function DriverPage() {
     setRoute(current);
     setTrip(current?.tripId ? await api.trip(current.tripId) : null);
     setLoaded(true);
+    api.earnings().then(setEarnings, () => undefined);
   }, [api]);
   useEffect(() => {
     void refresh();
   }, [refresh]);
   useOnNotification(() => void refresh());
 
+  function completed(tripId: string) {
+    localStorage.setItem(RATE_KEY, tripId);
+    setToRate(tripId);
+  }
+  function rated() {
+    localStorage.removeItem(RATE_KEY);
+    setToRate(null);
+  }
+
   return (
     <WithInbox>
       <FormError message={stationsError} />
+      {earnings && (
+        <p
+          className="flex items-baseline justify-between rounded-2xl bg-emerald-700 px-4 py-3 text-white shadow-sm"
+          data-testid="earnings"
+        >
+          <span className="text-sm">Earned today</span>
+          <span>
+            <strong className="text-2xl">{formatInr(earnings.amount)}</strong>
+            <span className="ml-2 text-sm text-emerald-100">
+              {earnings.rides} ride{earnings.rides === 1 ? "" : "s"} · {earnings.trips} trip
+              {earnings.trips === 1 ? "" : "s"}
+            </span>
+          </span>
+        </p>
+      )}
+      {toRate && !route && <RateRiders tripId={toRate} onDone={rated} />}
       {loaded && !route && <RouteBuilder stations={stations} onCreated={refresh} />}
-      {route && <Drive route={route} trip={trip} stations={stations} onChanged={refresh} />}
+      {route && (
+        <Drive
+          route={route}
+          trip={trip}
+          stations={stations}
+          onChanged={refresh}
+          onCompleted={completed}
+        />
+      )}
     </WithInbox>
+  );
+}
+
+const RATE_KEY = "lastmile.driver.rate";
+
+/** Rider names come with the MATCHED notifications. */
+function useRiderNames(): Record<string, string> {
+  const { items } = useLive();
+  return useMemo(() => {
+    const out: Record<string, string> = {};
+    for (const n of items) {
+      const d = n.data as { riderId?: string; riderName?: string };
+      if (n.kind === "MATCHED" && d.riderId && d.riderName) out[d.riderId] = d.riderName;
+    }
+    return out;
+  }, [items]);
+}
+
+function RateRiders({ tripId, onDone }: { tripId: string; onDone: () => void }) {
+  const { api } = useSession();
+  const names = useRiderNames();
+  const [trip, setTrip] = useState<Trip | null>(null);
+  const [done, setDone] = useState<Record<string, number>>({});
+  const [error, setError] = useState("");
+  useEffect(() => {
+    api.trip(tripId).then(setTrip, () => onDone());
+  }, [api, tripId, onDone]);
+  const riders = (trip?.riders ?? []).filter(
+    (r) => r.status === "DROPPED_OFF" || r.status === "NO_SHOW",
+  );
+
+  async function rate(riderId: string, stars: number) {
+    setError("");
+    try {
+      await api.rate(tripId, stars, "", riderId);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 409)) {
+        setError(fieldErrors(e).form ?? "Could not send the rating.");
+        return;
+      }
+    }
+    setDone((prev) => ({ ...prev, [riderId]: stars }));
+  }
+
+  if (!trip) return null;
+  return (
+    <Card title="Rate your riders" testId="rate-riders">
+      <FormError message={error} />
+      {riders.length === 0 && <p className="text-sm text-slate-500">Nobody rode this trip.</p>}
+      <ul className="space-y-2">
+        {riders.map((r) => (
+          <li
+            key={r.requestId}
+            className="flex flex-wrap items-center gap-2"
+            data-testid="rate-rider"
+          >
+            <span className="flex-1 font-medium">
+              {names[r.riderId] ?? "Rider"}
+              {r.status === "NO_SHOW" && (
+                <span className="ml-2 text-xs text-slate-500">no-show</span>
+              )}
+            </span>
+            {done[r.riderId] ? (
+              <span className="text-sm text-emerald-800">Rated {done[r.riderId]} ★</span>
+            ) : (
+              [1, 2, 3, 4, 5].map((n) => (
+                <button
+                  key={n}
+                  className="h-11 w-11 rounded-full text-2xl text-amber-500 hover:bg-amber-50"
+                  aria-label={`Rate ${names[r.riderId] ?? "rider"} ${n} star${n > 1 ? "s" : ""}`}
+                  onClick={() => void rate(r.riderId, n)}
+                >
+                  ★
+                </button>
+              ))
+            )}
+          </li>
+        ))}
+      </ul>
+      <button className={`${quietButtonClass} mt-3`} onClick={onDone}>
+        Done
+      </button>
+    </Card>
   );
 }
 
@@ -195,18 +325,24 @@ function Drive({
   trip,
   stations,
   onChanged,
+  onCompleted,
 }: {
   route: Route;
   trip: Trip | null;
   stations: Station[];
   onChanged: () => Promise<void>;
+  onCompleted: (tripId: string) => void;
 }) {
   const { api } = useSession();
-  const { items } = useLive();
-  const [speedKmh, setSpeedKmh] = useState(SPEEDS_KMH[1]);
+  const names = useRiderNames();
+  const resumed = useMemo(() => savedDrive(route.id), [route.id]);
+  const [speedKmh, setSpeedKmh] = useState(resumed?.speedKmh ?? SPEEDS_KMH[1]);
   const [position, setPosition] = useState<LatLon | null>(null);
-  const [driving, setDriving] = useState(false);
+  const [driving, setDriving] = useState<"simulated" | "gps" | null>(null);
   const [error, setError] = useState("");
+  const [waiting, setWaiting] = useState<Record<string, number>>({});
+  const [nobody, setNobody] = useState<string[]>([]);
+  const [pins, setPins] = useState<Record<string, string>>({});
   const stopRef = useRef<(() => void) | null>(null);
   // The position being sent, so ending the route can wait for it (and not race it).
   const sending = useRef<Promise<unknown>>(Promise.resolve());
@@ -224,29 +360,48 @@ function Drive({
       )
     : [];
 
-  // Rider names come with the MATCHED notifications.
-  const names = useMemo(() => {
-    const out: Record<string, string> = {};
-    for (const n of items) {
-      const d = n.data as { riderId?: string; riderName?: string };
-      if (n.kind === "MATCHED" && d.riderId && d.riderName) out[d.riderId] = d.riderName;
-    }
-    return out;
-  }, [items]);
+  // Riders waiting for this destination at each station, before and while driving.
+  const readWaiting = useCallback(() => {
+    api.waitingForMe().then(
+      (w) => setWaiting(w.waiting),
+      () => undefined,
+    );
+  }, [api]);
+  useEffect(() => {
+    readWaiting();
+    const timer = setInterval(readWaiting, 10000);
+    return () => clearInterval(timer);
+  }, [readWaiting]);
+  useOnNotification(readWaiting);
 
   useEffect(() => () => stopRef.current?.(), []);
 
-  function start(
-    source: PositionSource = new SimulatedSource(new DriveStepper(path, speedKmh / 3.6)),
-  ) {
+  function start(mode: "simulated" | "gps", from = 0) {
     setError("");
-    setDriving(true);
+    setDriving(mode);
+    const stepper = new DriveStepper(path, speedKmh / 3.6, from);
+    const source: PositionSource =
+      mode === "gps" ? new GeolocationSource() : new SimulatedSource(stepper);
     const speedMps = Math.min(MAX_REPORTED_SPEED_MPS, speedKmh / 3.6);
     stopRef.current = source.start((fix) => {
       setPosition(fix.position);
-      sending.current = api.sendLocation(fix.position.lat, fix.position.lon, speedMps).then(
+      saveDrive(
+        fix.done
+          ? null
+          : {
+              routeId: route.id,
+              mode,
+              speedKmh,
+              travelledM: mode === "gps" ? 0 : stepper.distance,
+            },
+      );
+      const speed = mode === "gps" ? fix.speedMps || undefined : speedMps;
+      sending.current = api.sendLocation(fix.position.lat, fix.position.lon, speed).then(
         (answer) => {
-          if (answer.triggered.length) void onChanged();
+          if (!answer.triggered.length) return;
+          const empty = answer.triggered.filter((t) => t.riderIds.length === 0);
+          if (empty.length) setNobody((prev) => [...prev, ...empty.map((t) => t.stationId)]);
+          void onChanged();
         },
         (e: unknown) => {
           if (e instanceof ApiError && e.status === 409) {
@@ -258,14 +413,20 @@ function Drive({
           }
         },
       );
-      if (fix.done) setDriving(false);
+      if (fix.done) setDriving(null);
     });
   }
+
+  // A drive in progress when the page was reloaded carries on where it was.
+  useEffect(() => {
+    if (resumed && path.length > 0 && !stopRef.current) start(resumed.mode, resumed.travelledM);
+  }, [resumed, path.length]);
 
   function stop() {
     stopRef.current?.();
     stopRef.current = null;
-    setDriving(false);
+    setDriving(null);
+    saveDrive(null);
   }
 
   /** Stops the drive and waits for the position in flight, before the route ends. */
@@ -280,7 +441,9 @@ function Drive({
       await work();
       await onChanged();
     } catch (e) {
-      setError(fieldErrors(e).form ?? Object.values(fieldErrors(e))[0]);
+      if (e instanceof ApiError && e.field === "pin") {
+        setError("That PIN is not right: ask the rider for the four digits on their screen.");
+      } else setError(fieldErrors(e).form ?? Object.values(fieldErrors(e))[0]);
     }
   }
 
@@ -310,13 +473,13 @@ function Drive({
         </button>
       </div>
       <div className="mb-4 flex flex-wrap items-end gap-3">
-        <Field id="speed" label="Speed">
+        <Field id="speed" label="Simulated speed">
           <select
             id="speed"
             className={inputClass}
             value={speedKmh}
             onChange={(e) => setSpeedKmh(Number(e.target.value))}
-            disabled={driving}
+            disabled={driving !== null}
           >
             {SPEEDS_KMH.map((s) => (
               <option key={s} value={s}>
@@ -327,20 +490,32 @@ function Drive({
         </Field>
         {driving ? (
           <button className={quietButtonClass} onClick={stop}>
-            Stop
+            Stop {driving === "gps" ? "GPS" : "driving"}
           </button>
         ) : (
-          <button className={buttonClass} onClick={() => start()} disabled={path.length === 0}>
-            Start driving
-          </button>
+          <>
+            <button
+              className={buttonClass}
+              onClick={() => start("simulated")}
+              disabled={path.length === 0}
+            >
+              Start driving
+            </button>
+            {"geolocation" in navigator && (
+              <button className={quietButtonClass} onClick={() => start("gps")}>
+                Drive with GPS
+              </button>
+            )}
+          </>
         )}
         {trip?.status === "ACTIVE" && (
           <button
-            className={buttonClass}
+            className="rounded-lg bg-emerald-700 px-4 py-3 text-lg font-semibold text-white hover:bg-emerald-800"
             onClick={() =>
               act(async () => {
                 await stopAndSettle();
-                return api.completeTrip(trip.id);
+                await api.completeTrip(trip.id);
+                onCompleted(trip.id);
               })
             }
           >
@@ -353,17 +528,35 @@ function Drive({
         <div className="space-y-3" data-testid="riders">
           {routeStations.map((s) => {
             const riders = trip?.riders.filter((r) => r.stationId === s.id) ?? [];
+            const count = waiting[s.id];
             return (
-              <div key={s.id} className="rounded-xl bg-slate-50 p-3">
-                <p className="font-semibold">{s.name}</p>
+              <div key={s.id} className="rounded-xl bg-slate-50 p-3" data-testid="route-station">
+                <p className="flex items-center justify-between font-semibold">
+                  {s.name}
+                  {count !== undefined && (
+                    <span
+                      className="text-xs font-normal text-slate-600"
+                      data-testid="waiting-count"
+                    >
+                      {count} waiting for {destination?.name ?? "your destination"}
+                    </span>
+                  )}
+                </p>
+                {nobody.includes(s.id) && riders.length === 0 && (
+                  <p className="mt-1 text-sm text-amber-800" data-testid="no-riders">
+                    No riders for you here this time.
+                  </p>
+                )}
                 {riders.length === 0 ? (
-                  <p className="text-sm text-slate-500">No riders matched here yet.</p>
+                  !nobody.includes(s.id) && (
+                    <p className="text-sm text-slate-500">No riders matched here yet.</p>
+                  )
                 ) : (
-                  <ul className="mt-2 space-y-2">
+                  <ul className="mt-2 space-y-3">
                     {riders.map((r) => (
                       <li
-                        key={r.riderId}
-                        className="flex flex-wrap items-center gap-2 text-sm"
+                        key={r.requestId}
+                        className="flex flex-wrap items-center gap-2"
                         data-testid="matched-rider"
                       >
                         <span className="flex-1 font-medium">{names[r.riderId] ?? "Rider"}</span>
@@ -371,20 +564,43 @@ function Drive({
                           {r.status.replace("_", " ").toLowerCase()}
                         </span>
                         {r.status === "MATCHED" && trip && (
-                          <>
+                          <div className="flex w-full flex-wrap items-center gap-2">
+                            <input
+                              aria-label={`PIN of ${names[r.riderId] ?? "the rider"}`}
+                              data-testid="pin-input"
+                              inputMode="numeric"
+                              autoComplete="off"
+                              maxLength={4}
+                              placeholder="PIN"
+                              className={`${inputClass} w-24 text-center font-mono text-xl tracking-widest`}
+                              value={pins[r.riderId] ?? ""}
+                              onChange={(e) =>
+                                setPins((prev) => ({
+                                  ...prev,
+                                  [r.riderId]: e.target.value.replace(/\D/g, "").slice(0, 4),
+                                }))
+                              }
+                            />
                             <button
-                              className="rounded-lg bg-emerald-600 px-2 py-1 text-xs font-semibold text-white hover:bg-emerald-700"
-                              onClick={() => act(() => api.pickUp(trip.id, [r.riderId]))}
+                              className="rounded-lg bg-emerald-600 px-4 py-3 font-semibold text-white hover:bg-emerald-700 disabled:opacity-50"
+                              disabled={(pins[r.riderId] ?? "").length !== 4}
+                              onClick={() =>
+                                act(() =>
+                                  api.pickUp(trip.id, [
+                                    { riderId: r.riderId, pin: pins[r.riderId] },
+                                  ]),
+                                )
+                              }
                             >
                               Picked up
                             </button>
                             <button
-                              className="rounded-lg bg-white px-2 py-1 text-xs font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-100"
+                              className="rounded-lg bg-white px-4 py-3 font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-100"
                               onClick={() => act(() => api.noShow(trip.id, [r.riderId]))}
                             >
                               No-show
                             </button>
-                          </>
+                          </div>
                         )}
                       </li>
                     ))}

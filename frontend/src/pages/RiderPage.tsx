@@ -1,8 +1,10 @@
-// The rider: ask for a ride from a station (list or map) to one of its areas, then follow it
-// live: WAITING -> MATCHED (driver, vehicle, ETA) -> PICKED_UP -> DROPPED_OFF.
+// The rider: ask for a ride from a station (list or map) to one of its areas, with the fare
+// and the matching window up front; then follow it live: WAITING -> MATCHED (driver, rating,
+// the car moving from pushed positions, the ETA counting down, the PIN) -> PICKED_UP (the car
+// on its way to the area) -> DROPPED_OFF (a receipt and a rating).
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
-import { fieldErrors } from "../api/client";
-import type { RideRequest, Station } from "../api/types";
+import { ApiError, fieldErrors } from "../api/client";
+import type { CancelReason, Rating, RideRequest, Station } from "../api/types";
 import {
   Card,
   Field,
@@ -14,10 +16,12 @@ import {
 } from "../components/Field";
 import { WithInbox } from "../components/Live";
 import { MapView, type Car } from "../components/MapView";
+import { fareInr, formatInr } from "../lib/fare";
 import { distanceM } from "../lib/geo";
-import { STEPS, etaMinutes, localInputIn, localInputToIso, statusView } from "../lib/status";
+import { clock, etaLeftS, etaPhrase, matchWindow } from "../lib/live";
+import { STEPS, localInputIn, localInputToIso, statusView } from "../lib/status";
 import { useStations } from "../lib/useStations";
-import { useOnNotification } from "../state/notifications";
+import { useNow, useOnNotification, useTripPosition } from "../state/notifications";
 import { useSession } from "../state/session";
 
 export function RiderPage() {
@@ -28,9 +32,11 @@ export function RiderPage() {
 
   const refresh = useCallback(async () => {
     const list = await api.requests();
-    // The list is brief; the open request is read whole, with its driver.
+    // The open request, or a ride just over (for its receipt), is read whole, with its driver.
     const open = list.find((r) => statusView(r.status).open);
-    const full = open?.tripId ? await api.request(open.id) : null;
+    const ended = !open && list[0]?.status === "DROPPED_OFF" ? list[0] : null;
+    const wanted = open?.tripId ? open : ended;
+    const full = wanted ? await api.request(wanted.id) : null;
     setRequests(full ? list.map((r) => (r.id === full.id ? full : r)) : list);
     setLoaded(true);
   }, [api]);
@@ -42,10 +48,23 @@ export function RiderPage() {
   const current = requests.find((r) => statusView(r.status).open);
   const past = requests.filter((r) => r !== current);
   const byId = useMemo(() => new Map(stations.map((s) => [s.id, s])), [stations]);
+  const [settled, setSettled] = useState(() => settledReceipts());
+  // The newest ride, just over and not rated or put away yet, gets its receipt.
+  const latest = requests[0];
+  const receipt =
+    !current && latest?.status === "DROPPED_OFF" && !settled.includes(latest.id) ? latest : null;
+  const settle = (id: string) => setSettled(settleReceipt(id));
 
   return (
     <WithInbox>
       <FormError message={stationsError} />
+      {receipt && (
+        <Receipt
+          request={receipt}
+          station={byId.get(receipt.stationId)}
+          onDone={() => settle(receipt.id)}
+        />
+      )}
       {loaded && !current && <RequestForm stations={stations} onCreated={refresh} />}
       {current && (
         <RideCard request={current} station={byId.get(current.stationId)} onChanged={refresh} />
@@ -58,18 +77,32 @@ export function RiderPage() {
             {past.map((r) => {
               const s = byId.get(r.stationId);
               return (
-                <li key={r.id} className="flex items-center justify-between py-2 text-sm">
-                  <span>
-                    {s?.name ?? r.stationId} →{" "}
-                    {s?.areas.find((a) => a.id === r.destinationAreaId)?.name ??
-                      r.destinationAreaId}
-                    <span className="ml-2 text-slate-500">
-                      {new Date(r.arrivalTime).toLocaleString()}
-                    </span>
-                  </span>
-                  <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium">
-                    {statusView(r.status).label}
-                  </span>
+                <li key={r.id} className="py-2 text-sm" data-testid="history-entry">
+                  <details>
+                    <summary className="flex cursor-pointer items-center justify-between gap-2">
+                      <span>
+                        {s?.name ?? r.stationId} →{" "}
+                        {s?.areas.find((a) => a.id === r.destinationAreaId)?.name ??
+                          r.destinationAreaId}
+                        <span className="ml-2 text-slate-500">
+                          {new Date(r.arrivalTime).toLocaleString()}
+                        </span>
+                      </span>
+                      <StatusChip status={r.status} />
+                    </summary>
+                    <dl className="mt-2 grid grid-cols-2 gap-1 rounded-lg bg-slate-50 p-2 text-slate-700">
+                      <dt>{r.fare.final ? "Fare paid" : "Fare (estimate)"}</dt>
+                      <dd className="text-right font-medium">{formatInr(r.fare.amount)}</dd>
+                      {r.cancelReason && (
+                        <>
+                          <dt>Cancelled because</dt>
+                          <dd className="text-right">{REASONS[r.cancelReason]}</dd>
+                        </>
+                      )}
+                      <dt>Request</dt>
+                      <dd className="truncate text-right text-xs text-slate-500">{r.id}</dd>
+                    </dl>
+                  </details>
                 </li>
               );
             })}
@@ -90,10 +123,16 @@ function RequestForm({
   const { api } = useSession();
   const [stationId, setStationId] = useState("");
   const [areaId, setAreaId] = useState("");
-  const [arrival, setArrival] = useState(() => localInputIn(10));
+  // Arriving in five minutes: drivers reaching the station from now on can take the rider.
+  const [arrival, setArrival] = useState(() => localInputIn(5));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const station = stations.find((s) => s.id === stationId);
+  const area = station?.areas.find((a) => a.id === areaId);
+  const arrivalDate = arrival ? new Date(arrival) : null;
+  const window =
+    arrivalDate && !Number.isNaN(arrivalDate.getTime()) ? matchWindow(arrivalDate) : null;
+  const estimate = station && area ? fareInr(distanceM(station.location, area.location)) : null;
 
   function pick(id: string) {
     setStationId(id);
@@ -152,6 +191,21 @@ function RequestForm({
               onChange={(e) => setArrival(e.target.value)}
             />
           </Field>
+          {window && (
+            <p
+              className="rounded-lg bg-indigo-50 px-3 py-2 text-sm text-indigo-900"
+              data-testid="match-window"
+            >
+              Drivers reaching {station?.name ?? "the station"} from{" "}
+              <strong>{clock(window.from)}</strong> until <strong>{clock(window.until)}</strong> can
+              take you; we match you minutes before they arrive.
+            </p>
+          )}
+          {estimate !== null && (
+            <p className="text-sm text-slate-700" data-testid="fare-estimate">
+              About <strong>{formatInr(estimate)}</strong> riding alone, less when shared.
+            </p>
+          )}
           <button type="submit" className={buttonClass} disabled={busy}>
             Request a ride
           </button>
@@ -167,6 +221,58 @@ function RequestForm({
   );
 }
 
+const REASONS: Record<CancelReason, string> = {
+  changed_plans: "My plans changed",
+  driver_too_far: "The driver is too far",
+  found_other_ride: "I found another ride",
+  other: "Something else",
+};
+
+const CHIP: Record<string, string> = {
+  wait: "bg-amber-100 text-amber-900",
+  good: "bg-emerald-100 text-emerald-900",
+  done: "bg-indigo-100 text-indigo-900",
+  bad: "bg-slate-200 text-slate-700",
+};
+
+function StatusChip({ status }: { status: string }) {
+  const view = statusView(status);
+  return (
+    <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${CHIP[view.tone]}`}>
+      {view.label}
+    </span>
+  );
+}
+
+export function Stars({ rating }: { rating?: Rating }) {
+  if (!rating) return <span className="text-xs text-slate-500">New</span>;
+  return (
+    <span
+      className="text-sm text-amber-700"
+      data-testid="rating"
+      aria-label={`Rated ${rating.average} of 5`}
+    >
+      ★ {rating.average.toFixed(1)} <span className="text-slate-500">({rating.count})</span>
+    </span>
+  );
+}
+
+const SETTLED_KEY = "lastmile.receipts.settled";
+
+function settledReceipts(): string[] {
+  try {
+    return JSON.parse(localStorage.getItem(SETTLED_KEY) ?? "[]") as string[];
+  } catch {
+    return [];
+  }
+}
+
+function settleReceipt(id: string): string[] {
+  const next = [...settledReceipts().slice(-49), id];
+  localStorage.setItem(SETTLED_KEY, JSON.stringify(next));
+  return next;
+}
+
 function RideCard({
   request,
   station,
@@ -178,50 +284,47 @@ function RideCard({
 }) {
   const { api } = useSession();
   const view = statusView(request.status);
-  const [car, setCar] = useState<Car | null>(null);
+  const pushed = useTripPosition(request.tripId);
+  const [first, setFirst] = useState<{ lat: number; lon: number; at: string } | null>(null);
   const [error, setError] = useState("");
+  const [cancelling, setCancelling] = useState(false);
+  const [reason, setReason] = useState<CancelReason>("changed_plans");
+  const now = useNow();
   const area = station?.areas.find((a) => a.id === request.destinationAreaId);
+  const riding = request.status === "MATCHED" || request.status === "PICKED_UP";
 
-  // While a driver is on the way: where the car is (the trip's position) and the ETA from it.
+  // Once, when matched (or on a reload): the last known position, until the first push.
   useEffect(() => {
-    if (request.status !== "MATCHED" || !request.tripId) {
-      setCar(null);
-      return;
-    }
+    setFirst(null);
+    if (!riding || !request.tripId) return;
     let stop = false;
-    const follow = async () => {
-      try {
-        const at = await api.tripPosition(request.tripId!);
-        if (!stop)
-          setCar({
-            id: request.driver?.id ?? "driver",
-            position: at.location,
-            label: request.driver?.name ?? "Your driver",
-          });
-      } catch {
-        // the next poll tries again
-      }
-    };
-    void follow();
-    const timer = setInterval(follow, 3000);
+    api.tripPosition(request.tripId).then(
+      (p) => !stop && setFirst({ ...p.location, at: p.at }),
+      () => undefined, // none yet: the first push brings it
+    );
     return () => {
       stop = true;
-      clearInterval(timer);
     };
-  }, [api, request.status, request.tripId, request.driver?.name]);
+  }, [api, riding, request.tripId]);
+
+  const where = pushed ? { ...pushed.location, at: pushed.at } : first;
+  const car: Car | null =
+    riding && where
+      ? { id: "driver", position: where, label: request.driver?.name ?? "Your driver" }
+      : null;
+  const left = request.status === "MATCHED" ? etaLeftS(pushed, now) : null;
 
   async function cancel() {
     setError("");
     try {
-      await api.cancelRequest(request.id);
+      await api.cancelRequest(request.id, request.status === "MATCHED" ? reason : undefined);
+      setCancelling(false);
       await onChanged();
     } catch (e) {
       setError(fieldErrors(e).form ?? "Could not cancel.");
     }
   }
 
-  const eta =
-    car && station ? etaMinutes(distanceM(car.position, station.location), 25 / 3.6) : null;
   return (
     <Card testId="ride-card">
       <div className="flex flex-wrap items-start justify-between gap-3">
@@ -234,35 +337,62 @@ function RideCard({
           </h2>
           <p className="text-slate-600">{view.detail}</p>
         </div>
-        {view.open && request.status !== "PICKED_UP" && (
-          <button className={quietButtonClass} onClick={cancel}>
-            Cancel ride
-          </button>
-        )}
+        <div className="text-right">
+          <p className="text-lg font-semibold" data-testid="fare">
+            {formatInr(request.fare.amount)}
+          </p>
+          <p className="text-xs text-slate-500">estimate · less when shared</p>
+        </div>
       </div>
       <ol className="my-4 grid grid-cols-4 gap-2" aria-label="Progress">
         {STEPS.map((s, i) => (
           <li
             key={s}
-            className={`rounded-lg px-2 py-1 text-center text-xs font-medium ${i <= view.step ? "bg-indigo-600 text-white" : "bg-slate-100 text-slate-500"}`}
+            className={`rounded-lg px-2 py-1 text-center text-xs font-medium ${i < view.step ? "bg-indigo-600 text-white" : i === view.step ? "bg-emerald-600 text-white ring-2 ring-emerald-200" : "bg-slate-100 text-slate-500"}`}
             aria-current={i === view.step ? "step" : undefined}
           >
             {s}
           </li>
         ))}
       </ol>
+      {request.status === "WAITING" && <WaitingNote request={request} station={station} />}
       {request.driver && (
-        <div className="mb-4 rounded-xl bg-indigo-50 p-3" data-testid="driver-info">
-          <p className="font-semibold">{request.driver.name}</p>
-          {request.driver.vehicle && (
-            <p className="text-sm text-slate-600">
-              {request.driver.vehicle.model} · {request.driver.vehicle.plate}
+        <div
+          className="mb-4 grid gap-3 rounded-xl bg-emerald-50 p-3 ring-1 ring-emerald-200 sm:grid-cols-[1fr_auto]"
+          data-testid="driver-info"
+        >
+          <div>
+            <p className="font-semibold">
+              {request.driver.name} <Stars rating={request.driver.rating} />
             </p>
-          )}
-          {eta !== null && request.status === "MATCHED" && (
-            <p className="text-sm text-indigo-800">
-              About {eta} min to {station?.name}
-            </p>
+            {request.driver.vehicle && (
+              <p className="text-sm text-slate-600">
+                {request.driver.vehicle.model} ·{" "}
+                <span className="font-mono">{request.driver.vehicle.plate}</span>
+              </p>
+            )}
+            {request.status === "MATCHED" && (
+              <p className="mt-1 text-emerald-900" data-testid="eta" data-seconds={left ?? ""}>
+                {etaPhrase(left, station?.name ?? "your station")}
+              </p>
+            )}
+            {request.status === "PICKED_UP" && (
+              <p className="mt-1 text-emerald-900">On the way to {area?.name}</p>
+            )}
+            {where && (
+              <p className="text-xs text-slate-500" data-testid="car-position" data-at={where.at}>
+                Position {Math.max(0, Math.round((now - Date.parse(where.at)) / 1000))} s ago
+              </p>
+            )}
+          </div>
+          {request.status === "MATCHED" && request.pin && (
+            <div className="rounded-xl bg-white px-4 py-2 text-center ring-1 ring-emerald-300">
+              <p className="text-xs font-medium uppercase tracking-wide text-slate-500">Your PIN</p>
+              <p className="font-mono text-3xl font-bold tracking-[0.3em]" data-testid="pin">
+                {request.pin}
+              </p>
+              <p className="text-xs text-slate-500">Tell it to the driver</p>
+            </div>
           )}
         </div>
       )}
@@ -271,11 +401,154 @@ function RideCard({
         <MapView
           stations={[station]}
           selected={[station.id]}
-          showZones
+          showZones={request.status !== "PICKED_UP"}
+          showAreas={request.status === "PICKED_UP"}
+          path={
+            request.status === "PICKED_UP" && area ? [station.location, area.location] : undefined
+          }
           cars={car ? [car] : []}
           height="h-56"
         />
       )}
+      {view.open && request.status !== "PICKED_UP" && (
+        <div className="mt-3">
+          {!cancelling ? (
+            <button className={quietButtonClass} onClick={() => setCancelling(true)}>
+              Cancel ride
+            </button>
+          ) : (
+            <div className="flex flex-wrap items-end gap-2" data-testid="cancel-form">
+              {request.status === "MATCHED" && (
+                <Field id="cancelReason" label="Why are you cancelling?">
+                  <select
+                    id="cancelReason"
+                    className={inputClass}
+                    value={reason}
+                    onChange={(e) => setReason(e.target.value as CancelReason)}
+                  >
+                    {Object.entries(REASONS).map(([value, label]) => (
+                      <option key={value} value={value}>
+                        {label}
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+              )}
+              <button className={buttonClass} onClick={cancel}>
+                Cancel this ride
+              </button>
+              <button className={quietButtonClass} onClick={() => setCancelling(false)}>
+                Keep it
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function WaitingNote({ request, station }: { request: RideRequest; station?: Station }) {
+  const window = matchWindow(new Date(request.arrivalTime));
+  return (
+    <p
+      className="mb-4 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900"
+      data-testid="match-window"
+    >
+      Drivers reaching {station?.name ?? "the station"} from <strong>{clock(window.from)}</strong>{" "}
+      until <strong>{clock(window.until)}</strong> are matched with you, heading your way.
+    </p>
+  );
+}
+
+function Receipt({
+  request,
+  station,
+  onDone,
+}: {
+  request: RideRequest;
+  station?: Station;
+  onDone: () => void;
+}) {
+  const { api } = useSession();
+  const [stars, setStars] = useState(0);
+  const [comment, setComment] = useState("");
+  const [error, setError] = useState("");
+  const area = station?.areas.find((a) => a.id === request.destinationAreaId);
+
+  async function rate(event: FormEvent) {
+    event.preventDefault();
+    if (!stars) {
+      setError("Choose one to five stars.");
+      return;
+    }
+    try {
+      await api.rate(request.tripId!, stars, comment);
+      onDone();
+    } catch (e) {
+      const message = fieldErrors(e);
+      // Rated already (another tab): nothing left to do here.
+      if (e instanceof ApiError && e.status === 409) onDone();
+      else setError(message.form ?? Object.values(message)[0]);
+    }
+  }
+
+  return (
+    <Card title="Your receipt" testId="receipt">
+      <dl className="mb-4 grid grid-cols-2 gap-1 text-sm">
+        <dt className="text-slate-500">Ride</dt>
+        <dd className="text-right">
+          {station?.name ?? request.stationId} → {area?.name ?? request.destinationAreaId}
+        </dd>
+        {request.driver && (
+          <>
+            <dt className="text-slate-500">Driver</dt>
+            <dd className="text-right">{request.driver.name}</dd>
+          </>
+        )}
+        <dt className="text-slate-500">Fare{request.fare.final ? "" : " (estimate)"}</dt>
+        <dd className="text-right text-lg font-bold" data-testid="receipt-fare">
+          {formatInr(request.fare.amount)}
+        </dd>
+      </dl>
+      <form onSubmit={rate} className="flex flex-col gap-3" noValidate>
+        <FormError message={error} />
+        <fieldset>
+          <legend className="text-sm font-medium text-slate-700">Rate your driver</legend>
+          <div className="mt-1 flex gap-1" role="radiogroup">
+            {[1, 2, 3, 4, 5].map((n) => (
+              <button
+                type="button"
+                key={n}
+                role="radio"
+                aria-checked={stars === n}
+                aria-label={`${n} star${n > 1 ? "s" : ""}`}
+                onClick={() => setStars(n)}
+                className={`h-11 w-11 rounded-full text-2xl ${n <= stars ? "text-amber-500" : "text-slate-300"} hover:text-amber-400`}
+              >
+                ★
+              </button>
+            ))}
+          </div>
+        </fieldset>
+        <Field id="ratingComment" label="Anything to add? (optional)">
+          <input
+            id="ratingComment"
+            className={inputClass}
+            maxLength={280}
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+          />
+        </Field>
+        <div className="flex gap-2">
+          <button type="submit" className={buttonClass}>
+            Send rating
+          </button>
+          <button type="button" className={quietButtonClass} onClick={onDone}>
+            Not now
+          </button>
+        </div>
+      </form>
     </Card>
   );
 }

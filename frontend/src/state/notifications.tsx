@@ -11,11 +11,14 @@ import {
   type ReactNode,
 } from "react";
 import type { Notification } from "../api/types";
+import { applyPosition, type LivePosition, type Positions } from "../lib/live";
 import { NotificationStream, type StreamState } from "../lib/stream";
 import { useSession } from "./session";
 
 interface Live {
   items: Notification[];
+  /** The newest pushed position per trip the rider is on. */
+  positions: Positions;
   state: StreamState;
   toasts: Notification[];
   dismiss: (seq: number) => void;
@@ -32,11 +35,14 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const [items, setItems] = useState<Notification[]>([]);
   const [toasts, setToasts] = useState<Notification[]>([]);
   const [state, setState] = useState<StreamState>("stopped");
+  const [positions, setPositions] = useState<Positions>({});
   const listeners = useRef(new Set<(n: Notification) => void>());
 
   useEffect(() => {
     if (!user) {
       setItems([]);
+      setToasts([]); // the last user's toasts leave with them
+      setPositions({});
       return;
     }
     let stream: NotificationStream | null = null;
@@ -55,6 +61,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         api,
         {
           onState: setState,
+          onPosition: (p) => setPositions((prev) => applyPosition(prev, p, Date.now())),
           onNotification: (n) => {
             setItems((prev) => [...prev, n]);
             setToasts((prev) => [...prev.slice(-2), n]);
@@ -91,8 +98,8 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo(
-    () => ({ items, state, toasts, dismiss, markAllRead, subscribe }),
-    [items, state, toasts, dismiss, markAllRead, subscribe],
+    () => ({ items, positions, state, toasts, dismiss, markAllRead, subscribe }),
+    [items, positions, state, toasts, dismiss, markAllRead, subscribe],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
@@ -109,4 +116,20 @@ export function useOnNotification(fn: (n: Notification) => void): void {
   const ref = useRef(fn);
   ref.current = fn;
   useEffect(() => subscribe((n) => ref.current(n)), [subscribe]);
+}
+
+/** The newest pushed position of a trip (undefined before the first). */
+export function useTripPosition(tripId: string | undefined): LivePosition | undefined {
+  const { positions } = useLive();
+  return tripId ? positions[tripId] : undefined;
+}
+
+/** The current time, ticking every `ms` (for countdowns). */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
 }
