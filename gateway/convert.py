@@ -109,7 +109,8 @@ def ride_request(
     )
 
 
-def trip(t: trip_pb2.Trip) -> models.Trip:
+def trip(t: trip_pb2.Trip, ratings: dict[str, trip_pb2.RatingSummary] | None = None) -> models.Trip:
+    """A trip; with `ratings` (for its driver), each rider's average rating."""
     return models.Trip(
         id=t.id,
         route_id=t.route_id,
@@ -121,6 +122,7 @@ def trip(t: trip_pb2.Trip) -> models.Trip:
                 request_id=r.request_id,
                 station_id=r.station_id,
                 status=_enum(trip_pb2.TripRiderStatus, r.status, "TRIP_RIDER_STATUS_"),
+                rating=rating((ratings or {}).get(r.rider_id)),
             )
             for r in t.riders
         ],

@@ -188,6 +188,7 @@ class TripRider(Model):
     request_id: str
     station_id: str
     status: Literal["MATCHED", "PICKED_UP", "DROPPED_OFF", "NO_SHOW", "CANCELLED"]
+    rating: RatingSummary | None = None
 
 
 class Trip(Model):

@@ -34,7 +34,7 @@ CALLS: dict[str, tuple[str, ...]] = {
     "station": (),
     "driver": ("station", "trip"),
     "rider": ("station", "trip", "notification"),
-    "location": ("station", "driver", "matching", "notification"),
+    "location": ("station", "driver", "matching", "trip", "notification"),
     "matching": ("user", "station", "driver", "rider", "trip", "notification"),
     "trip": ("driver", "rider", "notification"),
     "notification": (),
@@ -53,8 +53,8 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "driver": ("routes",),
     "rider": ("ride_requests",),
     "location": ("driver_positions", "triggers"),
-    "trip": ("trips",),
-    "notification": ("notifications",),
+    "trip": ("trips", "ratings"),
+    "notification": ("notifications", "live_positions", "live_listeners"),
 }
 MOUNTS: dict[str, tuple[tuple[str, str, str], ...]] = {
     # app: (volume name, Secret or ConfigMap name, kind: "secret", "configMap" or

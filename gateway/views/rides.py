@@ -263,7 +263,13 @@ def get_trip(trip_id: str) -> models.Trip:
     me = g.principal.user_id
     if t.driver_id != me and all(r.rider_id != me for r in t.riders):
         raise ApiError(404, "NOT_FOUND", f"no trip with id {trip_id!r}")
-    return convert.trip(t)
+    if t.driver_id != me or not t.riders:
+        return convert.trip(t)
+    # The driver sees the riders' ratings on their matched cards.
+    rated = stub("trip").GetRatings(
+        trip_pb2.GetRatingsRequest(user_ids=list({r.rider_id for r in t.riders}))
+    )
+    return convert.trip(t, {r.user_id: r for r in rated.ratings})
 
 
 ON_BOARD = (trip_pb2.TRIP_RIDER_STATUS_MATCHED, trip_pb2.TRIP_RIDER_STATUS_PICKED_UP)

@@ -172,6 +172,10 @@ def test_a_shared_ride_with_fares_positions_pins_and_ratings(
     assert http.get("/me", headers=d).json()["rating"] == {"average": 4.5, "count": 2}
     assert http.get("/me", headers=a).json()["rating"] == {"average": 3.0, "count": 1}
     assert "rating" not in http.get("/me", headers=x).json()
+    # The driver's view of the trip carries the riders' averages; a rider's does not.
+    riders = {r["riderId"]: r for r in http.get(f"/trips/{trip_id}", headers=d).json()["riders"]}
+    assert riders[asha["user"]["id"]]["rating"] == {"average": 3.0, "count": 1}
+    assert "rating" not in http.get(f"/trips/{trip_id}", headers=a).json()["riders"][0]
 
     earned = http.get("/driver/earnings", headers=d).json()
     assert (earned["amount"], earned["rides"], earned["trips"]) == (2 * fare_inr(distance, 2), 2, 1)

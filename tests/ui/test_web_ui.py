@@ -302,3 +302,27 @@ def test_an_operator_logs_in_on_the_operations_page(
     shoot(page, "ops-operator")
     assert console.errors == []
     context.close()
+
+
+def test_a_refused_token_returns_to_the_log_in_page_saying_why(
+    gateway: GatewayProcess, browser: Browser
+) -> None:
+    base = f"http://127.0.0.1:{gateway.port}"
+    context = browser.new_context(viewport=PHONE, timezone_id="UTC")
+    page = context.new_page()
+    sign_up(page, base, "rider", "Asha")
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+    # The stored token goes bad (expired, revoked or forged): the next call is refused.
+    page.evaluate(
+        """() => {
+          const s = JSON.parse(sessionStorage.getItem("lastmile.session"));
+          s.token = s.token.slice(0, -4) + "AAAA";
+          sessionStorage.setItem("lastmile.session", JSON.stringify(s));
+        }"""
+    )
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("Your session has ended")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    expect(page.get_by_test_id("toast")).to_have_count(0)
+    shoot(page, "session-ended")
+    context.close()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Api, ApiError, fieldErrors } from "./client";
+import { Api, ApiError, fieldErrors, type Fetch } from "./client";
 
 function answering(status: number, body: unknown, contentType = "application/json") {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -57,5 +57,18 @@ describe("API client", () => {
     expect(fieldErrors(new Error("x"))).toEqual({
       form: "Something went wrong; please try again.",
     });
+  });
+
+  it("tells the session when the server refuses the token", async () => {
+    const refused = (async () =>
+      new Response(JSON.stringify({ error: { code: "UNAUTHENTICATED", message: "expired" } }), {
+        status: 401,
+      })) as unknown as Fetch;
+    let told = 0;
+    const error = await new Api("old", refused, () => (told += 1)).me().catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(told).toBe(1);
+    await new Api(null, refused, () => (told += 1)).logIn("+91", "x").catch(() => undefined);
+    expect(told).toBe(1); // a wrong password is not a lost session
   });
 });

@@ -58,10 +58,12 @@ export class Api {
   constructor(
     private token: string | null = null,
     private readonly fetcher: Fetch = (...args) => fetch(...args),
+    /** Called when the server refuses the token (expired, revoked, forged). */
+    private readonly onUnauthorized: () => void = () => undefined,
   ) {}
 
   withToken(token: string | null): Api {
-    return new Api(token, this.fetcher);
+    return new Api(token, this.fetcher, this.onUnauthorized);
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -78,7 +80,11 @@ export class Api {
     } catch {
       throw new ApiError(0, "NETWORK", "Cannot reach LastMile; check your connection.");
     }
-    if (!response.ok) throw await toApiError(response);
+    if (!response.ok) {
+      const error = await toApiError(response);
+      if (response.status === 401 && this.token) this.onUnauthorized();
+      throw error;
+    }
     return (await response.json()) as T;
   }
 

@@ -82,6 +82,8 @@ export interface TripRider {
   requestId: string;
   stationId: string;
   status: string;
+  /** The rider's average rating, in the driver's view. */
+  rating?: Rating;
 }
 export interface Trip {
   id: string;

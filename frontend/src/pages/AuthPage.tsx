@@ -5,14 +5,15 @@ import { useNavigate } from "react-router-dom";
 import { fieldErrors } from "../api/client";
 import type { Role } from "../api/types";
 import { Card, Field, FormError, buttonClass, inputClass } from "../components/Field";
-import { useSession } from "../state/session";
+import { sessionEnded, useSession } from "../state/session";
 
 type Errors = Record<string, string>;
 
 export function AuthPage() {
   const { api, signIn } = useSession();
   const navigate = useNavigate();
-  const [mode, setMode] = useState<"login" | "signup">("signup");
+  const [ended] = useState(sessionEnded);
+  const [mode, setMode] = useState<"login" | "signup">(ended ? "login" : "signup");
   const [role, setRole] = useState<Role>("rider");
   const [name, setName] = useState("");
   const [phone, setPhone] = useState("");
@@ -78,6 +79,11 @@ export function AuthPage() {
         </p>
       </div>
       <Card>
+        {ended && (
+          <p className="mb-3 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900" role="status">
+            Your session has ended. Please log in again.
+          </p>
+        )}
         <div className="mb-4 flex gap-1 rounded-xl bg-slate-100 p-1" role="tablist">
           {tab("signup", "Sign up")}
           {tab("login", "Log in")}

@@ -17,6 +17,7 @@ import {
 } from "../components/Field";
 import { WithInbox } from "../components/Live";
 import { MapView } from "../components/MapView";
+import { Stars } from "../components/Stars";
 import {
   DriveStepper,
   GeolocationSource,
@@ -559,7 +560,9 @@ function Drive({
                         className="flex flex-wrap items-center gap-2"
                         data-testid="matched-rider"
                       >
-                        <span className="flex-1 font-medium">{names[r.riderId] ?? "Rider"}</span>
+                        <span className="flex-1 font-medium">
+                          {names[r.riderId] ?? "Rider"} <Stars rating={r.rating} />
+                        </span>
                         <span className="rounded-full bg-white px-2 py-0.5 text-xs ring-1 ring-slate-200">
                           {r.status.replace("_", " ").toLowerCase()}
                         </span>

@@ -4,7 +4,7 @@
 // on its way to the area) -> DROPPED_OFF (a receipt and a rating).
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { ApiError, fieldErrors } from "../api/client";
-import type { CancelReason, Rating, RideRequest, Station } from "../api/types";
+import type { CancelReason, RideRequest, Station } from "../api/types";
 import {
   Card,
   Field,
@@ -16,6 +16,7 @@ import {
 } from "../components/Field";
 import { WithInbox } from "../components/Live";
 import { MapView, type Car } from "../components/MapView";
+import { Stars } from "../components/Stars";
 import { fareInr, formatInr } from "../lib/fare";
 import { distanceM } from "../lib/geo";
 import { clock, etaLeftS, etaPhrase, matchWindow } from "../lib/live";
@@ -240,19 +241,6 @@ function StatusChip({ status }: { status: string }) {
   return (
     <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${CHIP[view.tone]}`}>
       {view.label}
-    </span>
-  );
-}
-
-export function Stars({ rating }: { rating?: Rating }) {
-  if (!rating) return <span className="text-xs text-slate-500">New</span>;
-  return (
-    <span
-      className="text-sm text-amber-700"
-      data-testid="rating"
-      aria-label={`Rated ${rating.average} of 5`}
-    >
-      ★ {rating.average.toFixed(1)} <span className="text-slate-500">({rating.count})</span>
     </span>
   );
 }

@@ -4,6 +4,14 @@ import { Api } from "../api/client";
 import type { Auth, User } from "../api/types";
 
 const KEY = "lastmile.session";
+const ENDED_KEY = "lastmile.session.ended";
+
+/** Whether the last session ended because the server refused its token (read once). */
+export function sessionEnded(): boolean {
+  const ended = sessionStorage.getItem(ENDED_KEY) === "1";
+  sessionStorage.removeItem(ENDED_KEY);
+  return ended;
+}
 
 interface Session {
   user: User | null;
@@ -35,9 +43,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     sessionStorage.removeItem(KEY);
     setAuth(null);
   }, [auth]);
+  // An expired, revoked or forged token: back to the log-in page, saying why.
+  const expire = useCallback(() => {
+    sessionStorage.removeItem(KEY);
+    sessionStorage.setItem(ENDED_KEY, "1");
+    setAuth(null);
+  }, []);
   const value = useMemo(
-    () => ({ user: auth?.user ?? null, api: new Api(auth?.token ?? null), signIn, signOut }),
-    [auth, signIn, signOut],
+    () => ({
+      user: auth?.user ?? null,
+      api: new Api(auth?.token ?? null, undefined, expire),
+      signIn,
+      signOut,
+    }),
+    [auth, signIn, signOut, expire],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
