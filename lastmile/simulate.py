@@ -206,12 +206,12 @@ class Simulation:
     async def pick_up(self, token: str, trip_id: str, station_id: str) -> bool:
         trip = await self.api.call("GET", f"/trips/{trip_id}", token)
         here = [
-            r
-            for r in trip["riders"]
-            if r["stationId"] == station_id and r["status"] == "MATCHED"
+            r for r in trip["riders"] if r["stationId"] == station_id and r["status"] == "MATCHED"
         ]
         told = [await self.pin_of(r) for r in here]
-        riders = [{"riderId": r["riderId"], "pin": pin} for r, pin in zip(here, told) if pin]
+        riders = [
+            {"riderId": r["riderId"], "pin": pin} for r, pin in zip(here, told, strict=True) if pin
+        ]
         if riders:
             await self.api.call("POST", f"/trips/{trip_id}/pickup", token, {"riders": riders})
             self.counts.picked_up += len(riders)
@@ -223,7 +223,8 @@ class Simulation:
         if waiting is None:
             return ""
         try:
-            mine = await self.api.call("GET", f"/rider/requests/{entry['requestId']}", waiting.token)
+            path = f"/rider/requests/{entry['requestId']}"
+            mine = await self.api.call("GET", path, waiting.token)
         except ApiError:
             return ""
         return mine.get("pin") or ""

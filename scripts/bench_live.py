@@ -80,6 +80,12 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def breakdown(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """The busiest processes, in cores."""
+    used = sorted(((after[n] - before[n]) / seconds, n) for n in before)
+    return ", ".join(f"{n} {c:.2f}" for c, n in reversed(used) if c >= 0.02)
+
+
 # --- a minimal HTTP client ---------------------------------------------------------------
 
 
@@ -259,19 +265,25 @@ async def run(args: argparse.Namespace) -> None:
             f"setup: {args.drivers} drivers, each with a trip of {args.riders_per_driver} "
             f"matched riders, in {time.perf_counter() - t0:.0f} s"
         )
-        assert gateway.proc is not None
-        pids = [p.proc.pid for p in cluster.running.values() if p.proc is not None]
-        pids += _tree(gateway.proc.pid)
-        pids.append(mongo.proc.pid if getattr(mongo, "proc", None) else 0)
+        assert gateway.proc is not None and mongo.proc is not None
+        groups = {n: [p.proc.pid] for n, p in cluster.running.items() if p.proc is not None}
+        groups["gateway"] = _tree(gateway.proc.pid)
+        groups["database"] = [mongo.proc.pid]
+        pids = [pid for group in groups.values() for pid in group]
+
+        def by_process() -> dict[str, float]:
+            return {n: cpu_seconds(g) for n, g in groups.items()}
 
         # 1. Baseline: positions, nobody listening.
+        parts = by_process()
         before = cpu_seconds(pids)
         t = time.perf_counter()
         sent = await drive(gateway.port, plans, args.seconds, args.connections)
         idle_cores = (cpu_seconds(pids) - before) / (time.perf_counter() - t)
+        took = time.perf_counter() - t
         print(
             f"baseline, no stream open: {sent / args.seconds:,.0f} positions/s accepted, "
-            f"servers {idle_cores:.2f} cores"
+            f"servers {idle_cores:.2f} cores ({breakdown(parts, by_process(), took)})"
         )
 
         # 2. Live: every rider's stream open.
@@ -285,12 +297,15 @@ async def run(args: argparse.Namespace) -> None:
         await asyncio.sleep(3)  # notification replicas learn who listens
         for s in streams:
             s.recording = True
+        parts = by_process()
         before = cpu_seconds(pids)
         t = time.perf_counter()
         sent = await drive(gateway.port, plans, args.seconds, args.connections)
         elapsed = time.perf_counter() - t
         await asyncio.sleep(1.5)  # the last positions land
-        live_cores = (cpu_seconds(pids) - before) / (time.perf_counter() - t)
+        took = time.perf_counter() - t
+        live_cores = (cpu_seconds(pids) - before) / took
+        live_parts = breakdown(parts, by_process(), took)
         for s in streams:
             s.recording = False
             s.task.cancel()
@@ -307,8 +322,9 @@ async def run(args: argparse.Namespace) -> None:
                 f"p90 {percentile(got, 90):.0f} ms, p99 {percentile(got, 99):.0f} ms, "
                 f"max {got[-1]:.0f} ms"
             )
+        print(f"servers {live_cores:.2f} cores ({live_parts})")
         print(
-            f"servers {live_cores:.2f} cores; pushing to {riders} riders costs "
+            f"pushing to {riders} riders costs "
             f"{live_cores - idle_cores:+.2f} cores, {live_cores / idle_cores:.2f}x the baseline"
         )
     finally:

@@ -9,7 +9,7 @@ from common.convert import to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument, NotFound
 from common.idempotency import create_once
 from common.ids import new_id
-from common.paging import next_token, page_of
+from common.paging import check_batch, next_token, page_of
 from common.peers import Peers
 from services.driver.routes import Route, RouteStatus, require_open, validate_route
 from services.driver.store import RouteStore
@@ -86,6 +86,13 @@ class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
         if route is None:
             raise NotFound("no open route", "driver_id")
         return route_message(route)
+
+    async def GetCurrentRoutes(
+        self, request: driver_pb2.GetCurrentRoutesRequest, context: grpc.aio.ServicerContext
+    ) -> driver_pb2.GetCurrentRoutesResponse:
+        check_batch(len(request.driver_ids), "driver_ids")
+        routes = await self.store.open_for_drivers(list(set(request.driver_ids)))
+        return driver_pb2.GetCurrentRoutesResponse(routes=[route_message(r) for r in routes])
 
     async def GetRoute(
         self, request: driver_pb2.GetRouteRequest, context: grpc.aio.ServicerContext

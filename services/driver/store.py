@@ -86,6 +86,12 @@ class RouteStore:
         )
         return to_route(doc) if doc else None
 
+    async def open_for_drivers(self, driver_ids: list[str]) -> list[Route]:
+        cursor = self.collection.find(
+            {"driverId": {"$in": driver_ids}, "status": RouteStatus.OPEN.value}
+        )
+        return [to_route(doc) async for doc in cursor]
+
     async def list_open(self, station_id: str, skip: int, limit: int) -> list[Route]:
         query: dict[str, Any] = {"status": RouteStatus.OPEN.value}
         if station_id:

@@ -124,6 +124,29 @@ class Tracker:
         """Drops the driver's cached route: the next position reads it afresh."""
         self._routes.pop(driver_id, None)
 
+    async def refresh_routes(self) -> None:
+        """Reads again, in batches, the routes whose stations all fired (run every
+        SPENT_ROUTE_CACHE_S): one such read per driver per second would be a database query
+        each. A route still open is trusted for two more intervals; a driver whose route
+        changed or closed is forgotten, so their next position reads the new one and fires
+        its triggers."""
+        due = [d for d, c in self._routes.items() if c.view is not None and c.view.spent]
+        for start in range(0, len(due), 500):
+            chunk = due[start : start + 500]
+            answer = await self.peers.driver.GetCurrentRoutes(
+                driver_pb2.GetCurrentRoutesRequest(driver_ids=chunk)
+            )
+            open_now = {r.driver_id: r.id for r in answer.routes}
+            until = time.monotonic() + 2 * self.spent_route_cache_s
+            for driver_id in chunk:
+                cached = self._routes.get(driver_id)
+                if cached is None or cached.view is None:
+                    continue
+                if open_now.get(driver_id) == cached.view.route_id:
+                    cached.expires = max(cached.expires, until)
+                else:
+                    self.forget(driver_id)
+
     def prune(self, now: float | None = None) -> int:
         """Forgets drivers who are done: no open route (as last read, and that reading has
         expired) or no position for POSITION_WINDOW. Answers how many were forgotten."""

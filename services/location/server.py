@@ -68,6 +68,7 @@ async def build(settings: LocationSettings) -> Service:
             partial(every, settings.position_flush_s, tracker.flush_positions, "position flush"),
             partial(every, settings.trigger_retry_s, retry, "trigger retry"),
             partial(every, settings.live_flush_s, live.flush, "live positions"),
+            partial(every, settings.spent_route_cache_s, tracker.refresh_routes, "route refresh"),
         ],
         on_stop=[tracker.flush_positions, peers.close],
     )

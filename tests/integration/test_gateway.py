@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -14,23 +13,9 @@ import pytest
 from common.geo import destination_point
 from tests.e2e_http import PASSWORD, bearer, in_minutes, operator_login, phone, signup
 from tests.harness import Cluster, GatewayProcess, start_gateway
-from tests.ride import ALL, MG_ROAD, TRINITY
+from tests.ride import MG_ROAD, TRINITY
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def gw(cluster: Cluster) -> Iterator[GatewayProcess]:
-    cluster.start(*ALL)
-    gateway = start_gateway(cluster)
-    yield gateway
-    assert gateway.stop() == 0
-
-
-@pytest.fixture
-def http(gw: GatewayProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gw.url, timeout=15) as client:
-        yield client
 
 
 class SseReader:

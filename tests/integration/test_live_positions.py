@@ -53,6 +53,16 @@ class Positions:
             await self._task
 
 
+async def report(stub: object, driver_id: str, metres_south: float) -> int:
+    """The driver reports a position `metres_south` of MG Road through `stub` (a location
+    replica), stamped now; answers its fix time in microseconds."""
+    lat, lon = ride.south_of(ride.MG_ROAD, metres_south)
+    update = ride.update(driver_id, lat, lon)
+    update.at.GetCurrentTime()
+    await stub.UpdatePosition(update)  # type: ignore[attr-defined]
+    return ms(update.at)
+
+
 async def wait_until(
     check: Callable[[], object], within: float = 10.0, what: Callable[[], object] = str
 ) -> None:
@@ -111,12 +121,8 @@ async def test_positions_reach_the_trips_riders_on_any_replica_and_nobody_else(
         sent: dict[str, list[int]] = {"a": [], "b": []}
         for i, metres in enumerate((800, 700, 600, 500)):
             name, stub = ("a", loc_a_stub) if i % 2 == 0 else ("b", loc_b_stub)
-            lat, lon = ride.south_of(ride.MG_ROAD, metres)
-            update = ride.update(d1.id, lat, lon)
-            update.at.GetCurrentTime()
-            await stub.UpdatePosition(update)
+            sent[name].append(await report(stub, d1.id, metres))
             await ride.move(cluster, d2.id, 900 - i)  # d2 keeps moving too
-            sent[name].append(ms(update.at))
             await asyncio.sleep(1.2)
         every_fix = set(sent["a"]) | set(sent["b"])
         for who in ("r1", "r2"):
@@ -137,11 +143,7 @@ async def test_positions_reach_the_trips_riders_on_any_replica_and_nobody_else(
         before = len(streams["r1"].events)
         burst = []
         for metres in range(480, 380, -10):
-            lat, lon = ride.south_of(ride.MG_ROAD, metres)
-            update = ride.update(d1.id, lat, lon)
-            update.at.GetCurrentTime()
-            await loc_a_stub.UpdatePosition(update)
-            burst.append(ms(update.at))
+            burst.append(await report(loc_a_stub, d1.id, metres))
             await asyncio.sleep(0.2)
         await wait_until(lambda: burst[-1] in streams["r1"].fixes(trip1))
         got = [ms(p.at) for _, p in streams["r1"].events[before:]]
@@ -157,11 +159,7 @@ async def test_positions_reach_the_trips_riders_on_any_replica_and_nobody_else(
         heard_r2 = len(streams["r2"].events)
         later = []
         for metres in (300, 200):
-            lat, lon = ride.south_of(ride.MG_ROAD, metres)
-            update = ride.update(d1.id, lat, lon)
-            update.at.GetCurrentTime()
-            await loc_b_stub.UpdatePosition(update)
-            later.append(ms(update.at))
+            later.append(await report(loc_b_stub, d1.id, metres))
             await asyncio.sleep(1.1)
         await wait_until(lambda: set(later) <= streams["r1"].fixes(trip1))
         assert not any(p.HasField("eta_seconds") for _, p in streams["r1"].events[-2:])

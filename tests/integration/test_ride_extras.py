@@ -5,7 +5,6 @@ right), ratings both ways, a cancel reason told to the driver, and the driver's 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,25 +12,11 @@ import pytest
 from common.fares import fare_inr
 from common.geo import destination_point, haversine_m
 from tests.e2e_http import bearer, in_minutes, signup
-from tests.harness import Cluster, GatewayProcess, start_gateway
+from tests.harness import GatewayProcess
 from tests.integration.test_gateway import SseReader
-from tests.ride import ALL, MG_ROAD
+from tests.ride import MG_ROAD
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def gw(cluster: Cluster) -> Iterator[GatewayProcess]:
-    cluster.start(*ALL, env={"LIVE_AUDIENCE_S": "0.5"})
-    gateway = start_gateway(cluster)
-    yield gateway
-    assert gateway.stop() == 0
-
-
-@pytest.fixture
-def http(gw: GatewayProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gw.url, timeout=15) as client:
-        yield client
 
 
 def wait_until(check, within: float = 10) -> None:
@@ -112,7 +97,6 @@ def test_a_shared_ride_with_fares_positions_pins_and_ratings(
         assert told["data"]["reason"] == "DRIVER_TOO_FAR" and "driver too far" in told["body"]
 
         # Positions reach Asha's stream as `position` events with no id; Dana hears nothing.
-        time.sleep(0.7)  # the live feed's view of the trip's riders has caught up
         for metres in (800, 700):
             drive(http, d, metres)
             time.sleep(1.1)

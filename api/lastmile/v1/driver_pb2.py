@@ -26,31 +26,35 @@ from api.lastmile.v1 import common_pb2 as api_dot_lastmile_dot_v1_dot_common__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61pi/lastmile/v1/driver.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x02\n\x05Route\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x13\n\x0bstation_ids\x18\x03 \x03(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x04 \x01(\t\x12\x13\n\x0bseats_total\x18\x05 \x01(\x05\x12(\n\x06status\x18\x07 \x01(\x0e\x32\x18.lastmile.v1.RouteStatus\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampJ\x04\x08\x06\x10\x07J\x04\x08\x08\x10\tJ\x04\x08\x0b\x10\x0cR\nseats_freeR\x07trip_idR\x05seats\"\x81\x01\n\x12\x43reateRouteRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12\x13\n\x0bstation_ids\x18\x02 \x03(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x03 \x01(\t\x12\r\n\x05seats\x18\x04 \x01(\x05\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"+\n\x16GetCurrentRouteRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\"#\n\x0fGetRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"9\n\x12\x43\x61ncelRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"(\n\x14\x43ompleteRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"S\n\x15ListOpenRoutesRequest\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.lastmile.v1.PageRequest\"U\n\x16ListOpenRoutesResponse\x12\"\n\x06routes\x18\x01 \x03(\x0b\x32\x12.lastmile.v1.Route\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*z\n\x0bRouteStatus\x12\x1c\n\x18ROUTE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11ROUTE_STATUS_OPEN\x10\x01\x12\x1a\n\x16ROUTE_STATUS_COMPLETED\x10\x02\x12\x1a\n\x16ROUTE_STATUS_CANCELLED\x10\x03\x32\xc4\x03\n\rDriverService\x12\x42\n\x0b\x43reateRoute\x12\x1f.lastmile.v1.CreateRouteRequest\x1a\x12.lastmile.v1.Route\x12J\n\x0fGetCurrentRoute\x12#.lastmile.v1.GetCurrentRouteRequest\x1a\x12.lastmile.v1.Route\x12<\n\x08GetRoute\x12\x1c.lastmile.v1.GetRouteRequest\x1a\x12.lastmile.v1.Route\x12\x42\n\x0b\x43\x61ncelRoute\x12\x1f.lastmile.v1.CancelRouteRequest\x1a\x12.lastmile.v1.Route\x12\x46\n\rCompleteRoute\x12!.lastmile.v1.CompleteRouteRequest\x1a\x12.lastmile.v1.Route\x12Y\n\x0eListOpenRoutes\x12\".lastmile.v1.ListOpenRoutesRequest\x1a#.lastmile.v1.ListOpenRoutesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61pi/lastmile/v1/driver.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x02\n\x05Route\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\x12\x13\n\x0bstation_ids\x18\x03 \x03(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x04 \x01(\t\x12\x13\n\x0bseats_total\x18\x05 \x01(\x05\x12(\n\x06status\x18\x07 \x01(\x0e\x32\x18.lastmile.v1.RouteStatus\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampJ\x04\x08\x06\x10\x07J\x04\x08\x08\x10\tJ\x04\x08\x0b\x10\x0cR\nseats_freeR\x07trip_idR\x05seats\"\x81\x01\n\x12\x43reateRouteRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\x12\x13\n\x0bstation_ids\x18\x02 \x03(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x03 \x01(\t\x12\r\n\x05seats\x18\x04 \x01(\x05\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"-\n\x17GetCurrentRoutesRequest\x12\x12\n\ndriver_ids\x18\x01 \x03(\t\">\n\x18GetCurrentRoutesResponse\x12\"\n\x06routes\x18\x01 \x03(\x0b\x32\x12.lastmile.v1.Route\"+\n\x16GetCurrentRouteRequest\x12\x11\n\tdriver_id\x18\x01 \x01(\t\"#\n\x0fGetRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"9\n\x12\x43\x61ncelRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\x12\x11\n\tdriver_id\x18\x02 \x01(\t\"(\n\x14\x43ompleteRouteRequest\x12\x10\n\x08route_id\x18\x01 \x01(\t\"S\n\x15ListOpenRoutesRequest\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.lastmile.v1.PageRequest\"U\n\x16ListOpenRoutesResponse\x12\"\n\x06routes\x18\x01 \x03(\x0b\x32\x12.lastmile.v1.Route\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*z\n\x0bRouteStatus\x12\x1c\n\x18ROUTE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11ROUTE_STATUS_OPEN\x10\x01\x12\x1a\n\x16ROUTE_STATUS_COMPLETED\x10\x02\x12\x1a\n\x16ROUTE_STATUS_CANCELLED\x10\x03\x32\xa5\x04\n\rDriverService\x12\x42\n\x0b\x43reateRoute\x12\x1f.lastmile.v1.CreateRouteRequest\x1a\x12.lastmile.v1.Route\x12J\n\x0fGetCurrentRoute\x12#.lastmile.v1.GetCurrentRouteRequest\x1a\x12.lastmile.v1.Route\x12_\n\x10GetCurrentRoutes\x12$.lastmile.v1.GetCurrentRoutesRequest\x1a%.lastmile.v1.GetCurrentRoutesResponse\x12<\n\x08GetRoute\x12\x1c.lastmile.v1.GetRouteRequest\x1a\x12.lastmile.v1.Route\x12\x42\n\x0b\x43\x61ncelRoute\x12\x1f.lastmile.v1.CancelRouteRequest\x1a\x12.lastmile.v1.Route\x12\x46\n\rCompleteRoute\x12!.lastmile.v1.CompleteRouteRequest\x1a\x12.lastmile.v1.Route\x12Y\n\x0eListOpenRoutes\x12\".lastmile.v1.ListOpenRoutesRequest\x1a#.lastmile.v1.ListOpenRoutesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'api.lastmile.v1.driver_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROUTESTATUS']._serialized_start=891
-  _globals['_ROUTESTATUS']._serialized_end=1013
+  _globals['_ROUTESTATUS']._serialized_start=1002
+  _globals['_ROUTESTATUS']._serialized_end=1124
   _globals['_ROUTE']._serialized_start=109
   _globals['_ROUTE']._serialized_end=402
   _globals['_CREATEROUTEREQUEST']._serialized_start=405
   _globals['_CREATEROUTEREQUEST']._serialized_end=534
-  _globals['_GETCURRENTROUTEREQUEST']._serialized_start=536
-  _globals['_GETCURRENTROUTEREQUEST']._serialized_end=579
-  _globals['_GETROUTEREQUEST']._serialized_start=581
-  _globals['_GETROUTEREQUEST']._serialized_end=616
-  _globals['_CANCELROUTEREQUEST']._serialized_start=618
-  _globals['_CANCELROUTEREQUEST']._serialized_end=675
-  _globals['_COMPLETEROUTEREQUEST']._serialized_start=677
-  _globals['_COMPLETEROUTEREQUEST']._serialized_end=717
-  _globals['_LISTOPENROUTESREQUEST']._serialized_start=719
-  _globals['_LISTOPENROUTESREQUEST']._serialized_end=802
-  _globals['_LISTOPENROUTESRESPONSE']._serialized_start=804
-  _globals['_LISTOPENROUTESRESPONSE']._serialized_end=889
-  _globals['_DRIVERSERVICE']._serialized_start=1016
-  _globals['_DRIVERSERVICE']._serialized_end=1468
+  _globals['_GETCURRENTROUTESREQUEST']._serialized_start=536
+  _globals['_GETCURRENTROUTESREQUEST']._serialized_end=581
+  _globals['_GETCURRENTROUTESRESPONSE']._serialized_start=583
+  _globals['_GETCURRENTROUTESRESPONSE']._serialized_end=645
+  _globals['_GETCURRENTROUTEREQUEST']._serialized_start=647
+  _globals['_GETCURRENTROUTEREQUEST']._serialized_end=690
+  _globals['_GETROUTEREQUEST']._serialized_start=692
+  _globals['_GETROUTEREQUEST']._serialized_end=727
+  _globals['_CANCELROUTEREQUEST']._serialized_start=729
+  _globals['_CANCELROUTEREQUEST']._serialized_end=786
+  _globals['_COMPLETEROUTEREQUEST']._serialized_start=788
+  _globals['_COMPLETEROUTEREQUEST']._serialized_end=828
+  _globals['_LISTOPENROUTESREQUEST']._serialized_start=830
+  _globals['_LISTOPENROUTESREQUEST']._serialized_end=913
+  _globals['_LISTOPENROUTESRESPONSE']._serialized_start=915
+  _globals['_LISTOPENROUTESRESPONSE']._serialized_end=1000
+  _globals['_DRIVERSERVICE']._serialized_start=1127
+  _globals['_DRIVERSERVICE']._serialized_end=1676
 # @@protoc_insertion_point(module_scope)

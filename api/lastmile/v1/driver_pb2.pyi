@@ -56,6 +56,18 @@ class CreateRouteRequest(_message.Message):
     idempotency_key: str
     def __init__(self, driver_id: _Optional[str] = ..., station_ids: _Optional[_Iterable[str]] = ..., destination_area_id: _Optional[str] = ..., seats: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
+class GetCurrentRoutesRequest(_message.Message):
+    __slots__ = ("driver_ids",)
+    DRIVER_IDS_FIELD_NUMBER: _ClassVar[int]
+    driver_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, driver_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetCurrentRoutesResponse(_message.Message):
+    __slots__ = ("routes",)
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    routes: _containers.RepeatedCompositeFieldContainer[Route]
+    def __init__(self, routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ...) -> None: ...
+
 class GetCurrentRouteRequest(_message.Message):
     __slots__ = ("driver_id",)
     DRIVER_ID_FIELD_NUMBER: _ClassVar[int]

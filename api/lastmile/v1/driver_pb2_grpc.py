@@ -45,6 +45,11 @@ class DriverServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRouteRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
                 _registered_method=True)
+        self.GetCurrentRoutes = channel.unary_unary(
+                '/lastmile.v1.DriverService/GetCurrentRoutes',
+                request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRoutesRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRoutesResponse.FromString,
+                _registered_method=True)
         self.GetRoute = channel.unary_unary(
                 '/lastmile.v1.DriverService/GetRoute',
                 request_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.GetRouteRequest.SerializeToString,
@@ -83,6 +88,13 @@ class DriverServiceServicer:
 
     def GetCurrentRoute(self, request, context):
         """The driver's OPEN route. NOT_FOUND when there is none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCurrentRoutes(self, request, context):
+        """The OPEN routes of several drivers at once (at most 500); drivers with none are left out.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -131,6 +143,11 @@ def add_DriverServiceServicer_to_server(servicer, server):
                     servicer.GetCurrentRoute,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRouteRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.Route.SerializeToString,
+            ),
+            'GetCurrentRoutes': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCurrentRoutes,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRoutesRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRoutesResponse.SerializeToString,
             ),
             'GetRoute': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRoute,
@@ -208,6 +225,33 @@ class DriverService:
             '/lastmile.v1.DriverService/GetCurrentRoute',
             api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRouteRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_driver__pb2.Route.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCurrentRoutes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.DriverService/GetCurrentRoutes',
+            api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRoutesRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_driver__pb2.GetCurrentRoutesResponse.FromString,
             options,
             channel_credentials,
             insecure,
