@@ -1,4 +1,4 @@
-"""`make bench`: runs the three benchmarks one after the other (never together: they would
+"""`make bench`: runs the benchmarks one after the other (never together: they would
 share the two cores) and writes what they printed to docs/benchmarks.md, with the machine
 and the date. Each benchmark carries its own baseline, measured in the same run."""
 
@@ -24,6 +24,8 @@ BENCHES = [
      "baseline: 1 replica"),
     ("Front door: 3,000 slow-body connections, and a sign-up flood", "bench_front_door.py",
      "baseline: the same /stations requests and log-ins with no attacker, in the same run"),
+    ("Live rides: 500 drivers' positions pushed to 1,000 riders' streams", "bench_live.py",
+     "baseline: the same positions with no stream open, in the same run"),
 ]  # fmt: skip
 
 
@@ -64,7 +66,7 @@ def main() -> int:
     OUT.write_text(
         "# Benchmarks\n\n"
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, by `make bench`"
-        " (the three runs one after another; load generators on the same machine).\n\n"
+        " (the runs one after another; load generators on the same machine).\n\n"
         + "\n".join(sections)
     )
     print(f"wrote {OUT.relative_to(ROOT)}")
