@@ -133,7 +133,10 @@ async def serve(settings: S, build: Callable[[S], Awaitable[Service]]) -> int:
         await hook()
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    # A job that will not stop must not hold the process up past its grace period.
+    _, running = await asyncio.wait(tasks, timeout=BACKGROUND_STOP_S) if tasks else ((), ())
+    for task in running:
+        log.error("background job did not stop", extra={"task": task.get_name()})
     log.info("shutdown step", extra={"step": "background jobs stopped"})
     await server.stop(settings.drain_grace_s)
     log.info("shutdown step", extra={"step": "server stopped"})
@@ -143,6 +146,9 @@ async def serve(settings: S, build: Callable[[S], Awaitable[Service]]) -> int:
     watchdog.cancel()
     log.info("stopped")
     return 0
+
+
+BACKGROUND_STOP_S = 5.0
 
 
 async def _report_slow_shutdown(after_s: float) -> None:

@@ -104,7 +104,7 @@ def terminate(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
     return proc.returncode
 
 
-def _tail(path: Path, lines: int = 30) -> str:
+def _tail(path: Path, lines: int = 100) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from functools import partial
 
 from pydantic import Field, field_validator
 
 from api.lastmile.v1 import user_pb2, user_pb2_grpc
 from common import mongo
-from common.background import every
 from common.server import Service, run
 from common.settings import ServiceSettings, SigningKeySettings
 from common.tokens import (
@@ -30,7 +28,6 @@ from services.user.servicer import (
     Accounts,
     UserServicer,
 )
-from services.user.spent import SpentTokens
 from services.user.store import UserStore
 
 
@@ -58,13 +55,6 @@ class UserSettings(ServiceSettings, SigningKeySettings):
     )
     hash_queue: int = Field(
         32, ge=0, le=10_000, description="Password hashes that may wait; more are refused."
-    )
-
-    spent_poll_s: float = Field(
-        0.5,
-        gt=0,
-        le=30,
-        description="How often the process reads the tokens other user replicas revoked.",
     )
 
     @field_validator("login_limit_per_phone", "login_limit_per_address", "signup_limit_per_address")
@@ -103,14 +93,9 @@ def build_accounts(settings: UserSettings) -> Accounts:
 async def build(settings: UserSettings) -> Service:
     accounts = build_accounts(settings)
     await accounts.store.ensure_indexes()
-    spent = SpentTokens(accounts.store)
-    await spent.refresh()
     return Service(
-        servicers=[
-            (user_pb2_grpc.add_UserServiceServicer_to_server, UserServicer(accounts, spent))
-        ],
+        servicers=[(user_pb2_grpc.add_UserServiceServicer_to_server, UserServicer(accounts))],
         service_names=[user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name],
-        background=[partial(every, settings.spent_poll_s, spent.refresh, "spent tokens")],
     )
 
 

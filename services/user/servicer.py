@@ -25,7 +25,6 @@ from services.user.accounts import (
 )
 from services.user.hashing import HashGate, Priority
 from services.user.limits import Limiter
-from services.user.spent import SpentTokens
 from services.user.store import UserStore
 
 ROLE_FROM_PROTO = {
@@ -91,10 +90,9 @@ async def create_account(
 
 
 class UserServicer(user_pb2_grpc.UserServiceServicer):
-    def __init__(self, accounts: Accounts, spent: SpentTokens) -> None:
+    def __init__(self, accounts: Accounts) -> None:
         self.accounts = accounts
         self.store = accounts.store
-        self.spent = spent
 
     def _auth(self, doc: dict[str, Any]) -> user_pb2.AuthResponse:
         token, expires = self.accounts.signer.issue(doc["_id"], doc["role"])
@@ -166,14 +164,16 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     ) -> user_pb2.RevokeTokenResponse:
         claims = self.accounts.verifier.verify(request.token)
         await self.store.spend(claims.token_id, "revoked", claims.expires_at)
-        self.spent.add(claims.token_id, claims.expires_at)
         return user_pb2.RevokeTokenResponse()
 
     async def FindSpent(
         self, request: user_pb2.FindSpentRequest, context: grpc.aio.ServicerContext
     ) -> user_pb2.FindSpentResponse:
         check_batch(len(request.token_ids), "token_ids")
-        return user_pb2.FindSpentResponse(token_ids=self.spent.among(list(set(request.token_ids))))
+        ids = list(set(request.token_ids))
+        return user_pb2.FindSpentResponse(
+            token_ids=await self.store.spent_among(ids) if ids else []
+        )
 
     async def SpendOnce(
         self, request: user_pb2.SpendOnceRequest, context: grpc.aio.ServicerContext
@@ -185,7 +185,6 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         expires = from_timestamp(request.expires_at)
         if not await self.store.spend(request.token_id, "used", expires):
             raise AlreadyExists("this ticket was already used", "token_id")
-        self.spent.add(request.token_id, expires)
         return user_pb2.SpendOnceResponse()
 
     async def GetUser(

@@ -12,7 +12,6 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from common.convert import utcnow
 from common.errors import AlreadyExists
 from common.mongo import insert_unique
 
@@ -27,7 +26,6 @@ class UserStore:
         await self.collection.create_index("phone", unique=True, name="phone_unique")
         for collection in (self.counters, self.spent):
             await collection.create_index("expiresAt", expireAfterSeconds=0, name="expires_ttl")
-        await self.spent.create_index("spentAt", name="spent_at")
 
     async def insert(self, doc: dict[str, Any]) -> None:
         """Stores a new account; ALREADY_EXISTS when the phone is taken."""
@@ -70,16 +68,12 @@ class UserStore:
         """Records a token id as spent; False when it already was."""
         try:
             await self.spent.insert_one(
-                {"_id": token_id, "reason": reason, "expiresAt": expires_at, "spentAt": utcnow()}
+                {"_id": token_id, "reason": reason, "expiresAt": expires_at}
             )
         except DuplicateKeyError:
             return False
         return True
 
-    async def spent_since(self, since: datetime | None) -> list[tuple[str, datetime]]:
-        """(id, expiry) of the tokens spent at or after `since` (all unexpired ones if None)."""
-        query: dict[str, Any] = (
-            {"spentAt": {"$gte": since}} if since else {"expiresAt": {"$gt": utcnow()}}
-        )
-        docs = self.spent.find(query, projection={"_id": 1, "expiresAt": 1})
-        return [(d["_id"], d["expiresAt"]) async for d in docs]
+    async def spent_among(self, token_ids: list[str]) -> list[str]:
+        docs = self.spent.find({"_id": {"$in": token_ids}}, projection={"_id": 1})
+        return [d["_id"] async for d in docs]

@@ -38,16 +38,17 @@ LAUNCH_ARGS = [
 ]
 
 
-@pytest.fixture
-def gateway(cluster: Cluster) -> Iterator[GatewayProcess]:
+@pytest.fixture(scope="module")
+def gateway(module_cluster: Cluster) -> Iterator[GatewayProcess]:
+    """One system for the module's tests (each makes users of its own)."""
     assert (DIST / "index.html").exists(), "frontend not built: `make test` builds it"
-    cluster.start(*ALL)
-    gw = start_gateway(cluster, GATEWAY_ENV)
+    module_cluster.start(*ALL)
+    gw = start_gateway(module_cluster, GATEWAY_ENV)
     yield gw
     assert gw.stop() == 0
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "chromium missing: `make test` installs it (apt-get)"
     with sync_playwright() as p:
@@ -282,10 +283,10 @@ def test_bad_sign_up_input_shows_the_error_next_to_the_field(
 
 
 def test_an_operator_logs_in_on_the_operations_page(
-    cluster: Cluster, gateway: GatewayProcess, browser: Browser
+    module_cluster: Cluster, gateway: GatewayProcess, browser: Browser
 ) -> None:
     number = phone_number()
-    create_operator(cluster.mongo_uri, cluster.db_name, number, name="Night shift")
+    create_operator(module_cluster.mongo_uri, module_cluster.db_name, number, name="Night shift")
     console = Console()
     context = browser.new_context(viewport=DESKTOP, timezone_id="UTC")
     page = console.watch(context.new_page())

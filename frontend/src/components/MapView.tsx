@@ -36,7 +36,8 @@ function FitTo({ points }: { points: LatLon[] }) {
   useEffect(() => {
     if (points.length === 0) return;
     const bounds = L.latLngBounds(points.map(pt));
-    map.fitBounds(bounds.pad(points.length === 1 ? 0 : 0.15), { maxZoom: 14 });
+    // No animation: a card that unmounts mid-zoom would leave Leaflet moving a removed pane.
+    map.fitBounds(bounds.pad(points.length === 1 ? 0 : 0.15), { maxZoom: 14, animate: false });
   }, [key, map]); // `key` stands for `points`: refit only when they really change
   return null;
 }
