@@ -299,6 +299,7 @@ async def run(args: argparse.Namespace) -> None:
             s.recording = True
         parts = by_process()
         before = cpu_seconds(pids)
+        mine = sum(os.times()[:2])
         t = time.perf_counter()
         sent = await drive(gateway.port, plans, args.seconds, args.connections)
         elapsed = time.perf_counter() - t
@@ -306,6 +307,7 @@ async def run(args: argparse.Namespace) -> None:
         took = time.perf_counter() - t
         live_cores = (cpu_seconds(pids) - before) / took
         live_parts = breakdown(parts, by_process(), took)
+        client_cores = (sum(os.times()[:2]) - mine) / took
         for s in streams:
             s.recording = False
             s.task.cancel()
@@ -322,7 +324,10 @@ async def run(args: argparse.Namespace) -> None:
                 f"p90 {percentile(got, 90):.0f} ms, p99 {percentile(got, 99):.0f} ms, "
                 f"max {got[-1]:.0f} ms"
             )
-        print(f"servers {live_cores:.2f} cores ({live_parts})")
+        print(
+            f"servers {live_cores:.2f} cores ({live_parts}); this load generator "
+            f"{client_cores:.2f} cores on the same machine"
+        )
         print(
             f"pushing to {riders} riders costs "
             f"{live_cores - idle_cores:+.2f} cores, {live_cores / idle_cores:.2f}x the baseline"

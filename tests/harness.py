@@ -89,10 +89,13 @@ def _int_or_zero(text: str) -> int:
     return int(text) if text.isdigit() else 0
 
 
-def terminate(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
-    """SIGTERM, then wait; returns the exit code (kills and returns -9 on a hang)."""
+def terminate(proc: subprocess.Popen[bytes], timeout: float = 30, signalled: bool = False) -> int:
+    """SIGTERM (unless `signalled` already: a second one could land after the process has
+    put its handler away, and kill it), then wait; returns the exit code (kills and returns
+    -9 on a hang)."""
     if proc.poll() is None:
-        proc.terminate()
+        if not signalled:
+            proc.terminate()
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -326,8 +329,13 @@ class Cluster:
 
     def stop_all(self) -> dict[str, int]:
         """SIGTERM to each, callers before the services they call (the reverse of the order
-        they were started in, as a deployment drains)."""
-        return {name: p.stop() for name, p in reversed(self.running.items())}
+        they were started in, as a deployment drains), all signalled before any is waited
+        for: they drain side by side, as pods do."""
+        stopping = [(n, p) for n, p in reversed(self.running.items()) if p.proc is not None]
+        for _, p in stopping:
+            if p.proc is not None and p.proc.poll() is None:
+                p.signal(signal.SIGTERM)
+        return {name: terminate(p.proc, signalled=True) for name, p in stopping if p.proc}
 
 
 @dataclass

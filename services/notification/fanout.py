@@ -4,9 +4,12 @@ Notifications: the database is the source of truth; a wake-up only tells a subsc
 what is new, so a missed or repeated one costs a read, never a notification.
 
 Positions are not stored in anyone's log: each subscriber holds the newest position per trip
-not sent yet, and sends at most one a second per trip (the newest, as soon as a second has
-passed since the last one), so a driver reporting faster, or two replicas relaying the same
-fix, never floods a rider's stream.
+not sent yet, and sends at most one a second per trip. A fix at least MIN_FIX_GAP_S newer than
+the last one sent goes at once (a phone reporting once a second is never held back, whatever
+the delays on the way; pacing by send time instead would carry every late delivery over to
+the next one); a fix that comes sooner waits until a second has passed since the last send,
+and is replaced meanwhile by any newer one. So a driver reporting faster, or two replicas
+relaying the same fix, never floods a rider's stream.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 POSITION_INTERVAL_S = 1.0
+MIN_FIX_GAP_S = 0.9  # a once-a-second fix, less the jitter of the device's clock
 
 
 @dataclass(eq=False, slots=True)
@@ -26,9 +30,11 @@ class Subscriber:
     # The log may hold something this subscriber has not read.
     notes: bool = True
     # Per trip: the newest position not sent yet, the fix time of the newest position taken
-    # (older or repeated fixes are ignored), and when the last one was sent (monotonic).
+    # (older or repeated fixes are ignored), and the fix time and moment (monotonic) of the
+    # last one sent.
     pending: dict[str, Any] = field(default_factory=dict)
     newest_fix: dict[str, float] = field(default_factory=dict)
+    sent_fix: dict[str, float] = field(default_factory=dict)
     sent_at: dict[str, float] = field(default_factory=dict)
 
     def offer(self, trip_id: str, position: Any, fix_at: float) -> bool:
@@ -44,12 +50,17 @@ class Subscriber:
         pending one may go (None when nothing waits)."""
         ready, wait = [], None
         for trip_id in list(self.pending):
-            last = self.sent_at.get(trip_id)
-            if last is None or now - last >= POSITION_INTERVAL_S:
+            last_at = self.sent_at.get(trip_id)
+            fix = self.newest_fix[trip_id]
+            if (
+                last_at is None
+                or fix - self.sent_fix[trip_id] >= MIN_FIX_GAP_S
+                or now - last_at >= POSITION_INTERVAL_S
+            ):
                 ready.append(self.pending.pop(trip_id))
-                self.sent_at[trip_id] = now
+                self.sent_at[trip_id], self.sent_fix[trip_id] = now, fix
             else:
-                left = POSITION_INTERVAL_S - (now - last)
+                left = POSITION_INTERVAL_S - (now - last_at)
                 wait = left if wait is None else min(wait, left)
         return ready, wait
 

@@ -29,10 +29,19 @@ def test_a_stream_sends_at_most_one_position_a_second_per_trip_the_newest() -> N
     s = Subscriber("u")
     assert s.offer("t1", "p1", fix_at=1.0)
     assert s.due(now=100.0) == (["p1"], None)
-    assert s.offer("t1", "p2", fix_at=2.0) and s.offer("t1", "p3", fix_at=3.0)
+    # Fixes coming faster than once a second wait for the second to pass; the newest goes.
+    assert s.offer("t1", "p2", fix_at=1.2) and s.offer("t1", "p3", fix_at=1.4)
     ready, wait = s.due(now=100.4)
     assert ready == [] and wait == pytest.approx(0.6)
     assert s.due(now=101.0) == (["p3"], None)  # p2 was overtaken
+
+
+def test_a_once_a_second_fix_goes_at_once_even_after_a_late_delivery() -> None:
+    s = Subscriber("u")
+    s.offer("t1", "p1", fix_at=1.0)
+    s.due(now=100.4)  # p1 reached the stream 400 ms late
+    s.offer("t1", "p2", fix_at=2.0)  # p2 on time: not held back to 101.4
+    assert s.due(now=101.05) == (["p2"], None)
 
 
 def test_trips_are_paced_apart_and_old_or_repeated_fixes_are_dropped() -> None:
