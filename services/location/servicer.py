@@ -11,7 +11,7 @@ from api.lastmile.v1 import common_pb2, location_pb2, location_pb2_grpc
 from common.errors import DomainError, InvalidArgument, NotFound
 from common.paging import check_batch
 from services.location.engine import Tracker
-from services.location.tracking import Position, StationEta
+from services.location.tracking import Position, StationEta, fix_time
 
 MAX_REJECTIONS = 20
 
@@ -48,7 +48,8 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
             raise InvalidArgument("driver_id is required", "driver_id")
         if not update.HasField("position"):
             raise InvalidArgument("position is required", "position")
-        at = update.at.ToNanoseconds() / 1e9 if update.HasField("at") else time.time()
+        reported = update.at.ToNanoseconds() / 1e9 if update.HasField("at") else None
+        at = fix_time(reported, time.time())
         _, fired = await self.tracker.update(
             update.driver_id, update.position.lat, update.position.lon, at, update.speed_mps
         )

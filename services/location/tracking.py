@@ -96,6 +96,12 @@ class StationEta:
     eta_s: float
 
 
+def fix_time(reported: float | None, now: float) -> float:
+    """When a fix was taken: as reported, but never later than now (a phone whose clock runs
+    ahead would otherwise make every honest fix after it look old, and be dropped)."""
+    return now if reported is None else min(reported, now)
+
+
 def check_coordinates(lat: float, lon: float) -> None:
     if not is_valid_lat_lon(lat, lon):
         raise InvalidArgument(

@@ -14,7 +14,7 @@ from common.fares import fare_inr
 from common.geo import destination_point, haversine_m
 from common.zones import Zone
 from services.location.live import Rider, riders_of, stops_ahead
-from services.location.tracking import Position, RouteView, eta_to, recent_speed
+from services.location.tracking import Position, RouteView, eta_to, fix_time, recent_speed
 from services.notification.fanout import Fanout, Subscriber
 from services.trip.lifecycle import RiderStatus, Trip, TripRider, pin_matches
 from services.trip.ratings import check_stars, rated_user
@@ -88,6 +88,12 @@ def test_implausible_or_too_close_fixes_fall_back_on_the_reported_speed() -> Non
     before = Position(lat0, lon0, 0.0, 0.0, "r")
     assert recent_speed(before, lat1, lon1, 1.0, reported=8.0) == 8.0  # 1 km in a second
     assert recent_speed(before, lat1, lon1, 0.1, reported=0.0) == 0.0  # too close in time
+
+
+def test_a_fix_is_never_later_than_now() -> None:
+    assert fix_time(None, now=100.0) == 100.0
+    assert fix_time(95.0, now=100.0) == 95.0
+    assert fix_time(3700.0, now=100.0) == 100.0  # a clock an hour ahead
 
 
 def test_eta_runs_through_the_stops_still_to_make() -> None:
