@@ -31,6 +31,9 @@ graceful_timeout = int(float(os.environ.get("DRAIN_GRACE_S", "10")))
 keepalive = 5
 accesslog = None  # the app counts requests in Prometheus; errors are logged as JSON
 errorlog = "-"
+# No runtime control socket: nothing here uses gunicornc, the image's root is read-only, and two
+# gateways on one machine would share its default path ($HOME/.gunicorn/gunicorn.ctl).
+control_socket_disable = True
 
 # Metrics of every worker in one /metrics answer: prometheus_client's multiprocess mode keeps
 # each worker's values in files under this folder (a fresh one per gateway unless set).

@@ -364,3 +364,26 @@ def roll_keys(private_file: Path, kid_file: Path, jwks_file: Path) -> None:
     write_key_pair(private_file, jwks_file, kid)
     kid_file.write_text(kid)
     click.echo(f"new signing key {kid}; {jwks_file} holds the previous one too")
+
+
+@keys.command("local")
+@click.option(
+    "--home",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The keys go into its keys/: private/ (the user service's), public/, gateway/.",
+)
+@click.option(
+    "--owner",
+    type=int,
+    default=None,
+    help="Give the files to this uid (and gid), so containers running as it read them (root only).",
+)
+def local_keys(home: Path, owner: int | None) -> None:
+    """The keys of a machine-local system (compose.yaml), made once and kept, as `lastmile up`
+    keeps its own: the signing key, its public half, the gateway's stream-ticket key."""
+    made = Home(home).keys()
+    if owner is not None:
+        for path in [made.folder, *made.folder.rglob("*")]:
+            os.chown(path, owner, owner)
+    click.echo(f"keys in {made.folder}")

@@ -25,11 +25,13 @@ ENV = {
     if k not in ("MONGODB_URI", "SIM") and not k.startswith(("JWT_", "STREAM_TICKET_SECRET"))
 }
 SPAN = 100  # every port of a run lies within base .. base + SPAN
+# Where runs' port blocks are picked; parallel test processes each set a range of their own.
+PORT_RANGE = (12_000, 30_000)
 
 
 def _free_range(rng: random.Random) -> int:
     for _ in range(200):
-        base = rng.randrange(12_000, 30_000, SPAN)
+        base = rng.randrange(PORT_RANGE[0], PORT_RANGE[1] - SPAN, SPAN)
         try:
             for port in range(base, base + SPAN):
                 check_free("test", port)

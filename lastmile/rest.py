@@ -1,6 +1,7 @@
 """An async client of the public REST API, shared by the simulator and the load generator:
 bearer tokens, JSON, and retries with back-off of what a client may safely retry (no answer,
-502/503/504), counted so callers can report them."""
+502/503/504, and a 429 whose Retry-After is short: a busy service, not a limit reached),
+counted so callers can report them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import httpx
 
 TRANSIENT = {0, 502, 503, 504}  # no answer, or the gateway says a backend is briefly away
 RETRY_PAUSES_S = (0.25, 0.5, 1.0, 2.0, 4.0)  # ~8 s: a restarting service is back
+# A 429 asking for a wait this short is a busy service (the password hashes queued): waited
+# for and retried. A longer one is a limit reached (log-in attempts), reported at once.
+BUSY_RETRY_AFTER_S = 5
 PASSWORD = "simulated user password"  # simulated accounts only  # nosec B105
 
 
@@ -33,6 +37,12 @@ def signup_body(role: str, name: str, **extra: Any) -> dict[str, Any]:
     """A sign-up for a new simulated user, with a fresh phone number."""
     phone = "+9177" + str(uuid.uuid4().int)[:8]
     return {"name": name, "phone": phone, "password": PASSWORD, "role": role, **extra}
+
+
+def _busy_wait(answer: httpx.Response) -> float | None:
+    """The wait a 429 asks for, when it is short enough to be a busy service."""
+    after = answer.headers.get("Retry-After", "")
+    return float(after) if after.isdigit() and int(after) <= BUSY_RETRY_AFTER_S else None
 
 
 class RestClient:
@@ -61,9 +71,10 @@ class RestClient:
                 status, text = 0, repr(exc)
             if status == expect:
                 return Answer(answer.json(), retries)
-            if status not in TRANSIENT or pause is None:
+            wait = _busy_wait(answer) if status == 429 else None
+            if (status not in TRANSIENT and wait is None) or pause is None:
                 raise ApiError(status, text, retries)
-            await asyncio.sleep(pause)
+            await asyncio.sleep(max(pause, wait or 0))
         raise AssertionError("unreachable")
 
     async def ready(self, within_s: float) -> bool:

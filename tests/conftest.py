@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -7,7 +8,12 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from tests.harness import Cluster, EmbeddedMongo
+from lastmile import detached
+from tests.containers import docker as containers
+from tests.harness import Cluster, EmbeddedMongo, port_slice
+
+# Whole runs (lastmile/detached.py) take their port blocks from this process's slice too.
+detached.PORT_RANGE = port_slice()
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +71,31 @@ async def cluster(
     assert not bad, f"services did not exit 0 on SIGTERM: {bad}\n" + "\n".join(
         c.running[n].log() for n in bad
     )
+
+
+# --- container tests: last in the run, their images built in the background meanwhile -----
+
+
+def _is_container_test(item: pytest.Item) -> bool:
+    return containers.HERE in item.path.parents
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_is_container_test)  # stable: every other test keeps its order
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The main process only (a pytest-xdist worker has workerinput); workers inherit the env.
+    if hasattr(config, "workerinput") or containers.IMAGES_ENV in os.environ:
+        return
+    if containers.in_scope(config) and containers.unavailable_reason() is None:
+        images = config.stash[containers.IMAGES_KEY] = containers.Images()
+        images.start()
+        os.environ[containers.IMAGES_ENV] = str(images.folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    images = config.stash.get(containers.IMAGES_KEY, None)
+    if images is not None:
+        images.close()
+        os.environ.pop(containers.IMAGES_ENV, None)

@@ -63,11 +63,22 @@ _EPHEMERAL = (
 _taken: set[int] = set()
 
 
+def port_slice() -> tuple[int, int]:
+    """The loopback ports this test process may pick from: below the kernel's ephemeral range,
+    split between parallel test workers (pytest-xdist) so two never pick the same one."""
+    low, high = 10_000, min(_EPHEMERAL[0], 32_768) - 1
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    size = (high - low) // count
+    start = low + int(worker) * size
+    return start, start + size - 1
+
+
 def free_port() -> int:
     """A free loopback port below the kernel's ephemeral range, so that no outgoing connection
     of ours can be holding it by the time a service binds it; never the same twice per run."""
     rng = random.Random()
-    low, high = 10_000, min(_EPHEMERAL[0], 32_768) - 1
+    low, high = port_slice()
     for _ in range(1000):
         port = rng.randint(low, high)
         if port in _taken:

@@ -92,6 +92,7 @@ def test_checkov_passes_on_manifests_and_dockerfiles(rendered: Path) -> None:
     for args in (
         ["-f", str(rendered), "-f", str(TOOLS_MANIFESTS), "--framework", "kubernetes"],
         ["-f", str(ROOT / "Dockerfile.service"), "-f", str(ROOT / "Dockerfile.gateway"),
+         "-f", str(ROOT / "Dockerfile.devdb"),
          "--framework", "dockerfile"],
     ):  # fmt: skip
         scan = subprocess.run([*common, *args], capture_output=True, text=True, cwd=ROOT)
@@ -298,3 +299,65 @@ def test_each_key_is_mounted_only_where_it_is_needed(objects: list[dict]) -> Non
             assert "lastmile-token-keys" in sources, name
         env = {e["name"] for c in _containers(obj) for e in c.get("env", [])}
         assert ("JWT_PRIVATE_KEY_FILE" in env) == (name == "user"), name
+
+
+def _dockerfile(name: str) -> dict[str, list[str]]:
+    """The final stage's instructions of Dockerfile.<name>, by keyword (continuations joined)."""
+    text = (ROOT / f"Dockerfile.{name}").read_text().replace("\\\n", " ")
+    final = re.split(r"^FROM .*$", text, flags=re.M)[-1]
+    found: dict[str, list[str]] = {}
+    for line in final.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            keyword, _, rest = line.strip().partition(" ")
+            found.setdefault(keyword.upper(), []).append(rest.strip())
+    return found
+
+
+def _exposed(ports: list[str]) -> set[int]:
+    out: set[int] = set()
+    for spec in " ".join(ports).split():
+        low, _, high = spec.partition("-")
+        out |= set(range(int(low), int(high or low) + 1))
+    return out
+
+
+def _env(instructions: dict[str, list[str]]) -> dict[str, str]:
+    return dict(pair.split("=", 1) for line in instructions.get("ENV", []) for pair in line.split())
+
+
+def test_the_manifests_run_the_images_as_they_are_built(objects: list[dict]) -> None:
+    """User, ports, entry point and writable paths of each image, as the pods assume them."""
+    for name, obj in _of_kind(objects, "Deployment").items():
+        (c,) = _containers(obj)
+        image = c["image"].split("/")[-1].split(":")[0]
+        built = _dockerfile(image)
+        uid, gid = (int(x) for x in built["USER"][-1].split(":"))
+        pod = obj["spec"]["template"]["spec"]
+        for context in (pod["securityContext"], c["securityContext"]):
+            assert (context["runAsUser"], context["runAsGroup"]) == (uid, gid), name
+        assert {p["containerPort"] for p in c["ports"]} <= _exposed(built["EXPOSE"]), name
+        # The image's entry point runs as it is: the pod only chooses the service.
+        assert "command" not in c and "args" not in c, name
+        env = {e["name"]: e.get("value") for e in c.get("env", [])}
+        if image == "service":
+            assert env["SERVICE"] == name.split("-")[0], name
+        # A read-only root: every folder the image writes to (its WORKDIR, HOME, the metrics
+        # and temporary files under them) is a volume of the pod.
+        writable = {built["WORKDIR"][-1], _env(built)["HOME"]}
+        mounted = {m["mountPath"] for m in c["volumeMounts"]}
+        assert c["securityContext"]["readOnlyRootFilesystem"] and writable <= mounted, name
+
+
+def test_compose_runs_every_service_as_the_cluster_does() -> None:
+    """compose.yaml: each service once (matching twice), the images' user, the host network."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    envs = [s.get("environment", {}) for s in compose.values()]
+    services = {env["SERVICE"] for env in envs if "SERVICE" in env}
+    assert services == set(DEFAULT_PORTS)
+    assert {"matching-1", "matching-2", "gateway", "db"} <= set(compose)
+    uid = _dockerfile("service")["USER"][-1]
+    for name, s in compose.items():
+        assert s["network_mode"] == "host", name
+        if s["image"].startswith("lastmile/"):
+            assert s["user"] == uid and s["read_only"] and s["cap_drop"] == ["ALL"], name
+            assert s["restart"] == "on-failure", name

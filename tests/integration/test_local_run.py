@@ -12,11 +12,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from common.geo import destination_point
 from lastmile.detached import ENV, LASTMILE, Run, process_alive, start_run
-from tests.e2e_http import PASSWORD, bearer, in_minutes, signup
+from tests.e2e_http import PASSWORD, bearer, signup, whole_ride
 from tests.harness import terminate
-from tests.ride import MG_ROAD
 
 pytestmark = pytest.mark.integration
 
@@ -32,28 +30,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
 
 def test_up_serves_a_whole_ride_over_rest(run: Run) -> None:
     with httpx.Client(base_url=run.url, timeout=15) as http:
-        assert len(http.get("/stations").json()) == 10  # seeded by the station service
-        driver = signup(http, "driver", "Ravi", vehicle={"plate": "KA01AB1", "model": "Swift"})
-        rider = signup(http, "rider", "Asha")
-        d, r = bearer(driver["token"]), bearer(rider["token"])
-        body = {"stationId": "mg-road", "destinationAreaId": "ulsoor", "arrivalTime": in_minutes(2)}
-        assert http.post("/rider/requests", headers=r, json=body).status_code == 201
-        route = {"stationIds": ["mg-road"], "destinationAreaId": "ulsoor", "seats": 1}
-        assert http.post("/driver/routes", headers=d, json=route).status_code == 201
-        hits = []
-        for metres in (3000, 2000, 900):
-            lat, lon = destination_point(*MG_ROAD, 180, metres)
-            answer = http.post("/driver/location", headers=d, json={"lat": lat, "lon": lon})
-            assert answer.status_code == 202, answer.text
-            hits += answer.json()["triggered"]
-        (hit,) = hits
-        trip = f"/trips/{hit['tripId']}"
-        (mine,) = http.get("/rider/requests", headers=r).json()
-        told = {"riders": [{"riderId": rider["user"]["id"], "pin": mine["pin"]}]}
-        assert http.post(f"{trip}/pickup", headers=d, json=told).json()["status"] == "ACTIVE"
-        assert http.post(f"{trip}/complete", headers=d).json()["status"] == "COMPLETED"
-        (mine,) = http.get("/rider/requests", headers=r).json()
-        assert mine["status"] == "DROPPED_OFF"
+        whole_ride(http)
 
 
 def test_status_lists_every_process_serving(run: Run) -> None:
