@@ -69,7 +69,12 @@ case "$command" in
   stop) stop ;;
   purge)
     stop
-    # Only once nothing of the daemon is mounted any more.
+    # What the stopped daemon left mounted (its network namespace, say) is unmounted first;
+    # nothing is deleted while anything under the folder is still mounted.
+    if ! ours_running; then
+      awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r \
+        | while read -r mount; do umount "$mount" 2>/dev/null || umount -l "$mount" || true; done
+    fi
     if grep -q " $dir/" /proc/mounts; then echo "still mounted under $dir: kept" >&2; exit 1; fi
     rm -rf "$dir" ;;
   *) echo "usage: $0 start|stop|purge [DIR]" >&2; exit 2 ;;

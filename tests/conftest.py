@@ -99,3 +99,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if images is not None:
         images.close()
         os.environ.pop(containers.IMAGES_ENV, None)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures tests measured (`record_property("figure", text)`), printed whichever test
+    process ran them."""
+    figures = [
+        f"{report.nodeid.split('::')[-1]}: {value}"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", "") == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "figure"
+    ]
+    if figures:
+        terminalreporter.section("figures")
+        for line in figures:
+            terminalreporter.write_line(line)

@@ -36,7 +36,7 @@ def signup(http: httpx.Client, role: str, name: str = "Test User", **extra: Any)
     for _ in range(5):
         answer = http.post("/auth/signup", json=body, headers=key)
         wait = answer.headers.get("Retry-After", "1")
-        if answer.status_code not in (429, 503) or not wait.isdigit() or int(wait) > 5:
+        if answer.status_code not in (429, 503) or not wait.isdigit() or int(wait) > 20:
             break
         time.sleep(int(wait))
     assert answer.status_code == 201, answer.text

@@ -122,7 +122,7 @@ def test_compose_serves_a_whole_ride_over_rest(compose: Compose) -> None:
 
 
 def test_rides_complete_while_a_matching_replica_and_notification_die(
-    compose: Compose, tmp_path: Path
+    compose: Compose, tmp_path: Path, record_property
 ) -> None:
     load = Load(compose.http_port, tmp_path / "flow.json", "flow", 1.0, 30)
     load.at(8)
@@ -130,7 +130,11 @@ def test_rides_complete_while_a_matching_replica_and_notification_die(
     load.at(16)
     crash(compose, "notification")
     figures = load.result()
-
+    record_property(
+        "figure",
+        f"{figures['ok']}/{figures['sent']} rides completed, errors {figures['errors']}, "
+        f"client retries {figures['retries']}, latency {figures['latency_ms']}",
+    )
     with MongoClient(compose.database_uri) as client:
         assert_rides_went_on(figures, client["lastmile"])
 

@@ -152,6 +152,7 @@ async def test_positions_reach_the_trips_riders_on_any_replica_and_nobody_else(
 
         # r1 is picked up (she still hears, with no ETA); r2 is marked absent (she stops).
         await ride.pick_up(cluster, trip1, d1.id, [r1.id])
+        no_show_us = time.time_ns() // 1000
         await cluster.stub("trip").MarkNoShow(
             trip_pb2.TripRidersRequest(trip_id=trip1, driver_id=d1.id, rider_ids=[r2.id])
         )
@@ -163,8 +164,11 @@ async def test_positions_reach_the_trips_riders_on_any_replica_and_nobody_else(
             await asyncio.sleep(1.1)
         await wait_until(lambda: set(later) <= streams["r1"].fixes(trip1))
         assert not any(p.HasField("eta_seconds") for _, p in streams["r1"].events[-2:])
+        # r2 hears nothing reported after she was marked absent; a fix from before, still on
+        # its way to her replica then, may yet arrive (a busy machine delays the relay).
         assert not set(later) & streams["r2"].fixes()
-        assert len(streams["r2"].events) == heard_r2
+        late = [ms(p.at) for _, p in streams["r2"].events[heard_r2:]]
+        assert all(fix < no_show_us for fix in late), (late, no_show_us)
         # Positions are never part of anyone's stored log.
         log = await note_a_stub.ListNotifications(
             notification_pb2.ListNotificationsRequest(user_id=r1.id)
