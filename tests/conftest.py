@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +15,22 @@ from tests.harness import Cluster, EmbeddedMongo, port_slice
 
 # Whole runs (lastmile/detached.py) take their port blocks from this process's slice too.
 detached.PORT_RANGE = port_slice()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def heavy_modules_one_at_a_time(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Modules marked `heavy` (load on the whole system, many processes or containers) never
+    run at the same time in parallel test processes: two at once on 2 cores would be testing
+    the machine, not LastMile."""
+    if not request.node.get_closest_marker("heavy") or "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    shared = tmp_path_factory.getbasetemp().parent  # the workers' common folder
+    with (shared / "heavy-modules.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")

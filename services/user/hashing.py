@@ -29,6 +29,10 @@ BUSY = "the service is busy; try again shortly"
 # on the way here (the deadline a server sees starts when the call reaches it): a call is only
 # started when its remaining deadline is this many times the estimate.
 MARGIN = 2.0
+# An estimate no finished hash has confirmed for this long is put to the test again: the next
+# call with nothing ahead of it runs, however slow the estimate says it would be. Otherwise
+# an estimate made at a busy moment refuses every call, and with none run it never recovers.
+STALE_AFTER_S = 5.0
 HASHES = Counter(
     "lastmile_password_hashes_total",
     "Password hashes done, by whether their caller was still there for the answer.",
@@ -51,6 +55,7 @@ class HashGate:
         self._running = 0
         self._waiting: dict[Priority, deque[asyncio.Future[None]]] = {p: deque() for p in Priority}
         self.estimate_s = estimate_s  # moving average of one hash's duration
+        self._measured_at = time.monotonic()
         self.refused = 0
 
     def _ahead(self, priority: Priority) -> int:
@@ -70,7 +75,9 @@ class HashGate:
         left = deadlines.remaining()
         # A queue full of sign-ups does not turn log-ins away: they go ahead of it.
         waiting = sum(len(self._waiting[p]) for p in Priority if p <= priority)
-        if waiting >= self.max_waiting or (left is not None and expected * MARGIN > left):
+        probe = self._ahead(priority) == 0 and time.monotonic() - self._measured_at > STALE_AFTER_S
+        late = left is not None and expected * MARGIN > left
+        if waiting >= self.max_waiting or (late and not probe):
             raise self._refuse(expected)
         # Waiting longer than this would leave too little time to hash: such a call gives up
         # in the queue and says so (429), rather than being cut off by its deadline (503).
@@ -80,7 +87,7 @@ class HashGate:
         except TimeoutError:
             raise self._refuse(self.expected_s(priority)) from None
         left = deadlines.remaining()
-        if left is not None and left < self.estimate_s * MARGIN:
+        if not probe and left is not None and left < self.estimate_s * MARGIN:
             self._release()
             raise self._refuse(self.estimate_s)
         loop = asyncio.get_running_loop()
@@ -119,6 +126,7 @@ class HashGate:
 
     def _finished(self, took_s: float) -> None:
         self.estimate_s = 0.8 * self.estimate_s + 0.2 * took_s
+        self._measured_at = time.monotonic()
         self._release()
 
     def _release(self) -> None:

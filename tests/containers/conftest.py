@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import sys
@@ -11,7 +10,6 @@ import pytest
 
 from tests.containers.docker import IMAGES_ENV, Docker, Images, unavailable_reason
 
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")
@@ -34,15 +32,6 @@ def images() -> Iterator[Images]:
 def docker(images: Images) -> Docker:
     """The daemon, with lastmile/service, lastmile/gateway and lastmile/devdb built on it."""
     return images.wait()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_module_at_a_time(images: Images) -> Iterator[None]:
-    """Parallel test processes run the container modules one after the other: each loads the
-    machine on its own (nine containers, or the whole system under load)."""
-    with (images.folder / "modules.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
 
 
 @pytest.fixture(scope="session")

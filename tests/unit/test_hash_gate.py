@@ -7,7 +7,7 @@ import pytest
 
 from common import deadlines
 from common.errors import ResourceExhausted
-from services.user.hashing import HashGate, Priority
+from services.user.hashing import STALE_AFTER_S, HashGate, Priority
 
 
 class _Context:
@@ -102,4 +102,20 @@ async def test_a_cancelled_waiter_leaves_the_queue() -> None:
     await running
     assert await gate.run(Priority.SIGN_UP, _work, release, done, "c") == "c"
     assert done == ["a", "c"]
+    gate.close()
+
+
+async def test_an_estimate_nothing_has_confirmed_for_a_while_is_tried_again() -> None:
+    """An estimate made at a busy moment would refuse every call for good (none runs to
+    correct it): once it is stale, a call with nothing ahead runs and measures again."""
+    gate = HashGate(capacity=1, max_waiting=10, estimate_s=2.0)
+    release, done = threading.Event(), []
+    release.set()
+    with deadlines.serving(_Context(3.0)), pytest.raises(ResourceExhausted):  # type: ignore[arg-type]
+        await gate.run(Priority.SIGN_UP, _work, release, done, "refused")
+    gate._measured_at -= STALE_AFTER_S + 1
+    with deadlines.serving(_Context(3.0)):  # type: ignore[arg-type]
+        assert await gate.run(Priority.SIGN_UP, _work, release, done, "probe") == "probe"
+    await asyncio.sleep(0.05)  # the estimate is updated on the loop when the thread is done
+    assert gate.estimate_s < 2.0 and gate.refused == 1
     gate.close()

@@ -56,3 +56,9 @@ async def test_a_busy_service_that_stays_busy_is_reported_after_the_last_attempt
     with pytest.raises(rest.ApiError) as refused:
         await client.call("POST", "/auth/signup", body={})
     assert refused.value.status == 429 and refused.value.retries == 3 and len(seen) == 4
+
+
+async def test_within_its_patience_a_busy_service_is_waited_for_without_spending_attempts() -> None:
+    client, seen = client_answering(*[BUSY] * 6, httpx.Response(201, json={"ok": True}))
+    answer = await client.call("POST", "/auth/signup", body={}, expect=201, busy_patience_s=60)
+    assert answer.retries == 6 and len(seen) == 7
