@@ -11,7 +11,6 @@ import pytest
 from tests.containers.docker import IMAGES_ENV, Docker, Images, unavailable_reason
 
 
-
 @pytest.fixture(scope="session")
 def images() -> Iterator[Images]:
     """The session's build (tests/conftest.py starts it), or one of this process's own."""
