@@ -23,7 +23,8 @@ def heavy_modules_one_at_a_time(
 ) -> Iterator[None]:
     """Modules marked `heavy` (load on the whole system, many processes or containers) never
     run at the same time in parallel test processes: two at once on 2 cores would be testing
-    the machine, not LastMile."""
+    the machine, not LastMile. Their tests carry long timeouts: pytest-timeout counts the
+    setup of a test's fixtures, which includes waiting here (and for the image build)."""
     if not request.node.get_closest_marker("heavy") or "PYTEST_XDIST_WORKER" not in os.environ:
         yield
         return
