@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,23 @@ def terminate(proc: subprocess.Popen[bytes], timeout: float = 30, signalled: boo
             proc.wait()
             return -9
     return proc.returncode
+
+
+def wait_until(
+    check: Callable[[], object],
+    what: Callable[[], object] | str = "",
+    within: float = 10.0,
+    pause: float = 0.05,
+) -> None:
+    """Polls `check` until it is true; after `within` seconds fails saying `what` (called
+    then, when it is a function, so it tells the state at the timeout)."""
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timed out after {within:.0f} s: {what() if callable(what) else what}"
+            )
+        time.sleep(pause)
 
 
 def _tail(path: Path, lines: int = 100) -> str:

@@ -168,6 +168,12 @@ def _pins_of(trip: trip_pb2.Trip, rider_ids: list[str]) -> tuple[dict[str, str],
     return current, list(current.values())
 
 
+def _told(current: dict[str, str], answer: Any, rider_ids: list[str]) -> dict[str, str]:
+    """Each rider's PIN from their current request; "0000" (matching nothing) for the rest."""
+    by_request = {r.id: r.pin for r in answer.requests}
+    return {rider: by_request.get(current.get(rider, ""), "0000") for rider in rider_ids}
+
+
 async def pins(c: Cluster, trip_id: str, rider_ids: list[str]) -> dict[str, str]:
     """The PINs the riders would tell the driver (read from their requests)."""
     trip = await c.stub("trip").GetTrip(trip_pb2.GetTripRequest(trip_id=trip_id))
@@ -175,9 +181,7 @@ async def pins(c: Cluster, trip_id: str, rider_ids: list[str]) -> dict[str, str]
     answer = await c.stub("rider").GetRequests(
         rider_pb2.GetRideRequestsRequest(request_ids=request_ids)
     )
-    by_request = {r.id: r.pin for r in answer.requests}
-    found = {rider: by_request.get(req, "0000") for rider, req in current.items()}
-    return {rider: found.get(rider, "0000") for rider in rider_ids}
+    return _told(current, answer, rider_ids)
 
 
 def pins_sync(trips: Any, riders: Any, trip_id: str, rider_ids: list[str]) -> dict[str, str]:
@@ -188,9 +192,7 @@ def pins_sync(trips: Any, riders: Any, trip_id: str, rider_ids: list[str]) -> di
         return dict.fromkeys(rider_ids, "0000")
     current, request_ids = _pins_of(trip, rider_ids)
     answer = riders.GetRequests(rider_pb2.GetRideRequestsRequest(request_ids=request_ids))
-    by_request = {r.id: r.pin for r in answer.requests}
-    found = {rider: by_request.get(req, "0000") for rider, req in current.items()}
-    return {rider: found.get(rider, "0000") for rider in rider_ids}
+    return _told(current, answer, rider_ids)
 
 
 async def pick_up(c: Cluster, trip_id: str, driver_id: str, rider_ids: list[str]) -> trip_pb2.Trip:

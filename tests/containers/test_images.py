@@ -19,7 +19,7 @@ from common.healthcheck import grpc_health
 from lastmile.layout import SERVICES
 from tests.containers.docker import LABEL, VERSION, Docker
 from tests.e2e_http import signup
-from tests.harness import EmbeddedMongo, free_port
+from tests.harness import EmbeddedMongo, free_port, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.heavy, pytest.mark.timeout(1800)]
 
@@ -107,14 +107,6 @@ class Fleet:
         return [*self.services.values(), *([self.gateway] if self.gateway else [])]
 
 
-def wait_for(check, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} within {timeout:.0f} s")
-        time.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def fleet(docker: Docker, embedded_mongo: EmbeddedMongo, keys: Path) -> Iterator[Fleet]:
     f = Fleet(docker, embedded_mongo, keys)
@@ -127,16 +119,16 @@ def fleet(docker: Docker, embedded_mongo: EmbeddedMongo, keys: Path) -> Iterator
 
 
 def test_every_service_image_answers_health_serving(fleet: Fleet) -> None:
-    for service, c in fleet.services.items():
+    for c in fleet.services.values():
 
         def serving(port: int = c.port) -> bool:
             with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
                 return grpc_health(channel, timeout_s=1) == "serving"
 
-        wait_for(serving, f"{service} answering SERVING\n{fleet.docker.logs(c.name)}")
+        wait_until(serving, lambda c=c: f"{c.name} SERVING\n{fleet.docker.logs(c.name)}", 60, 0.3)
     # The images' own HEALTHCHECK (what compose waits on) says so too.
     for c in fleet.services.values():
-        wait_for(lambda c=c: c.health() == "healthy", f"{c.name} healthy by its HEALTHCHECK")
+        wait_until(lambda c=c: c.health() == "healthy", f"{c.name} healthy by its HEALTHCHECK", 60)
 
 
 def test_the_gateway_image_serves_the_ui_the_api_and_a_sign_up(fleet: Fleet) -> None:
@@ -149,7 +141,7 @@ def test_the_gateway_image_serves_the_ui_the_api_and_a_sign_up(fleet: Fleet) -> 
         except httpx.HTTPError:
             return False
 
-    wait_for(up, f"gateway ready\n{fleet.docker.logs(fleet.gateway.name)}")
+    wait_until(up, lambda: f"gateway ready\n{fleet.docker.logs(fleet.gateway.name)}", 60, 0.3)
     with httpx.Client(base_url=f"{url}/api/v1", timeout=10) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
         ready = http.get("/readyz").json()
@@ -159,7 +151,7 @@ def test_the_gateway_image_serves_the_ui_the_api_and_a_sign_up(fleet: Fleet) -> 
         assert me.status_code == 200 and me.json()["name"] == "Asha", me.text
     page = httpx.get(f"{url}/", timeout=5)
     assert page.status_code == 200 and '<div id="root">' in page.text, page.text[:300]
-    wait_for(lambda: fleet.gateway.health() == "healthy", "gateway healthy by its HEALTHCHECK")
+    wait_until(lambda: fleet.gateway.health() == "healthy", "gateway healthy by HEALTHCHECK", 60)
 
 
 def test_no_container_logged_an_error(fleet: Fleet) -> None:

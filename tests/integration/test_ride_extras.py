@@ -12,18 +12,11 @@ import pytest
 from common.fares import fare_inr
 from common.geo import destination_point, haversine_m
 from tests.e2e_http import bearer, in_minutes, signup
-from tests.harness import GatewayProcess
+from tests.harness import GatewayProcess, wait_until
 from tests.integration.test_gateway import SseReader
 from tests.ride import MG_ROAD
 
 pytestmark = pytest.mark.integration
-
-
-def wait_until(check, within: float = 10) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def drive(http: httpx.Client, d: dict, metres: float, speed: float = 8.0) -> dict:
