@@ -112,9 +112,12 @@ k8s: $(STAMP)
 
 # Two test processes (pytest-xdist), each taking whole files, so module fixtures are shared;
 # the suite waits on sleeps and subprocesses more than on the CPU (measured: 0.95 cores).
+# Then the modules marked heavy (whole-system load, rate limits in time windows) on their own:
+# beside another test process they measure the machine, not LastMile.
 TEST_WORKERS ?= 2
 test: lint $(K8S_STAMP) ui ui-test chromium docker-tools
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not heavy"
+	$(BIN)/pytest -m heavy tests/integration
 
 # The ride ledger's model-based test at length: SOAK_EXAMPLES sequences from a random seed,
 # printed first; `make soak SEED=n` replays one.

@@ -24,7 +24,8 @@ from tests.e2e_http import whole_ride
 from tests.harness import ROOT, free_port
 from tests.load import Load, assert_rides_went_on
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy, pytest.mark.timeout(1800)]
+# Long: a test's time includes its fixtures' setup, here the wait for the image build.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
 COMPOSE_FILE = ROOT / "compose.yaml"
 # Every port compose.yaml takes from the environment.

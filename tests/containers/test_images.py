@@ -21,7 +21,8 @@ from tests.containers.docker import LABEL, VERSION, Docker
 from tests.e2e_http import signup
 from tests.harness import EmbeddedMongo, free_port, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy, pytest.mark.timeout(1800)]
+# Long: a test's time includes its fixtures' setup, here the wait for the image build.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
 # The pod's securityContext (k8s/generated/*.yaml), as `docker run` flags.
 POD_SECURITY = (

@@ -17,7 +17,7 @@ from tests.harness import terminate
 from tests.invariants import check_ride_invariants
 from tests.load import Load, assert_rides_went_on
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.heavy]
 
 
 def kill_and_wait_restart(run: Run, name: str) -> None:

@@ -28,7 +28,7 @@ from tests.harness import (
 )
 from tests.ride import ALL
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.heavy]
 
 STRICT = {
     "LOGIN_LIMIT_PER_PHONE": "4/minute",
