@@ -114,7 +114,9 @@ k8s: $(STAMP)
 # the suite waits on sleeps and subprocesses more than on the CPU (measured: 0.95 cores).
 # Then the modules marked heavy (whole-system load, rate limits in time windows) on their own:
 # beside another test process they measure the machine, not LastMile.
-TEST_WORKERS ?= 2
+# One by default: with two, calls to the user service were answered 503 after ~1 s now and
+# then (a gateway-side cut-off not yet found); `make test TEST_WORKERS=2` is ~5 min faster.
+TEST_WORKERS ?= 1
 test: lint $(K8S_STAMP) ui ui-test chromium docker-tools
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not heavy"
 	$(BIN)/pytest -m heavy tests/integration
