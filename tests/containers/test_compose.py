@@ -62,9 +62,8 @@ class Compose:
         return f"{self.project}_{service}_1"
 
     def state(self, service: str) -> dict:
-        return self.docker.inspect(self.container(service))["State"] | {
-            "RestartCount": self.docker.inspect(self.container(service))["RestartCount"]
-        }
+        found = self.docker.inspect(self.container(service))
+        return found["State"] | {"RestartCount": found["RestartCount"]}
 
     @property
     def database_uri(self) -> str:

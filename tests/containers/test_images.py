@@ -156,7 +156,7 @@ def test_the_gateway_image_serves_the_ui_the_api_and_a_sign_up(fleet: Fleet) -> 
 
 
 def test_no_container_logged_an_error(fleet: Fleet) -> None:
-    assert {c.name: c.errors() for c in fleet.all() if c.errors()} == {}
+    assert {c.name: bad for c in fleet.all() if (bad := c.errors())} == {}
 
 
 def test_every_container_exits_0_on_sigterm_within_the_grace_period(fleet: Fleet) -> None:
@@ -169,7 +169,7 @@ def test_every_container_exits_0_on_sigterm_within_the_grace_period(fleet: Fleet
     logs = {n: fleet.docker.logs(n)[-2000:] for n in names if codes[n] != 0}
     assert codes == dict.fromkeys(names, 0), (codes, logs)
     assert took < GRACE_S, took
-    assert {c.name: c.errors() for c in fleet.all() if c.errors()} == {}
+    assert {c.name: bad for c in fleet.all() if (bad := c.errors())} == {}
 
 
 def _image_mb(docker: Docker, image: str) -> float:
