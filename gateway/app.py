@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import faulthandler
-import json
 import time
 from typing import Any
 
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, request
 from flask.sessions import NullSession, SessionInterface
 from prometheus_client import Counter, Histogram
 
 from common.logs import configure_logging
 from common.metrics import Children
 from common.settings import load_settings
-from gateway import auth, errors
+from gateway import auth, errors, webui
 from gateway.bodies import BodyDeadline
 from gateway.deferred_metrics import deferred
-from gateway.errors import ApiError
 from gateway.headers import AnswerHeaders
 from gateway.settings import GatewaySettings
 from gateway.views import live, ops, public, rides
@@ -74,7 +72,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     for bp in (public.bp, rides.bp, live.bp, ops.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     _observe(app, settings)
-    _serve_ui(app, settings)
+    webui.register(app, settings)
     bodies = BodyDeadline(app.wsgi_app, MAX_BODY, settings.body_timeout_s, settings.body_min_rate)
     app.wsgi_app = AnswerHeaders(bodies, settings.allowed_origins)  # type: ignore[method-assign]
     return app
@@ -102,39 +100,6 @@ def _observe(app: Flask, settings: GatewaySettings) -> None:
         started = req.environ.get(STARTED)
         if started is not None:
             deferred.add(_latency(method, route).observe, time.perf_counter() - started)
-        return response
-
-
-def _serve_ui(app: Flask, settings: GatewaySettings) -> None:
-    """The built frontend at /, hashed assets cached for a year, index.html for client routes,
-    and /config.js with the UI's runtime settings (so tiles change without a rebuild)."""
-    dist = settings.frontend_dist
-    ui_config = json.dumps(
-        {"tileUrl": settings.tile_url, "tileAttribution": settings.tile_attribution}
-    )
-
-    @app.get("/config.js")
-    def config_js() -> Response:
-        response = Response(f"window.LASTMILE_CONFIG = {ui_config};\n", mimetype="text/javascript")
-        response.headers["Cache-Control"] = "no-cache"
-        return response
-
-    @app.get("/", defaults={"path": ""})
-    @app.get("/<path:path>")
-    def ui(path: str) -> Response:
-        if path.startswith("api/"):
-            raise ApiError(404, "NOT_FOUND", f"no endpoint {request.path}")
-        if not (dist / "index.html").exists():
-            raise ApiError(
-                404, "NOT_FOUND", "the web UI is not built (cd frontend && npm run build)"
-            )
-        if path and (dist / path).is_file():
-            response = send_from_directory(dist, path)
-            if path.startswith("assets/"):
-                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-            return response
-        response = send_from_directory(dist, "index.html")
-        response.headers["Cache-Control"] = "no-cache"
         return response
 
 

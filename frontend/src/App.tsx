@@ -1,13 +1,17 @@
-import type { ReactElement } from "react";
+import { lazy, Suspense, type ReactElement } from "react";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
 import type { Role } from "./api/types";
 import { Layout } from "./components/Layout";
+import { PageSkeleton } from "./components/Skeleton";
 import { AuthPage } from "./pages/AuthPage";
-import { DriverPage } from "./pages/DriverPage";
-import { OpsPage } from "./pages/OpsPage";
-import { RiderPage } from "./pages/RiderPage";
 import { NotificationsProvider } from "./state/notifications";
 import { SessionProvider, useSession } from "./state/session";
+
+// Each screen's code (and the map library) loads when the screen is first shown: the sign-up
+// page, the first a newcomer sees, carries none of it.
+const RiderPage = lazy(() => import("./pages/RiderPage"));
+const DriverPage = lazy(() => import("./pages/DriverPage"));
+const OpsPage = lazy(() => import("./pages/OpsPage"));
 
 export function homeOf(role: Role): string {
   return role === "operator" ? "/ops" : `/${role}`;
@@ -32,27 +36,29 @@ export function App() {
       <NotificationsProvider>
         <BrowserRouter>
           <Layout>
-            <Routes>
-              <Route path="/" element={<Home />} />
-              <Route
-                path="/rider"
-                element={
-                  <Only role="rider">
-                    <RiderPage />
-                  </Only>
-                }
-              />
-              <Route
-                path="/driver"
-                element={
-                  <Only role="driver">
-                    <DriverPage />
-                  </Only>
-                }
-              />
-              <Route path="/ops" element={<OpsPage />} />
-              <Route path="*" element={<Navigate to="/" replace />} />
-            </Routes>
+            <Suspense fallback={<PageSkeleton />}>
+              <Routes>
+                <Route path="/" element={<Home />} />
+                <Route
+                  path="/rider"
+                  element={
+                    <Only role="rider">
+                      <RiderPage />
+                    </Only>
+                  }
+                />
+                <Route
+                  path="/driver"
+                  element={
+                    <Only role="driver">
+                      <DriverPage />
+                    </Only>
+                  }
+                />
+                <Route path="/ops" element={<OpsPage />} />
+                <Route path="*" element={<Navigate to="/" replace />} />
+              </Routes>
+            </Suspense>
           </Layout>
         </BrowserRouter>
       </NotificationsProvider>

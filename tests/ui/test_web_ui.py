@@ -5,97 +5,16 @@ Screenshots of every screen at phone and desktop width go to artifacts/screensho
 from __future__ import annotations
 
 import re
-import shutil
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e_http import PASSWORD, create_operator
-from tests.harness import ROOT, Cluster, GatewayProcess, start_gateway
-from tests.ride import ALL
+from tests.harness import Cluster, GatewayProcess
+from tests.ui.browser import DESKTOP, PHONE, Console, phone_number, shoot
 
 pytestmark = pytest.mark.integration
-
-DIST = ROOT / "frontend" / "dist"
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# No tile server here: the map must still show stations, routes and cars.
-GATEWAY_ENV = {"TILE_URL": ""}
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 860}
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def gateway(module_cluster: Cluster) -> Iterator[GatewayProcess]:
-    """One system for the module's tests (each makes users of its own)."""
-    assert (DIST / "index.html").exists(), "frontend not built: `make test` builds it"
-    module_cluster.start(*ALL)
-    gw = start_gateway(module_cluster, GATEWAY_ENV)
-    yield gw
-    assert gw.stop() == 0
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "chromium missing: `make test` installs it (apt-get)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
-class Console:
-    """Collects a page's console errors. The browser logs every non-2xx fetch; the one API.md
-    makes routine (404 for 'no current route') is not an error of the page."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        # (status, URL ending) pairs a test provokes on purpose, e.g. a wrong PIN's 409.
-        self.expected: list[tuple[str, str]] = []
-
-    def watch(self, page: Page) -> Page:
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        return page
-
-    def _on_console(self, msg: ConsoleMessage) -> None:
-        if msg.type != "error":
-            return
-        url = msg.location.get("url", "")
-        if "404" in msg.text and url.endswith("/api/v1/driver/routes/current"):
-            return
-        if any(code in msg.text and url.endswith(end) for code, end in self.expected):
-            return
-        self.errors.append(f"{msg.text} @ {url}")
-
-
-def shoot(page: Page, name: str) -> None:
-    """Saves the current screen at phone and desktop width."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
-    if size:
-        page.set_viewport_size(size)
-
-
-def phone_number() -> str:
-    return "+9188" + str(uuid.uuid4().int)[:8]
 
 
 def sign_up(page: Page, url: str, role: str, name: str, **vehicle: str) -> None:
@@ -283,10 +202,10 @@ def test_bad_sign_up_input_shows_the_error_next_to_the_field(
 
 
 def test_an_operator_logs_in_on_the_operations_page(
-    module_cluster: Cluster, gateway: GatewayProcess, browser: Browser
+    ui_cluster: Cluster, gateway: GatewayProcess, browser: Browser
 ) -> None:
     number = phone_number()
-    create_operator(module_cluster.mongo_uri, module_cluster.db_name, number, name="Night shift")
+    create_operator(ui_cluster.mongo_uri, ui_cluster.db_name, number, name="Night shift")
     console = Console()
     context = browser.new_context(viewport=DESKTOP, timezone_id="UTC")
     page = console.watch(context.new_page())

@@ -14,6 +14,7 @@ import {
 } from "react-leaflet";
 import type { LatLon, Station } from "../api/types";
 import { uiConfig } from "../lib/config";
+import "./map.css";
 
 const CENTRE: [number, number] = [12.955, 77.6];
 const pt = (p: LatLon): [number, number] => [p.lat, p.lon];
@@ -142,7 +143,7 @@ export function MapView({
           );
         })}
         {cars.map((c) => (
-          <Marker key={c.id} position={pt(c.position)} icon={carIcon}>
+          <Marker key={c.id} position={pt(c.position)} icon={carIcon} title={c.label} alt={c.label}>
             <Tooltip>{c.label}</Tooltip>
           </Marker>
         ))}

@@ -42,7 +42,7 @@ import { useSession } from "../state/session";
 export const SPEEDS_KMH = [30, 50, 80, 300];
 const MAX_REPORTED_SPEED_MPS = 100;
 
-export function DriverPage() {
+export default function DriverPage() {
   const { api } = useSession();
   const { stations, error: stationsError } = useStations(api);
   const [route, setRoute] = useState<Route | null>(null);
@@ -585,7 +585,7 @@ function Drive({
                               }
                             />
                             <button
-                              className="rounded-lg bg-emerald-600 px-4 py-3 font-semibold text-white hover:bg-emerald-700 disabled:opacity-50"
+                              className="rounded-lg bg-emerald-700 px-4 py-3 font-semibold text-white hover:bg-emerald-800 disabled:opacity-50"
                               disabled={(pins[r.riderId] ?? "").length !== 4}
                               onClick={() =>
                                 act(() =>

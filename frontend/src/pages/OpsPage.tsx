@@ -13,7 +13,7 @@ import { useSession } from "../state/session";
 const POLL_MS = 2000;
 const TRIP_STATES = ["SCHEDULED", "ACTIVE", "COMPLETED", "CANCELLED"];
 
-export function OpsPage() {
+export default function OpsPage() {
   const { user } = useSession();
   return user?.role === "operator" ? <OperatorView /> : <PublicView />;
 }
@@ -74,7 +74,7 @@ function PublicView() {
             {(summary?.stations ?? []).map((s) => (
               <li key={s.id} className="flex justify-between py-1.5">
                 <span>{s.name}</span>
-                <span className={s.waiting ? "font-semibold text-indigo-700" : "text-slate-400"}>
+                <span className={s.waiting ? "font-semibold text-indigo-700" : "text-slate-600"}>
                   {s.waiting} waiting
                 </span>
               </li>
@@ -197,7 +197,7 @@ function OperatorView() {
                   <span>{s.name}</span>
                   <span
                     className={
-                      snap?.waiting[s.id] ? "font-semibold text-indigo-700" : "text-slate-400"
+                      snap?.waiting[s.id] ? "font-semibold text-indigo-700" : "text-slate-600"
                     }
                   >
                     {snap?.waiting[s.id] ?? 0} waiting

@@ -25,7 +25,7 @@ import { useStations } from "../lib/useStations";
 import { useNow, useOnNotification, useTripPosition } from "../state/notifications";
 import { useSession } from "../state/session";
 
-export function RiderPage() {
+export default function RiderPage() {
   const { api } = useSession();
   const { stations, error: stationsError } = useStations(api);
   const [requests, setRequests] = useState<RideRequest[]>([]);
@@ -336,7 +336,7 @@ function RideCard({
         {STEPS.map((s, i) => (
           <li
             key={s}
-            className={`rounded-lg px-2 py-1 text-center text-xs font-medium ${i < view.step ? "bg-indigo-600 text-white" : i === view.step ? "bg-emerald-600 text-white ring-2 ring-emerald-200" : "bg-slate-100 text-slate-500"}`}
+            className={`rounded-lg px-2 py-1 text-center text-xs font-medium ${i < view.step ? "bg-indigo-600 text-white" : i === view.step ? "bg-emerald-700 text-white ring-2 ring-emerald-300" : "bg-slate-100 text-slate-700"}`}
             aria-current={i === view.step ? "step" : undefined}
           >
             {s}
@@ -512,7 +512,7 @@ function Receipt({
                 aria-checked={stars === n}
                 aria-label={`${n} star${n > 1 ? "s" : ""}`}
                 onClick={() => setStars(n)}
-                className={`h-11 w-11 rounded-full text-2xl ${n <= stars ? "text-amber-500" : "text-slate-300"} hover:text-amber-400`}
+                className={`h-11 w-11 rounded-full text-2xl ${n <= stars ? "text-amber-600" : "text-slate-500"} hover:text-amber-500`}
               >
                 ★
               </button>
