@@ -2,7 +2,7 @@ import { lazy, Suspense, type ReactElement } from "react";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
 import type { Role } from "./api/types";
 import { Layout } from "./components/Layout";
-import { PageSkeleton } from "./components/Skeleton";
+import { PageSkeleton } from "./components/States";
 import { AuthPage } from "./pages/AuthPage";
 import { NotificationsProvider } from "./state/notifications";
 import { SessionProvider, useSession } from "./state/session";

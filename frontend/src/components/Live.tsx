@@ -16,12 +16,13 @@ export function ConnectionBadge() {
   const [text, dot] = STATE_TEXT[state];
   return (
     <span
-      className="inline-flex items-center gap-2 rounded-full bg-slate-100 px-3 py-1 text-xs font-medium"
+      className="inline-flex items-center gap-2 rounded-full bg-slate-100 px-2 py-1 text-xs font-medium text-slate-800 sm:px-3"
+      title={text}
       data-testid="connection"
       data-state={state}
     >
       <span className={`h-2 w-2 rounded-full ${dot}`} aria-hidden="true" />
-      {text}
+      <span className="sr-only sm:not-sr-only">{text}</span>
     </span>
   );
 }
@@ -30,13 +31,16 @@ export function Toasts() {
   const { toasts, dismiss } = useLive();
   return (
     <div
-      className="pointer-events-none fixed inset-x-0 bottom-4 z-[1000] flex flex-col items-center gap-2 px-4"
+      // On a phone the toasts take their place below the header and push the page down, so they
+      // never cover a control; on wider screens they float in the corner.
+      className="mx-auto flex max-w-6xl flex-col gap-2 px-4 pt-3 empty:hidden sm:pointer-events-none sm:fixed sm:right-4 sm:bottom-4 sm:z-[1000] sm:w-96 sm:px-0 sm:pt-0"
       aria-live="polite"
+      data-testid="toasts"
     >
       {toasts.map((t) => (
         <div
           key={t.seq}
-          className="pointer-events-auto w-full max-w-md rounded-xl bg-slate-900 px-4 py-3 text-white shadow-lg"
+          className="pointer-events-auto w-full rounded-xl bg-slate-900 px-4 py-3 text-white shadow-lg"
           role="status"
           data-testid="toast"
         >
@@ -46,7 +50,7 @@ export function Toasts() {
               <p className="text-sm text-slate-200">{t.body}</p>
             </div>
             <button
-              className="text-slate-300 hover:text-white"
+              className="rounded text-slate-200 hover:text-white focus-visible:outline-2 focus-visible:outline-white"
               onClick={() => dismiss(t.seq)}
               aria-label="Dismiss"
             >

@@ -1,10 +1,11 @@
 // Sign up (rider or driver, drivers with their vehicle) and log in. Every error the API gives
 // appears next to the field it concerns, or above the form when no field is at fault.
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { fieldErrors } from "../api/client";
 import type { Role } from "../api/types";
-import { Card, Field, FormError, buttonClass, inputClass } from "../components/Field";
+import { Card, Field, FormError, buttonClass, choiceClass, inputClass } from "../components/Field";
+import { checkAccount } from "../lib/checks";
 import { sessionEnded, useSession } from "../state/session";
 
 type Errors = Record<string, string>;
@@ -22,10 +23,14 @@ export function AuthPage() {
   const [model, setModel] = useState("");
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  const [stay, setStay] = useState(false);
+  const tabs = useRef<Record<string, HTMLButtonElement | null>>({});
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setErrors({});
+    const local = checkAccount(mode, { name, phone, password, role, plate, model });
+    setErrors(local);
+    if (Object.keys(local).length) return;
     setBusy(true);
     try {
       const auth =
@@ -38,7 +43,7 @@ export function AuthPage() {
               role,
               ...(role === "driver" && (plate || model) ? { vehicle: { plate, model } } : {}),
             });
-      signIn(auth);
+      signIn(auth, stay);
       navigate(auth.user.role === "operator" ? "/ops" : `/${auth.user.role}`);
     } catch (error) {
       setErrors(fieldErrors(error));
@@ -49,16 +54,43 @@ export function AuthPage() {
 
   const invalid = (f: string) =>
     errors[f] ? { "aria-invalid": true, "aria-describedby": `${f}-error` } : {};
+  const choose = (m: "login" | "signup") => {
+    setMode(m);
+    setErrors({});
+  };
+  // The ARIA tabs pattern: arrows move between the tabs (and choose), Home/End go to the ends.
+  const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
+    const order = ["signup", "login"] as const;
+    const at = order.indexOf(mode);
+    const next =
+      event.key === "ArrowRight"
+        ? order[(at + 1) % 2]
+        : event.key === "ArrowLeft"
+          ? order[(at + 1) % 2]
+          : event.key === "Home"
+            ? order[0]
+            : event.key === "End"
+              ? order[1]
+              : null;
+    if (!next) return;
+    event.preventDefault();
+    choose(next);
+    tabs.current[next]?.focus();
+  };
   const tab = (m: "login" | "signup", text: string) => (
     <button
       type="button"
       role="tab"
-      aria-selected={mode === m}
-      className={`flex-1 rounded-lg px-3 py-2 text-sm font-semibold ${mode === m ? "bg-white shadow-sm" : "text-slate-600"}`}
-      onClick={() => {
-        setMode(m);
-        setErrors({});
+      id={`tab-${m}`}
+      ref={(el) => {
+        tabs.current[m] = el;
       }}
+      aria-selected={mode === m}
+      aria-controls="auth-panel"
+      tabIndex={mode === m ? 0 : -1}
+      className={`flex-1 rounded-lg px-3 py-2 text-sm font-semibold focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700 ${mode === m ? "bg-white text-slate-900 shadow-sm" : "text-slate-700 hover:bg-white/60"}`}
+      onClick={() => choose(m)}
+      onKeyDown={onTabKey}
     >
       {text}
     </button>
@@ -84,28 +116,51 @@ export function AuthPage() {
             Your session has ended. Please log in again.
           </p>
         )}
-        <div className="mb-4 flex gap-1 rounded-xl bg-slate-100 p-1" role="tablist">
+        <div
+          className="mb-4 flex gap-1 rounded-xl bg-slate-100 p-1"
+          role="tablist"
+          aria-label="Account"
+        >
           {tab("signup", "Sign up")}
           {tab("login", "Log in")}
         </div>
-        <form className="flex flex-col gap-4" onSubmit={submit} noValidate>
+        <form
+          className="flex flex-col gap-4"
+          onSubmit={submit}
+          noValidate
+          id="auth-panel"
+          role="tabpanel"
+          aria-labelledby={`tab-${mode}`}
+        >
           <FormError message={errors.form} />
           {mode === "signup" && (
             <>
-              <fieldset className="flex gap-4">
+              <fieldset>
                 <legend className="mb-1 text-sm font-medium text-slate-700">I am a</legend>
-                {(["rider", "driver"] as Role[]).map((r) => (
-                  <label key={r} className="flex items-center gap-2 text-base">
-                    <input
-                      type="radio"
-                      name="role"
-                      value={r}
-                      checked={role === r}
-                      onChange={() => setRole(r)}
-                    />
-                    {r === "rider" ? "Rider" : "Driver"}
-                  </label>
-                ))}
+                <div className="grid grid-cols-2 gap-2">
+                  {(["rider", "driver"] as Role[]).map((r) => (
+                    <label key={r} className={choiceClass}>
+                      <input
+                        type="radio"
+                        name="role"
+                        value={r}
+                        checked={role === r}
+                        onChange={() => setRole(r)}
+                        className="h-4 w-4 accent-indigo-700"
+                        aria-label={r === "rider" ? "Rider" : "Driver"}
+                        aria-describedby={`role-${r}-hint`}
+                      />
+                      <span>
+                        <span className="block font-semibold">
+                          {r === "rider" ? "Rider" : "Driver"}
+                        </span>
+                        <span className="block text-xs text-slate-600" id={`role-${r}-hint`}>
+                          {r === "rider" ? "From the metro home" : "Share my free seats"}
+                        </span>
+                      </span>
+                    </label>
+                  ))}
+                </div>
               </fieldset>
               <Field id="name" label="Name" error={errors.name}>
                 <input
@@ -177,8 +232,17 @@ export function AuthPage() {
               </Field>
             </div>
           )}
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <input
+              type="checkbox"
+              checked={stay}
+              onChange={(e) => setStay(e.target.checked)}
+              className="h-4 w-4 accent-indigo-700"
+            />
+            Stay signed in on this device
+          </label>
           <button type="submit" className={buttonClass} disabled={busy}>
-            {mode === "signup" ? "Create account" : "Log in"}
+            {busy ? "One moment…" : mode === "signup" ? "Create account" : "Log in"}
           </button>
         </form>
       </Card>

@@ -13,11 +13,13 @@ import {
   NamedSelect,
   buttonClass,
   inputClass,
+  selectClass,
   quietButtonClass,
 } from "../components/Field";
 import { WithInbox } from "../components/Live";
 import { MapView } from "../components/MapView";
 import { Stars } from "../components/Stars";
+import { LoadError, SkeletonLines } from "../components/States";
 import {
   DriveStepper,
   GeolocationSource,
@@ -35,6 +37,7 @@ import {
   toggleStation,
   validateRoute,
 } from "../lib/routeBuilder";
+import { useLoad } from "../lib/useLoad";
 import { useStations } from "../lib/useStations";
 import { useLive, useOnNotification } from "../state/notifications";
 import { useSession } from "../state/session";
@@ -47,12 +50,11 @@ export default function DriverPage() {
   const { stations, error: stationsError } = useStations(api);
   const [route, setRoute] = useState<Route | null>(null);
   const [trip, setTrip] = useState<Trip | null>(null);
-  const [loaded, setLoaded] = useState(false);
 
   const [earnings, setEarnings] = useState<Earnings | null>(null);
   const [toRate, setToRate] = useState<string | null>(() => localStorage.getItem(RATE_KEY));
 
-  const refresh = useCallback(async () => {
+  const load = useCallback(async () => {
     let current: Route | null = null;
     try {
       current = await api.currentRoute();
@@ -61,12 +63,9 @@ export default function DriverPage() {
     }
     setRoute(current);
     setTrip(current?.tripId ? await api.trip(current.tripId) : null);
-    setLoaded(true);
     api.earnings().then(setEarnings, () => undefined);
   }, [api]);
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  const { loading, error, reload: refresh } = useLoad(load);
   useOnNotification(() => void refresh());
 
   function completed(tripId: string) {
@@ -97,7 +96,13 @@ export default function DriverPage() {
         </p>
       )}
       {toRate && !route && <RateRiders tripId={toRate} onDone={rated} />}
-      {loaded && !route && <RouteBuilder stations={stations} onCreated={refresh} />}
+      {loading && (
+        <Card title="Your drive">
+          <SkeletonLines lines={4} label="Loading your drive…" />
+        </Card>
+      )}
+      {error && <LoadError what="your drive" message={error} onRetry={() => void refresh()} />}
+      {!loading && !error && !route && <RouteBuilder stations={stations} onCreated={refresh} />}
       {route && (
         <Drive
           route={route}
@@ -477,7 +482,7 @@ function Drive({
         <Field id="speed" label="Simulated speed">
           <select
             id="speed"
-            className={inputClass}
+            className={selectClass}
             value={speedKmh}
             onChange={(e) => setSpeedKmh(Number(e.target.value))}
             disabled={driving !== null}

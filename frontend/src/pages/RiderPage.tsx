@@ -12,15 +12,18 @@ import {
   NamedSelect,
   buttonClass,
   inputClass,
+  selectClass,
   quietButtonClass,
 } from "../components/Field";
 import { WithInbox } from "../components/Live";
 import { MapView, type Car } from "../components/MapView";
 import { Stars } from "../components/Stars";
+import { EmptyState, LoadError, SkeletonLines } from "../components/States";
 import { fareInr, formatInr } from "../lib/fare";
 import { distanceM } from "../lib/geo";
 import { clock, etaLeftS, etaPhrase, matchWindow } from "../lib/live";
 import { STEPS, localInputIn, localInputToIso, statusView } from "../lib/status";
+import { useLoad } from "../lib/useLoad";
 import { useStations } from "../lib/useStations";
 import { useNow, useOnNotification, useTripPosition } from "../state/notifications";
 import { useSession } from "../state/session";
@@ -29,9 +32,8 @@ export default function RiderPage() {
   const { api } = useSession();
   const { stations, error: stationsError } = useStations(api);
   const [requests, setRequests] = useState<RideRequest[]>([]);
-  const [loaded, setLoaded] = useState(false);
 
-  const refresh = useCallback(async () => {
+  const load = useCallback(async () => {
     const list = await api.requests();
     // The open request, or a ride just over (for its receipt), is read whole, with its driver.
     const open = list.find((r) => statusView(r.status).open);
@@ -39,11 +41,8 @@ export default function RiderPage() {
     const wanted = open?.tripId ? open : ended;
     const full = wanted ? await api.request(wanted.id) : null;
     setRequests(full ? list.map((r) => (r.id === full.id ? full : r)) : list);
-    setLoaded(true);
   }, [api]);
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  const { loading, error, reload: refresh } = useLoad(load);
   useOnNotification(() => void refresh());
 
   const current = requests.find((r) => statusView(r.status).open);
@@ -66,50 +65,57 @@ export default function RiderPage() {
           onDone={() => settle(receipt.id)}
         />
       )}
-      {loaded && !current && <RequestForm stations={stations} onCreated={refresh} />}
+      {error && <LoadError what="your rides" message={error} onRetry={() => void refresh()} />}
+      {!loading && !error && !current && <RequestForm stations={stations} onCreated={refresh} />}
       {current && (
         <RideCard request={current} station={byId.get(current.stationId)} onChanged={refresh} />
       )}
-      <Card title="Your rides" testId="history">
-        {past.length === 0 ? (
-          <p className="text-sm text-slate-500">No past rides yet.</p>
-        ) : (
-          <ul className="divide-y divide-slate-100">
-            {past.map((r) => {
-              const s = byId.get(r.stationId);
-              return (
-                <li key={r.id} className="py-2 text-sm" data-testid="history-entry">
-                  <details>
-                    <summary className="flex cursor-pointer items-center justify-between gap-2">
-                      <span>
-                        {s?.name ?? r.stationId} →{" "}
-                        {s?.areas.find((a) => a.id === r.destinationAreaId)?.name ??
-                          r.destinationAreaId}
-                        <span className="ml-2 text-slate-500">
-                          {new Date(r.arrivalTime).toLocaleString()}
+      {!error && (
+        <Card title="Your rides" testId="history">
+          {loading ? (
+            <SkeletonLines label="Loading your rides…" />
+          ) : past.length === 0 ? (
+            <EmptyState title="No rides yet">
+              Your rides will show here, with their fares and receipts.
+            </EmptyState>
+          ) : (
+            <ul className="divide-y divide-slate-100">
+              {past.map((r) => {
+                const s = byId.get(r.stationId);
+                return (
+                  <li key={r.id} className="py-2 text-sm" data-testid="history-entry">
+                    <details>
+                      <summary className="flex cursor-pointer items-center justify-between gap-2">
+                        <span>
+                          {s?.name ?? r.stationId} →{" "}
+                          {s?.areas.find((a) => a.id === r.destinationAreaId)?.name ??
+                            r.destinationAreaId}
+                          <span className="ml-2 text-slate-500">
+                            {new Date(r.arrivalTime).toLocaleString()}
+                          </span>
                         </span>
-                      </span>
-                      <StatusChip status={r.status} />
-                    </summary>
-                    <dl className="mt-2 grid grid-cols-2 gap-1 rounded-lg bg-slate-50 p-2 text-slate-700">
-                      <dt>{r.fare.final ? "Fare paid" : "Fare (estimate)"}</dt>
-                      <dd className="text-right font-medium">{formatInr(r.fare.amount)}</dd>
-                      {r.cancelReason && (
-                        <>
-                          <dt>Cancelled because</dt>
-                          <dd className="text-right">{REASONS[r.cancelReason]}</dd>
-                        </>
-                      )}
-                      <dt>Request</dt>
-                      <dd className="truncate text-right text-xs text-slate-500">{r.id}</dd>
-                    </dl>
-                  </details>
-                </li>
-              );
-            })}
-          </ul>
-        )}
-      </Card>
+                        <StatusChip status={r.status} />
+                      </summary>
+                      <dl className="mt-2 grid grid-cols-2 gap-1 rounded-lg bg-slate-50 p-2 text-slate-700">
+                        <dt>{r.fare.final ? "Fare paid" : "Fare (estimate)"}</dt>
+                        <dd className="text-right font-medium">{formatInr(r.fare.amount)}</dd>
+                        {r.cancelReason && (
+                          <>
+                            <dt>Cancelled because</dt>
+                            <dd className="text-right">{REASONS[r.cancelReason]}</dd>
+                          </>
+                        )}
+                        <dt>Request</dt>
+                        <dd className="truncate text-right text-xs text-slate-500">{r.id}</dd>
+                      </dl>
+                    </details>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </Card>
+      )}
     </WithInbox>
   );
 }
@@ -410,7 +416,7 @@ function RideCard({
                 <Field id="cancelReason" label="Why are you cancelling?">
                   <select
                     id="cancelReason"
-                    className={inputClass}
+                    className={selectClass}
                     value={reason}
                     onChange={(e) => setReason(e.target.value as CancelReason)}
                   >

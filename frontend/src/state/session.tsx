@@ -1,10 +1,22 @@
-// Who is signed in: the token and user, kept for the browser session (sessionStorage).
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+// Who is signed in: the token and user, kept for this tab (sessionStorage), or on this device
+// across tabs (localStorage) when the user asked to stay signed in. Logging out, here or in
+// another tab, leaves nothing of the user behind.
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  type ReactNode,
+} from "react";
 import { Api } from "../api/client";
 import type { Auth, User } from "../api/types";
 
 const KEY = "lastmile.session";
 const ENDED_KEY = "lastmile.session.ended";
+// Everything the UI keeps in the browser starts with this.
+const PREFIX = "lastmile.";
 
 /** Whether the last session ended because the server refused its token (read once). */
 export function sessionEnded(): boolean {
@@ -16,7 +28,7 @@ export function sessionEnded(): boolean {
 interface Session {
   user: User | null;
   api: Api;
-  signIn: (auth: Auth) => void;
+  signIn: (auth: Auth, stay?: boolean) => void;
   signOut: () => void;
 }
 
@@ -24,30 +36,48 @@ const SessionContext = createContext<Session | null>(null);
 
 function stored(): Auth | null {
   try {
-    const raw = sessionStorage.getItem(KEY);
+    const raw = sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY);
     return raw ? (JSON.parse(raw) as Auth) : null;
   } catch {
     return null;
   }
 }
 
+/** Removes every key of the UI's from `storage`. */
+function forgetAll(storage: Storage): void {
+  const keys = Array.from({ length: storage.length }, (_, i) => storage.key(i) ?? "");
+  keys.filter((k) => k.startsWith(PREFIX)).forEach((k) => storage.removeItem(k));
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [auth, setAuth] = useState<Auth | null>(stored);
-  const signIn = useCallback((next: Auth) => {
-    sessionStorage.setItem(KEY, JSON.stringify(next));
+  const signIn = useCallback((next: Auth, stay = false) => {
+    forgetAll(sessionStorage);
+    forgetAll(localStorage);
+    (stay ? localStorage : sessionStorage).setItem(KEY, JSON.stringify(next));
     setAuth(next);
   }, []);
   const signOut = useCallback(() => {
     // The token is revoked on the server too; the browser forgets it whatever the answer.
     if (auth) void new Api(auth.token).logOut().catch(() => undefined);
-    sessionStorage.removeItem(KEY);
+    forgetAll(sessionStorage);
+    forgetAll(localStorage);
     setAuth(null);
   }, [auth]);
   // An expired, revoked or forged token: back to the log-in page, saying why.
   const expire = useCallback(() => {
-    sessionStorage.removeItem(KEY);
+    forgetAll(sessionStorage);
+    forgetAll(localStorage);
     sessionStorage.setItem(ENDED_KEY, "1");
     setAuth(null);
+  }, []);
+  // Another tab logged out (or in as someone else) on this device.
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      if (event.key === KEY || event.key === null) setAuth(stored());
+    };
+    window.addEventListener("storage", onStorage);
+    return () => window.removeEventListener("storage", onStorage);
   }, []);
   const value = useMemo(
     () => ({
