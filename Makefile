@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 K8S_VENV ?= .venv-k8s
 K8S_STAMP := $(K8S_VENV)/.installed-stamp
 
-.PHONY: install run test lint format protos docs k8s k8s-tools ui ui-test chromium bench soak clean \
+.PHONY: install run test lint format protos docs metro-map ui-types k8s k8s-tools ui ui-test chromium bench soak clean \
 	docker-tools images compose-up compose-down
 
 # Create/update the virtualenv whenever the dependencies change.
@@ -105,6 +105,16 @@ protos: $(STAMP)
 # The README's configuration table, from the settings classes.
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_config_doc.py
+
+# The web UI's API types: the gateway's OpenAPI document (frontend/openapi.json), then
+# frontend/src/api/schema.d.ts from it; `make test` fails when either is stale.
+ui-types: $(STAMP) $(UI_STAMP)
+	$(BIN)/python scripts/gen_openapi.py
+	cd frontend && $(NPM) run types
+
+# The web UI's offline metro map (frontend/src/data/metro.json), from the stations file.
+metro-map: $(STAMP)
+	$(BIN)/python scripts/gen_metro_map.py
 
 # The generated per-service Kubernetes objects (k8s/generated/), from the code.
 k8s: $(STAMP)

@@ -144,17 +144,49 @@ def openapi() -> dict[str, Any]:
         if e.role != "public":
             op["security"] = [{"bearer": []}]
         paths.setdefault("/api/v1" + e.path, {})[e.method.lower()] = op
+    defs = schemas.get("$defs", {})
+    bodies = {e.body.__name__ for e in ENDPOINTS if e.body}
+    for name in _reachable(defs, set(defs) - _reachable(defs, bodies)):
+        _absent_when_none(defs[name])
     return {
         "openapi": "3.1.0",
         "info": {"title": "LastMile", "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": schemas.get("$defs", {}),
+            "schemas": defs,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },
         },
     }
+
+
+def _reachable(defs: dict[str, Any], names: set[str]) -> set[str]:
+    """`names` and every schema they refer to, however deep."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += re.findall(r'"#/components/schemas/(\w+)"', json.dumps(defs[name]))
+    return seen
+
+
+def _absent_when_none(schema: dict[str, Any]) -> None:
+    """Answers leave out fields that are None (exclude_none): in an answer-only schema such a
+    field is optional and never null, which is what clients see."""
+    for prop in schema.get("properties", {}).values():
+        options = prop.get("anyOf")
+        if prop.get("default", 0) is None and options and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            prop.pop("anyOf")
+            prop.pop("default")
+            if len(rest) == 1:
+                prop.update(rest[0])
+            else:
+                prop["anyOf"] = rest
 
 
 def _content(model: Any) -> dict[str, Any]:

@@ -156,3 +156,31 @@ def test_without_staying_signed_in_a_new_tab_starts_at_the_door(
     second.goto(f"{base}/rider")
     expect(second.get_by_role("button", name="Create account")).to_be_visible()
     context.close()
+
+
+def test_the_map_names_stations_lines_and_areas_with_no_tile_server(
+    base: str, browser: Browser
+) -> None:
+    context = browser.new_context(viewport=PHONE, timezone_id="UTC")
+    page = context.new_page()
+    sign_up_rider(page, base, "Farah")
+    stations = page.evaluate("() => fetch('/api/v1/stations').then((r) => r.json())")
+    map_ = page.get_by_test_id("map")
+    # On a phone the map comes before the form's fields.
+    field = page.get_by_label("Metro station").bounding_box()
+    box = map_.bounding_box()
+    assert box and field and box["y"] < field["y"], (box, field)
+    for station in stations:
+        expect(map_.get_by_role("tooltip", name=station["name"], exact=True)).to_be_visible()
+    expect(map_.locator("path.metro-line")).to_have_count(2)
+    legend = page.get_by_test_id("map-legend")
+    expect(legend).to_contain_text("Purple Line")
+    expect(legend).to_contain_text("Green Line")
+    # Choosing a station names its areas.
+    page.get_by_label("Metro station").select_option("mg-road")
+    mg_road = next(s for s in stations if s["id"] == "mg-road")
+    for area in mg_road["areas"]:
+        expect(map_.get_by_role("tooltip", name=area["name"], exact=True)).to_be_visible()
+    expect(map_.locator(".station-label.chosen")).to_have_text("MG Road")
+    shoot(page, "map-offline")
+    context.close()

@@ -1,10 +1,13 @@
-// The map: stations with their trigger zones, areas, a route line, cars. Tiles come from the
-// configured URL; with none (or none reachable) the vectors stay on a plain background.
+// The map: the metro lines and every station named on them (data shipped with the UI, so the
+// map speaks without a tile server), trigger zones, areas with their names, a route line,
+// cars (those at one place as one marker with a count), and a legend. Tiles from the
+// configured URL go underneath when there are any.
 import L from "leaflet";
 import { useEffect, type ReactNode } from "react";
 import {
   Circle,
   CircleMarker,
+  GeoJSON,
   MapContainer,
   Marker,
   Polyline,
@@ -12,23 +15,42 @@ import {
   Tooltip,
   useMap,
 } from "react-leaflet";
-import type { LatLon, Station } from "../api/types";
+import type { Area, LatLon, Station } from "../api/types";
+import metro from "../data/metro.json";
+import { clusterByPlace, type Placed } from "../lib/cluster";
 import { uiConfig } from "../lib/config";
+import { labelSide } from "../lib/labels";
 import "./map.css";
 
 const CENTRE: [number, number] = [12.955, 77.6];
 const pt = (p: LatLon): [number, number] => [p.lat, p.lon];
+const METRO = metro as GeoJSON.FeatureCollection<GeoJSON.LineString, MetroLine>;
+// Areas get their names on the map when there are few enough to read.
+const NAMED_AREAS_MAX = 8;
+
+interface MetroLine {
+  id: string;
+  name: string;
+  colour: string;
+  stations: string[];
+}
+
 // Drawn, not an emoji: phones and headless browsers without an emoji font show it the same.
-const carIcon = L.divIcon({
-  className: "",
-  html:
-    '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true">' +
-    '<circle cx="12" cy="12" r="11" fill="#f59e0b" stroke="#fff" stroke-width="2"/>' +
-    '<path d="M7 14l1.2-3.6A1.5 1.5 0 0 1 9.6 9.4h4.8a1.5 1.5 0 0 1 1.4 1l1.2 3.6v2.5h-1.6v-1H8.6v1H7z" fill="#fff"/>' +
-    "</svg>",
-  iconSize: [26, 26],
-  iconAnchor: [13, 13],
-});
+const CAR_SVG =
+  '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true">' +
+  '<circle cx="12" cy="12" r="11" fill="#b45309" stroke="#fff" stroke-width="2"/>' +
+  '<path d="M7 14l1.2-3.6A1.5 1.5 0 0 1 9.6 9.4h4.8a1.5 1.5 0 0 1 1.4 1l1.2 3.6v2.5h-1.6v-1H8.6v1H7z" fill="#fff"/>' +
+  "</svg>";
+
+function carIcon(count: number): L.DivIcon {
+  const badge = count > 1 ? `<span class="car-count">${count}</span>` : "";
+  return L.divIcon({
+    className: "car-marker",
+    html: CAR_SVG + badge,
+    iconSize: [26, 26],
+    iconAnchor: [13, 13],
+  });
+}
 
 /** Frames the stations (and path) once they are known, and again when they change. */
 function FitTo({ points }: { points: LatLon[] }) {
@@ -38,15 +60,55 @@ function FitTo({ points }: { points: LatLon[] }) {
     if (points.length === 0) return;
     const bounds = L.latLngBounds(points.map(pt));
     // No animation: a card that unmounts mid-zoom would leave Leaflet moving a removed pane.
-    map.fitBounds(bounds.pad(points.length === 1 ? 0 : 0.15), { maxZoom: 14, animate: false });
+    map.fitBounds(bounds.pad(points.length === 1 ? 0 : 0.25), { maxZoom: 14, animate: false });
   }, [key, map]); // `key` stands for `points`: refit only when they really change
   return null;
 }
 
-export interface Car {
-  id: string;
-  position: LatLon;
-  label: string;
+export type Car = Placed;
+
+function uniqueAreas(stations: Station[]): Area[] {
+  const seen = new Map<string, Area>();
+  stations.forEach((s) => s.areas.forEach((a) => seen.set(a.id, a)));
+  return [...seen.values()];
+}
+
+function Legend({ zones, areas, path, cars }: Record<string, boolean>) {
+  const row = (symbol: ReactNode, text: string) => (
+    <li className="flex items-center gap-2">
+      {symbol}
+      {text}
+    </li>
+  );
+  const swatch = (colour: string) => (
+    <span className="inline-block h-1.5 w-5 rounded" style={{ background: colour }} />
+  );
+  return (
+    <ul
+      className="absolute bottom-2 left-2 z-[500] space-y-0.5 rounded-lg bg-white/95 px-2 py-1.5 text-xs text-slate-800 shadow ring-1 ring-slate-300"
+      aria-label="Map legend"
+      data-testid="map-legend"
+    >
+      {METRO.features.map((f) => (
+        <li key={f.properties.id} className="flex items-center gap-2">
+          {swatch(f.properties.colour)}
+          {f.properties.name}
+        </li>
+      ))}
+      {row(
+        <span className="inline-block h-3 w-3 rounded-full border-2 border-slate-800 bg-white" />,
+        "Station",
+      )}
+      {zones &&
+        row(
+          <span className="inline-block h-3 w-3 rounded-full border border-dashed border-indigo-700" />,
+          "Matching zone",
+        )}
+      {areas && row(<span className="inline-block h-2.5 w-2.5 rounded-full bg-teal-700" />, "Area")}
+      {path && row(swatch("#4338ca"), "Route")}
+      {cars && row(<span className="inline-block h-3 w-3 rounded-full bg-amber-700" />, "Car")}
+    </ul>
+  );
 }
 
 export function MapView({
@@ -55,10 +117,11 @@ export function MapView({
   onStationClick,
   showZones = false,
   showAreas = false,
+  areas,
   path,
   cars = [],
   badges = {},
-  labels = false,
+  frame,
   height = "h-80",
   children,
 }: {
@@ -66,89 +129,131 @@ export function MapView({
   selected?: string[];
   onStationClick?: (id: string) => void;
   showZones?: boolean;
+  /** Every area of the stations shown; `areas` picks some instead. */
   showAreas?: boolean;
+  areas?: Area[];
   path?: LatLon[];
   cars?: Car[];
+  /** A short text beside a station's name, e.g. riders waiting there. */
   badges?: Record<string, string>;
-  /** Name every station on the map, not only on hover. */
-  labels?: boolean;
+  /** What the map frames (default: the stations and the path). */
+  frame?: LatLon[];
   height?: string;
   children?: ReactNode;
 }) {
   const { tileUrl, tileAttribution } = uiConfig();
+  const shownAreas = areas ?? (showAreas ? uniqueAreas(stations) : []);
+  const nameAreas = shownAreas.length <= NAMED_AREAS_MAX;
+  const groups = clusterByPlace(cars);
   return (
     <div
-      className={`${height} w-full overflow-hidden rounded-2xl ring-1 ring-slate-200`}
+      className={`${height} relative w-full overflow-hidden rounded-2xl ring-1 ring-slate-300`}
       data-testid="map"
     >
       <MapContainer center={CENTRE} zoom={12} scrollWheelZoom={false} className="h-full w-full">
         {tileUrl && <TileLayer url={tileUrl} attribution={tileAttribution} />}
-        <FitTo points={[...stations.map((s) => s.location), ...(path ?? [])]} />
+        <FitTo points={frame ?? [...stations.map((s) => s.location), ...(path ?? [])]} />
+        <GeoJSON
+          data={METRO}
+          interactive={false}
+          style={(f) => ({
+            color: (f?.properties as MetroLine).colour,
+            weight: 5,
+            opacity: 0.75,
+            className: "metro-line",
+          })}
+        />
         {showZones &&
           stations.map((s) => (
             <Circle
               key={`zone-${s.id}`}
               center={pt(s.location)}
               radius={s.triggerRadiusM}
-              pathOptions={{ color: "#6366f1", weight: 1, fillOpacity: 0.06, dashArray: "4 4" }}
+              interactive={false}
+              pathOptions={{ color: "#4338ca", weight: 1, fillOpacity: 0.05, dashArray: "4 4" }}
             />
           ))}
-        {showAreas &&
-          stations.flatMap((s) =>
-            s.areas.map((a) => (
-              <CircleMarker
-                key={`${s.id}-${a.id}`}
-                center={pt(a.location)}
-                radius={4}
-                pathOptions={{ color: "#0d9488", weight: 1, fillOpacity: 0.7 }}
-              >
-                <Tooltip>{a.name}</Tooltip>
-              </CircleMarker>
-            )),
-          )}
+        {shownAreas.map((a) => (
+          <CircleMarker
+            key={`area-${a.id}`}
+            center={pt(a.location)}
+            radius={5}
+            pathOptions={{ color: "#fff", weight: 1.5, fillColor: "#0f766e", fillOpacity: 1 }}
+          >
+            <Tooltip
+              key={`${nameAreas}`}
+              permanent={nameAreas}
+              direction="right"
+              offset={[6, 0]}
+              className="area-label"
+            >
+              {a.name}
+            </Tooltip>
+          </CircleMarker>
+        ))}
         {path && path.length > 1 && (
           <Polyline
             positions={path.map(pt)}
-            pathOptions={{ color: "#4f46e5", weight: 4, opacity: 0.7 }}
+            interactive={false}
+            pathOptions={{ color: "#4338ca", weight: 4, opacity: 0.85, dashArray: "8 6" }}
           />
         )}
         {stations.map((s) => {
           const order = selected.indexOf(s.id);
           const on = order >= 0;
+          const badge = badges[s.id];
           return (
             <CircleMarker
               key={s.id}
               center={pt(s.location)}
-              radius={on ? 10 : 7}
+              radius={on ? 9 : 7}
               pathOptions={{
-                color: on ? "#4338ca" : "#334155",
-                fillColor: on ? "#6366f1" : "#fff",
+                color: on ? "#312e81" : "#1e293b",
+                fillColor: on ? "#4f46e5" : "#fff",
                 fillOpacity: 1,
-                weight: 2,
+                weight: 2.5,
               }}
               eventHandlers={onStationClick ? { click: () => onStationClick(s.id) } : undefined}
             >
-              {badges[s.id] && !on ? (
-                // A short permanent badge (e.g. riders waiting); the name on hover.
-                <Tooltip permanent direction="top" offset={[0, -8]} className="badge">
-                  {badges[s.id]}
-                </Tooltip>
-              ) : (
-                <Tooltip permanent={labels || on} direction="top" offset={[0, -8]}>
-                  {on ? `${order + 1}. ` : ""}
-                  {s.name}
-                </Tooltip>
-              )}
+              {/* Keyed on what it shows: Leaflet reads a tooltip's options only when it is made. */}
+              <Tooltip
+                key={`${on}-${badge ?? ""}`}
+                permanent
+                {...labelSide(s.id)}
+                className={on ? "station-label chosen" : "station-label"}
+              >
+                {on && selected.length > 1 ? `${order + 1}. ` : ""}
+                {s.name}
+                {badge && <span className="station-badge">{badge}</span>}
+              </Tooltip>
             </CircleMarker>
           );
         })}
-        {cars.map((c) => (
-          <Marker key={c.id} position={pt(c.position)} icon={carIcon} title={c.label} alt={c.label}>
-            <Tooltip>{c.label}</Tooltip>
-          </Marker>
-        ))}
+        {groups.map((g) => {
+          const label =
+            g.members.length > 1
+              ? `${g.members.length} cars: ${g.members.map((m) => m.label).join("; ")}`
+              : g.members[0].label;
+          return (
+            <Marker
+              key={g.key}
+              position={pt(g.position)}
+              icon={carIcon(g.members.length)}
+              title={label}
+              alt={label}
+            >
+              <Tooltip>{label}</Tooltip>
+            </Marker>
+          );
+        })}
         {children}
       </MapContainer>
+      <Legend
+        zones={showZones}
+        areas={shownAreas.length > 0}
+        path={Boolean(path && path.length > 1)}
+        cars={cars.length > 0}
+      />
     </div>
   );
 }

@@ -102,7 +102,9 @@ export default function RiderPage() {
                         {r.cancelReason && (
                           <>
                             <dt>Cancelled because</dt>
-                            <dd className="text-right">{REASONS[r.cancelReason]}</dd>
+                            <dd className="text-right">
+                              {REASONS[r.cancelReason as CancelReason] ?? r.cancelReason}
+                            </dd>
                           </>
                         )}
                         <dt>Request</dt>
@@ -217,12 +219,17 @@ function RequestForm({
             Request a ride
           </button>
         </div>
-        <MapView
-          stations={stations}
-          selected={stationId ? [stationId] : []}
-          onStationClick={pick}
-          showAreas={Boolean(station)}
-        />
+        {/* On a phone the map comes first: riders find their station on it. */}
+        <div className="order-first md:order-none">
+          <MapView
+            stations={stations}
+            selected={stationId ? [stationId] : []}
+            onStationClick={pick}
+            areas={station?.areas ?? []}
+            frame={station && [station.location, ...station.areas.map((a) => a.location)]}
+            height="h-80 md:h-96"
+          />
+        </div>
       </form>
     </Card>
   );
