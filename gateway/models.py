@@ -245,6 +245,8 @@ class SnapshotDriver(Model):
     location: LatLon
     route_id: str
     seats_free: int | None = None
+    # When the position was taken (ISO 8601): how fresh the dot on the map is.
+    last_seen: str | None = None
 
 
 class Snapshot(Model):

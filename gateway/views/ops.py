@@ -110,6 +110,7 @@ def snapshot() -> models.Snapshot:
                 location=convert.latlon(p.position),
                 route_id=p.route_id,
                 seats_free=free[by_driver[p.driver_id].id],
+                last_seen=convert.iso(p.at) if p.HasField("at") else None,
             )
             for p in positions
             if p.driver_id in by_driver

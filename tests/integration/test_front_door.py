@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -354,7 +355,10 @@ def test_the_snapshot_is_for_operators_and_the_summary_has_counts_only(
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "PERMISSION_DENIED"
     snapshot = http.get("/ops/snapshot", headers=bearer(operator["token"]))
     assert snapshot.status_code == 200
-    assert route["id"] in {d["routeId"] for d in snapshot.json()["drivers"]}
+    mine = next(d for d in snapshot.json()["drivers"] if d["routeId"] == route["id"])
+    # When the dot on the operator's map was last seen: the fix just sent.
+    seen = datetime.fromisoformat(mine["lastSeen"].replace("Z", "+00:00"))
+    assert abs((datetime.now(UTC) - seen).total_seconds()) < 60, mine
     summary = http.get("/ops/summary")
     assert summary.status_code == 200
     text = summary.text

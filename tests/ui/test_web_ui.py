@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e_http import PASSWORD, create_operator
+from tests.e2e_http import PASSWORD, bearer, create_operator, in_minutes, signup
 from tests.harness import Cluster, GatewayProcess
 from tests.ui.browser import DESKTOP, PHONE, Console, phone_number, shoot
 
@@ -209,17 +210,43 @@ def test_an_operator_logs_in_on_the_operations_page(
     console = Console()
     context = browser.new_context(viewport=DESKTOP, timezone_id="UTC")
     page = console.watch(context.new_page())
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(r.url) if "/api/v1/ops/" in r.url else None)
     page.goto(f"http://127.0.0.1:{gateway.port}/ops")
-    # Anyone sees the public counts, and the operators' log-in.
+    # Anyone sees the public counts (the summary only), and the operators' log-in.
     expect(page.get_by_test_id("ops-stations")).to_contain_text("MG Road")
+    assert calls and all(u.endswith("/ops/summary") for u in calls), calls
     page.get_by_label("Operator phone").fill(number)
     page.get_by_label("Operator password").fill(PASSWORD)
     page.get_by_role("button", name="Log in as operator").click()
-    # The operator's view: the map with every station and the trips by status.
+    # The operator's console: the map with every station, trends, drivers, trips by state.
     expect(page.get_by_role("heading", name="Trips")).to_be_visible()
     expect(page.get_by_role("button", name="Log in as operator")).to_have_count(0)
     expect(page.locator(".leaflet-container")).to_be_visible()
-    shoot(page, "ops-operator")
+    expect(page.get_by_test_id("ops-driver-list")).to_be_visible()
+    expect(page.get_by_test_id("sparkline").first).to_be_visible()
+
+    # A rider starts waiting at Banashankari: its badge appears on the map without a reload,
+    # and goes when the rider cancels.
+    label = page.get_by_test_id("map").get_by_role("tooltip", name=re.compile("^Banashankari"))
+    expect(label).to_have_text("Banashankari")
+    with httpx.Client(base_url=gateway.url, timeout=30) as http:
+        rider = signup(http, "rider", "Gita")
+        asked = http.post(
+            "/rider/requests",
+            headers=bearer(rider["token"]),
+            json={
+                "stationId": "banashankari",
+                "destinationAreaId": "kathriguppe",
+                "arrivalTime": in_minutes(15),
+            },
+        )
+        assert asked.status_code == 201, asked.text
+        expect(label).to_have_text("Banashankari1 waiting", timeout=15_000)
+        shoot(page, "ops-operator")
+        gone = http.delete(f"/rider/requests/{asked.json()['id']}", headers=bearer(rider["token"]))
+        assert gone.status_code == 200, gone.text
+        expect(label).to_have_text("Banashankari", timeout=15_000)
     assert console.errors == []
     context.close()
 

@@ -746,6 +746,8 @@ export interface components {
             routeId: string;
             /** Seatsfree */
             seatsFree?: number;
+            /** Lastseen */
+            lastSeen?: string;
         };
         /** Station */
         Station: {

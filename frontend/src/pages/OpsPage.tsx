@@ -1,13 +1,24 @@
 // The operations view. Operators (signed in here) see every station with its waiting riders,
 // every driver moving, trips by status and the match rate, from the operator-only snapshot;
 // anyone else sees the public summary (counts only) and the operators' log-in.
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { fieldErrors } from "../api/client";
 import type { Snapshot, Summary } from "../api/types";
 import { Card, Field, FormError, buttonClass, inputClass } from "../components/Field";
 import { NotificationList } from "../components/Live";
 import { MapView } from "../components/MapView";
-import { addSample, perMinute, type Sample } from "../lib/rates";
+import { Sparkline } from "../components/Sparkline";
+import { EmptyState } from "../components/States";
+import {
+  addPoint,
+  savedTrend,
+  saveTrend,
+  series,
+  startsPerMinute,
+  type TrendPoint,
+} from "../lib/trend";
+import { inWords } from "../lib/useLoad";
+import { useNow } from "../state/notifications";
 import { useSession } from "../state/session";
 
 const POLL_MS = 2000;
@@ -31,7 +42,7 @@ function usePoll<T>(load: () => Promise<T>): [T | null, string] {
           setError("");
         }
       } catch (e) {
-        if (!stop) setError((e as Error).message);
+        if (!stop) setError(inWords(e));
       }
     };
     void run();
@@ -44,12 +55,15 @@ function usePoll<T>(load: () => Promise<T>): [T | null, string] {
   return [value, error];
 }
 
-const stat = (label: string, value: string | number, testId: string) => (
+const stat = (label: string, value: string | number, testId: string, trend?: ReactNode) => (
   <div className="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-    <p className="text-sm text-slate-500">{label}</p>
-    <p className="text-3xl font-bold" data-testid={testId}>
-      {value}
-    </p>
+    <p className="text-sm text-slate-600">{label}</p>
+    <div className="flex items-end justify-between gap-2">
+      <p className="text-3xl font-bold" data-testid={testId}>
+        {value}
+      </p>
+      {trend}
+    </div>
   </div>
 );
 
@@ -140,51 +154,134 @@ function OperatorLogin() {
   );
 }
 
+const TRIP_TONE: Record<string, string> = {
+  SCHEDULED: "bg-amber-50 text-amber-900 ring-amber-200",
+  ACTIVE: "bg-emerald-50 text-emerald-900 ring-emerald-200",
+  COMPLETED: "bg-indigo-50 text-indigo-900 ring-indigo-200",
+  CANCELLED: "bg-slate-100 text-slate-800 ring-slate-300",
+};
+// A position older than this is flagged: the driver's app may have stopped sending.
+const STALE_S = 60;
+
+function ago(iso: string | undefined, now: number): [string, boolean] {
+  if (!iso) return ["never", true];
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const text = s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : "over an hour";
+  return [text, s > STALE_S];
+}
+
 function OperatorView() {
   const { api, user } = useSession();
-  const [samples, setSamples] = useState<Sample[]>([]);
+  const [trend, setTrend] = useState<TrendPoint[]>(savedTrend);
   const load = useCallback(async () => {
     const next = await api.snapshot();
-    const total = Object.values(next.trips).reduce((a, b) => a + b, 0);
-    setSamples((prev) => addSample(prev, { at: Date.now(), total }));
+    const trips = Object.values(next.trips).reduce((a, b) => a + b, 0);
+    setTrend((prev) => {
+      const updated = addPoint(prev, Date.now(), { waiting: next.waiting, trips });
+      saveTrend(updated);
+      return updated;
+    });
     return next;
   }, [api]);
   const [snap, error] = usePoll<Snapshot>(load);
+  const now = useNow(2000);
 
   const waitingTotal = snap ? Object.values(snap.waiting).reduce((a, b) => a + b, 0) : 0;
+  const waitingTrend = series(trend, now, (p) =>
+    Object.values(p.waiting).reduce((a, b) => a + b, 0),
+  );
+  const starts = startsPerMinute(trend, now);
+  const lastStarts = [...starts].reverse().find((v) => v !== null) ?? 0;
   const badges = Object.fromEntries(
     Object.entries(snap?.waiting ?? {})
       .filter(([, n]) => n > 0)
-      .map(([id, n]) => [id, String(n)]),
+      .map(([id, n]) => [id, `${n} waiting`]),
+  );
+  const drivers = [...(snap?.drivers ?? [])].sort(
+    (a, b) => Date.parse(b.lastSeen ?? "0") - Date.parse(a.lastSeen ?? "0"),
   );
   return (
     <div className="space-y-6" data-testid="ops">
-      <h1 className="text-2xl font-bold">Operations</h1>
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h1 className="text-2xl font-bold">Operations console</h1>
+        <p className="text-sm text-slate-600">
+          Trends: the last hour seen from this tab, one point a minute.
+        </p>
+      </div>
       <FormError message={error} />
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
-        {stat("Riders waiting", waitingTotal, "ops-waiting")}
+        {stat(
+          "Riders waiting",
+          waitingTotal,
+          "ops-waiting",
+          <Sparkline values={waitingTrend} label="Riders waiting" />,
+        )}
         {stat("Drivers on the road", snap?.drivers.length ?? 0, "ops-drivers")}
         {stat("Active trips", snap?.trips.ACTIVE ?? 0, "ops-active")}
-        {stat("Routes matched / min", perMinute(samples).toFixed(1), "ops-rate")}
+        {stat(
+          "Trips started / min",
+          lastStarts,
+          "ops-rate",
+          <Sparkline values={starts} label="Trips started per minute" colour="#047857" />,
+        )}
       </div>
-      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
-        <MapView
-          stations={snap?.stations ?? []}
-          showZones
-          badges={badges}
-          cars={(snap?.drivers ?? []).map((d) => ({
-            id: d.driverId,
-            position: d.location,
-            label: `${d.seatsFree ?? "?"} seats free`,
-          }))}
-          height="h-[28rem]"
-        />
+      <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
+        <div className="space-y-6">
+          <MapView
+            stations={snap?.stations ?? []}
+            showZones
+            badges={badges}
+            cars={drivers.map((d) => ({
+              id: d.driverId,
+              position: d.location,
+              label: `${d.seatsFree ?? "?"} seats free`,
+            }))}
+            height="h-[28rem]"
+          />
+          <Card title="Drivers on the road" testId="ops-driver-list">
+            {drivers.length === 0 ? (
+              <EmptyState title="No drivers on the road">
+                Drivers appear here when they start a route.
+              </EmptyState>
+            ) : (
+              <table className="w-full text-left text-sm">
+                <thead className="text-slate-600">
+                  <tr>
+                    <th className="py-1 font-medium">Driver</th>
+                    <th className="py-1 font-medium">Seats free</th>
+                    <th className="py-1 text-right font-medium">Last seen</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {drivers.map((d) => {
+                    const [seen, stale] = ago(d.lastSeen, now);
+                    return (
+                      <tr key={d.driverId} data-testid="ops-driver">
+                        <td className="py-1.5 font-mono text-xs">…{d.driverId.slice(-6)}</td>
+                        <td className="py-1.5">{d.seatsFree ?? "–"}</td>
+                        <td
+                          className={`py-1.5 text-right ${stale ? "font-semibold text-amber-800" : ""}`}
+                        >
+                          {seen}
+                          {stale && " · stale"}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            )}
+          </Card>
+        </div>
         <div className="space-y-6">
           <Card title="Trips">
             <dl className="grid grid-cols-2 gap-2 text-sm">
               {TRIP_STATES.map((s) => (
-                <div key={s} className="flex justify-between rounded-lg bg-slate-50 px-3 py-2">
-                  <dt className="text-slate-600">{s.toLowerCase()}</dt>
+                <div
+                  key={s}
+                  className={`flex justify-between rounded-lg px-3 py-2 ring-1 ${TRIP_TONE[s]}`}
+                >
+                  <dt>{s.charAt(0) + s.slice(1).toLowerCase()}</dt>
                   <dd className="font-semibold">{snap?.trips[s] ?? 0}</dd>
                 </div>
               ))}
@@ -193,12 +290,16 @@ function OperatorView() {
           <Card title="Stations">
             <ul className="divide-y divide-slate-100 text-sm" data-testid="ops-stations">
               {(snap?.stations ?? []).map((s) => (
-                <li key={s.id} className="flex justify-between py-1.5">
-                  <span>{s.name}</span>
+                <li key={s.id} className="flex items-center justify-between gap-2 py-1.5">
+                  <span className="min-w-0 flex-1 truncate">{s.name}</span>
+                  <Sparkline
+                    values={series(trend, now, (p) => p.waiting[s.id] ?? 0)}
+                    label={`Waiting at ${s.name}`}
+                    width={72}
+                    height={20}
+                  />
                   <span
-                    className={
-                      snap?.waiting[s.id] ? "font-semibold text-indigo-700" : "text-slate-600"
-                    }
+                    className={`w-20 text-right ${snap?.waiting[s.id] ? "font-semibold text-indigo-800" : "text-slate-600"}`}
                   >
                     {snap?.waiting[s.id] ?? 0} waiting
                   </span>
