@@ -100,6 +100,7 @@ def test_a_rider_and_a_driver_complete_a_ride_live(
     # Without a reload, Asha sees the match: the driver, the PIN, the car moving on her map
     # from pushed positions, and the ETA counting down.
     expect(status).to_have_attribute("data-status", "MATCHED", timeout=60_000)
+    expect(rider.get_by_test_id("moment")).to_contain_text("Matched! Ravi is coming to MG Road")
     info = rider.get_by_test_id("driver-info")
     expect(info).to_contain_text("Ravi")
     expect(info).to_contain_text("Swift")
@@ -112,6 +113,7 @@ def test_a_rider_and_a_driver_complete_a_ride_live(
     expect(car).not_to_have_attribute("data-at", first_fix or "", timeout=10_000)
     expect(rider.locator(".leaflet-marker-icon")).to_have_count(1)
     expect(rider.get_by_test_id("eta")).to_have_attribute("data-seconds", re.compile(r"^\d+$"))
+    expect(rider.get_by_test_id("eta")).to_contain_text("Ravi is")
     driver.get_by_role("button", name="Stop driving").click()
     rider.wait_for_timeout(1500)  # the last position in flight lands
     before = seconds_left(rider)
@@ -149,6 +151,7 @@ def test_a_rider_and_a_driver_complete_a_ride_live(
     receipt = rider.get_by_test_id("receipt")
     expect(receipt).to_be_visible(timeout=30_000)
     expect(rider.get_by_test_id("receipt-fare")).to_contain_text("₹")
+    expect(rider.get_by_test_id("arrived-moment")).to_contain_text("You have arrived at Ulsoor")
     shoot(rider, "rider-receipt")
     receipt.get_by_role("radio", name="5 stars").click()
     receipt.get_by_role("button", name="Send rating").click()

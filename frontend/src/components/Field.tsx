@@ -54,6 +54,11 @@ export const choiceClass =
   "has-checked:border-indigo-700 has-checked:bg-indigo-50 has-checked:ring-1 has-checked:ring-indigo-700 " +
   "has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-indigo-700";
 
+/** A small rounded choice, e.g. "In 10 min". */
+export const chipClass =
+  "rounded-full border border-slate-400 bg-white px-3 py-1 text-sm font-medium text-slate-800 " +
+  `hover:border-indigo-700 hover:bg-indigo-50 ${focusRing}`;
+
 export const buttonClass =
   "rounded-lg bg-indigo-700 px-4 py-2 font-semibold text-white shadow-sm hover:bg-indigo-800 " +
   `${focusRing} disabled:cursor-not-allowed disabled:opacity-60`;

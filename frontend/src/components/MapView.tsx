@@ -85,7 +85,7 @@ function Legend({ zones, areas, path, cars }: Record<string, boolean>) {
   );
   return (
     <ul
-      className="absolute bottom-2 left-2 z-[500] space-y-0.5 rounded-lg bg-white/95 px-2 py-1.5 text-xs text-slate-800 shadow ring-1 ring-slate-300"
+      className="mt-2 flex flex-wrap gap-x-3 gap-y-1 text-xs text-slate-800 sm:absolute sm:bottom-2 sm:left-2 sm:z-[500] sm:mt-0 sm:block sm:space-y-0.5 sm:rounded-lg sm:bg-white/95 sm:px-2 sm:py-1.5 sm:shadow sm:ring-1 sm:ring-slate-300"
       aria-label="Map legend"
       data-testid="map-legend"
     >
@@ -146,108 +146,108 @@ export function MapView({
   const nameAreas = shownAreas.length <= NAMED_AREAS_MAX;
   const groups = clusterByPlace(cars);
   return (
-    <div
-      className={`${height} relative w-full overflow-hidden rounded-2xl ring-1 ring-slate-300`}
-      data-testid="map"
-    >
-      <MapContainer center={CENTRE} zoom={12} scrollWheelZoom={false} className="h-full w-full">
-        {tileUrl && <TileLayer url={tileUrl} attribution={tileAttribution} />}
-        <FitTo points={frame ?? [...stations.map((s) => s.location), ...(path ?? [])]} />
-        <GeoJSON
-          data={METRO}
-          interactive={false}
-          style={(f) => ({
-            color: (f?.properties as MetroLine).colour,
-            weight: 5,
-            opacity: 0.75,
-            className: "metro-line",
-          })}
-        />
-        {showZones &&
-          stations.map((s) => (
-            <Circle
-              key={`zone-${s.id}`}
-              center={pt(s.location)}
-              radius={s.triggerRadiusM}
-              interactive={false}
-              pathOptions={{ color: "#4338ca", weight: 1, fillOpacity: 0.05, dashArray: "4 4" }}
-            />
-          ))}
-        {shownAreas.map((a) => (
-          <CircleMarker
-            key={`area-${a.id}`}
-            center={pt(a.location)}
-            radius={5}
-            pathOptions={{ color: "#fff", weight: 1.5, fillColor: "#0f766e", fillOpacity: 1 }}
-          >
-            <Tooltip
-              key={`${nameAreas}`}
-              permanent={nameAreas}
-              direction="right"
-              offset={[6, 0]}
-              className="area-label"
-            >
-              {a.name}
-            </Tooltip>
-          </CircleMarker>
-        ))}
-        {path && path.length > 1 && (
-          <Polyline
-            positions={path.map(pt)}
+    // On a phone the legend goes under the map, where it hides nothing; wider, in its corner.
+    <div className="relative w-full" data-testid="map">
+      <div className={`${height} w-full overflow-hidden rounded-2xl ring-1 ring-slate-300`}>
+        <MapContainer center={CENTRE} zoom={12} scrollWheelZoom={false} className="h-full w-full">
+          {tileUrl && <TileLayer url={tileUrl} attribution={tileAttribution} />}
+          <FitTo points={frame ?? [...stations.map((s) => s.location), ...(path ?? [])]} />
+          <GeoJSON
+            data={METRO}
             interactive={false}
-            pathOptions={{ color: "#4338ca", weight: 4, opacity: 0.85, dashArray: "8 6" }}
+            style={(f) => ({
+              color: (f?.properties as MetroLine).colour,
+              weight: 5,
+              opacity: 0.75,
+              className: "metro-line",
+            })}
           />
-        )}
-        {stations.map((s) => {
-          const order = selected.indexOf(s.id);
-          const on = order >= 0;
-          const badge = badges[s.id];
-          return (
+          {showZones &&
+            stations.map((s) => (
+              <Circle
+                key={`zone-${s.id}`}
+                center={pt(s.location)}
+                radius={s.triggerRadiusM}
+                interactive={false}
+                pathOptions={{ color: "#4338ca", weight: 1, fillOpacity: 0.05, dashArray: "4 4" }}
+              />
+            ))}
+          {shownAreas.map((a) => (
             <CircleMarker
-              key={s.id}
-              center={pt(s.location)}
-              radius={on ? 9 : 7}
-              pathOptions={{
-                color: on ? "#312e81" : "#1e293b",
-                fillColor: on ? "#4f46e5" : "#fff",
-                fillOpacity: 1,
-                weight: 2.5,
-              }}
-              eventHandlers={onStationClick ? { click: () => onStationClick(s.id) } : undefined}
+              key={`area-${a.id}`}
+              center={pt(a.location)}
+              radius={5}
+              pathOptions={{ color: "#fff", weight: 1.5, fillColor: "#0f766e", fillOpacity: 1 }}
             >
-              {/* Keyed on what it shows: Leaflet reads a tooltip's options only when it is made. */}
               <Tooltip
-                key={`${on}-${badge ?? ""}`}
-                permanent
-                {...labelSide(s.id)}
-                className={on ? "station-label chosen" : "station-label"}
+                key={`${nameAreas}`}
+                permanent={nameAreas}
+                direction="right"
+                offset={[6, 0]}
+                className="area-label"
               >
-                {on && selected.length > 1 ? `${order + 1}. ` : ""}
-                {s.name}
-                {badge && <span className="station-badge">{badge}</span>}
+                {a.name}
               </Tooltip>
             </CircleMarker>
-          );
-        })}
-        {groups.map((g) => {
-          const label =
-            g.members.length > 1
-              ? `${g.members.length} cars: ${g.members.map((m) => m.label).join("; ")}`
-              : g.members[0].label;
-          return (
-            <Marker
-              key={g.key}
-              position={pt(g.position)}
-              icon={carIcon(g.members.length)}
-              title={label}
-              alt={label}
-            >
-              <Tooltip>{label}</Tooltip>
-            </Marker>
-          );
-        })}
-        {children}
-      </MapContainer>
+          ))}
+          {path && path.length > 1 && (
+            <Polyline
+              positions={path.map(pt)}
+              interactive={false}
+              pathOptions={{ color: "#4338ca", weight: 4, opacity: 0.85, dashArray: "8 6" }}
+            />
+          )}
+          {stations.map((s) => {
+            const order = selected.indexOf(s.id);
+            const on = order >= 0;
+            const badge = badges[s.id];
+            return (
+              <CircleMarker
+                key={s.id}
+                center={pt(s.location)}
+                radius={on ? 9 : 7}
+                pathOptions={{
+                  color: on ? "#312e81" : "#1e293b",
+                  fillColor: on ? "#4f46e5" : "#fff",
+                  fillOpacity: 1,
+                  weight: 2.5,
+                }}
+                eventHandlers={onStationClick ? { click: () => onStationClick(s.id) } : undefined}
+              >
+                {/* Keyed on what it shows: Leaflet reads a tooltip's options only when it is made. */}
+                <Tooltip
+                  key={`${on}-${badge ?? ""}`}
+                  permanent
+                  {...labelSide(s.id)}
+                  className={on ? "station-label chosen" : "station-label"}
+                >
+                  {on && selected.length > 1 ? `${order + 1}. ` : ""}
+                  {s.name}
+                  {badge && <span className="station-badge">{badge}</span>}
+                </Tooltip>
+              </CircleMarker>
+            );
+          })}
+          {groups.map((g) => {
+            const label =
+              g.members.length > 1
+                ? `${g.members.length} cars: ${g.members.map((m) => m.label).join("; ")}`
+                : g.members[0].label;
+            return (
+              <Marker
+                key={g.key}
+                position={pt(g.position)}
+                icon={carIcon(g.members.length)}
+                title={label}
+                alt={label}
+              >
+                <Tooltip>{label}</Tooltip>
+              </Marker>
+            );
+          })}
+          {children}
+        </MapContainer>
+      </div>
       <Legend
         zones={showZones}
         areas={shownAreas.length > 0}

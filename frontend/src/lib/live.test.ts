@@ -43,9 +43,9 @@ describe("ETA countdown", () => {
   it("reads as minutes and seconds, then arriving", () => {
     expect(formatCountdown(200)).toBe("3 min 20 s");
     expect(formatCountdown(45)).toBe("45 s");
-    expect(etaPhrase(200, "MG Road")).toBe("At MG Road in 3 min 20 s");
-    expect(etaPhrase(20, "MG Road")).toBe("Arriving at MG Road now");
-    expect(etaPhrase(null, "MG Road")).toBe("Heading to MG Road");
+    expect(etaPhrase(200, "MG Road", "Ravi")).toBe("Ravi is 3 min 20 s from MG Road");
+    expect(etaPhrase(20, "MG Road", "Ravi")).toBe("Ravi is arriving at MG Road now");
+    expect(etaPhrase(null, "MG Road")).toBe("Your driver is on the way to MG Road");
   });
 });
 

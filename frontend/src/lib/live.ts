@@ -30,11 +30,11 @@ export function formatCountdown(seconds: number): string {
   return m > 0 ? `${m} min ${String(s).padStart(2, "0")} s` : `${s} s`;
 }
 
-/** What the rider reads while the driver comes: "At MG Road in 3 min 20 s". */
-export function etaPhrase(seconds: number | null, station: string): string {
-  if (seconds === null) return `Heading to ${station}`;
-  if (seconds <= ARRIVING_S) return `Arriving at ${station} now`;
-  return `At ${station} in ${formatCountdown(seconds)}`;
+/** What the rider reads while the driver comes: "Ravi is 3 min 20 s from MG Road". */
+export function etaPhrase(seconds: number | null, station: string, driver = "Your driver"): string {
+  if (seconds === null) return `${driver} is on the way to ${station}`;
+  if (seconds <= ARRIVING_S) return `${driver} is arriving at ${station} now`;
+  return `${driver} is ${formatCountdown(seconds)} from ${station}`;
 }
 
 // Matching (services/matching/plan.py, rider expiry): a rider arriving at T is matched with a

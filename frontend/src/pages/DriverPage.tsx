@@ -19,6 +19,7 @@ import {
 import { WithInbox } from "../components/Live";
 import { MapView } from "../components/MapView";
 import { Stars } from "../components/Stars";
+import { StatusBadge } from "../components/StatusBadge";
 import { LoadError, SkeletonLines } from "../components/States";
 import {
   DriveStepper,
@@ -118,6 +119,15 @@ export default function DriverPage() {
 
 const RATE_KEY = "lastmile.driver.rate";
 
+// A rider's state as the driver reads it.
+const DRIVER_LABELS: Record<string, string> = {
+  MATCHED: "To pick up",
+  PICKED_UP: "On board",
+  DROPPED_OFF: "Dropped off",
+  NO_SHOW: "No-show",
+  CANCELLED: "Cancelled",
+};
+
 /** Rider names come with the MATCHED notifications. */
 function useRiderNames(): Record<string, string> {
   const { items } = useLive();
@@ -181,7 +191,7 @@ function RateRiders({ tripId, onDone }: { tripId: string; onDone: () => void }) 
               [1, 2, 3, 4, 5].map((n) => (
                 <button
                   key={n}
-                  className="h-11 w-11 rounded-full text-2xl text-amber-500 hover:bg-amber-50"
+                  className="h-11 w-11 rounded-full text-2xl text-amber-600 hover:bg-amber-50 focus-visible:outline-2 focus-visible:outline-indigo-700"
                   aria-label={`Rate ${names[r.riderId] ?? "rider"} ${n} star${n > 1 ? "s" : ""}`}
                   onClick={() => void rate(r.riderId, n)}
                 >
@@ -254,7 +264,7 @@ function RouteBuilder({
                     key={s.id}
                     aria-pressed={order >= 0}
                     onClick={() => toggle(s.id)}
-                    className={`rounded-full px-3 py-1 text-sm ${order >= 0 ? "bg-indigo-600 text-white" : "bg-slate-100 text-slate-700 hover:bg-slate-200"}`}
+                    className={`rounded-full px-3 py-1 text-sm ${order >= 0 ? "bg-indigo-700 text-white" : "bg-slate-100 text-slate-800 hover:bg-slate-200"} focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700`}
                   >
                     {order >= 0 ? `${order + 1}. ` : ""}
                     {s.name}
@@ -568,9 +578,7 @@ function Drive({
                         <span className="flex-1 font-medium">
                           {names[r.riderId] ?? "Rider"} <Stars rating={r.rating} />
                         </span>
-                        <span className="rounded-full bg-white px-2 py-0.5 text-xs ring-1 ring-slate-200">
-                          {r.status.replace("_", " ").toLowerCase()}
-                        </span>
+                        <StatusBadge status={r.status} label={DRIVER_LABELS[r.status]} />
                         {r.status === "MATCHED" && trip && (
                           <div className="flex w-full flex-wrap items-center gap-2">
                             <input

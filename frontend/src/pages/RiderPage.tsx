@@ -2,7 +2,7 @@
 // and the matching window up front; then follow it live: WAITING -> MATCHED (driver, rating,
 // the car moving from pushed positions, the ETA counting down, the PIN) -> PICKED_UP (the car
 // on its way to the area) -> DROPPED_OFF (a receipt and a rating).
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { ApiError, fieldErrors } from "../api/client";
 import type { CancelReason, RideRequest, Station } from "../api/types";
 import {
@@ -11,6 +11,7 @@ import {
   FormError,
   NamedSelect,
   buttonClass,
+  chipClass,
   inputClass,
   selectClass,
   quietButtonClass,
@@ -18,6 +19,7 @@ import {
 import { WithInbox } from "../components/Live";
 import { MapView, type Car } from "../components/MapView";
 import { Stars } from "../components/Stars";
+import { STATE_TONE, StateIcon, StatusBadge } from "../components/StatusBadge";
 import { EmptyState, LoadError, SkeletonLines } from "../components/States";
 import { fareInr, formatInr } from "../lib/fare";
 import { distanceM } from "../lib/geo";
@@ -94,7 +96,7 @@ export default function RiderPage() {
                             {new Date(r.arrivalTime).toLocaleString()}
                           </span>
                         </span>
-                        <StatusChip status={r.status} />
+                        <StatusBadge status={r.status} />
                       </summary>
                       <dl className="mt-2 grid grid-cols-2 gap-1 rounded-lg bg-slate-50 p-2 text-slate-700">
                         <dt>{r.fare.final ? "Fare paid" : "Fare (estimate)"}</dt>
@@ -199,6 +201,18 @@ function RequestForm({
               value={arrival}
               onChange={(e) => setArrival(e.target.value)}
             />
+            <div className="flex flex-wrap gap-2" role="group" aria-label="Arriving in">
+              {SOON_MIN.map((m) => (
+                <button
+                  key={m}
+                  type="button"
+                  className={chipClass}
+                  onClick={() => setArrival(localInputIn(m))}
+                >
+                  In {m} min
+                </button>
+              ))}
+            </div>
           </Field>
           {window && (
             <p
@@ -242,21 +256,51 @@ const REASONS: Record<CancelReason, string> = {
   other: "Something else",
 };
 
-const CHIP: Record<string, string> = {
-  wait: "bg-amber-100 text-amber-900",
-  good: "bg-emerald-100 text-emerald-900",
-  done: "bg-indigo-100 text-indigo-900",
-  bad: "bg-slate-200 text-slate-700",
-};
+// Quick choices of arrival, beside the full date and time.
+const SOON_MIN = [5, 10, 15, 20];
 
-function StatusChip({ status }: { status: string }) {
-  const view = statusView(status);
+const STEP_STATES = ["WAITING", "MATCHED", "PICKED_UP", "DROPPED_OFF"];
+
+/** The moments a rider waits for, marked when they happen while the screen is open. */
+function Moment({
+  status,
+  driver,
+  station,
+}: {
+  status: string;
+  driver?: string;
+  station?: string;
+}) {
+  const seen = useRef(status);
+  const [moment, setMoment] = useState<string | null>(null);
+  useEffect(() => {
+    if (seen.current === status) return;
+    seen.current = status;
+    const text =
+      status === "MATCHED"
+        ? `Matched! ${driver ?? "Your driver"} is coming to ${station ?? "the station"} for you.`
+        : status === "PICKED_UP"
+          ? "You are on board. Enjoy the ride."
+          : null;
+    setMoment(text);
+    if (!text) return;
+    const timer = setTimeout(() => setMoment(null), MOMENT_MS);
+    return () => clearTimeout(timer);
+  }, [status, driver, station]);
+  if (!moment) return null;
   return (
-    <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${CHIP[view.tone]}`}>
-      {view.label}
-    </span>
+    <p
+      role="status"
+      data-testid="moment"
+      className={`mb-3 flex items-center gap-2 rounded-xl px-3 py-2 font-semibold ring-2 motion-safe:animate-[pulse_1s_ease-in-out_2] ${STATE_TONE[status]}`}
+    >
+      <StateIcon status={status} className="h-5 w-5" />
+      {moment}
+    </p>
   );
 }
+
+const MOMENT_MS = 10_000;
 
 const SETTLED_KEY = "lastmile.receipts.settled";
 
@@ -328,17 +372,27 @@ function RideCard({
 
   return (
     <Card testId="ride-card">
+      <Moment status={request.status} driver={request.driver?.name} station={station?.name} />
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
-          <p className="text-sm text-slate-500">
+          <p className="text-sm text-slate-600">
             {station?.name ?? request.stationId} → {area?.name ?? request.destinationAreaId}
           </p>
-          <h2 className="text-2xl font-bold" data-testid="ride-status" data-status={request.status}>
+          <h2
+            className="flex items-center gap-2 text-2xl font-bold"
+            data-testid="ride-status"
+            data-status={request.status}
+          >
+            <span
+              className={`inline-flex h-9 w-9 items-center justify-center rounded-full ring-1 ${STATE_TONE[request.status]}`}
+            >
+              <StateIcon status={request.status} className="h-5 w-5" />
+            </span>
             {view.label}
           </h2>
           <p className="text-slate-600">{view.detail}</p>
         </div>
-        <div className="text-right">
+        <div className="sm:text-right">
           <p className="text-lg font-semibold" data-testid="fare">
             {formatInr(request.fare.amount)}
           </p>
@@ -349,9 +403,10 @@ function RideCard({
         {STEPS.map((s, i) => (
           <li
             key={s}
-            className={`rounded-lg px-2 py-1 text-center text-xs font-medium ${i < view.step ? "bg-indigo-600 text-white" : i === view.step ? "bg-emerald-700 text-white ring-2 ring-emerald-300" : "bg-slate-100 text-slate-700"}`}
+            className={`flex items-center justify-center gap-1 rounded-lg px-1 py-1 text-center text-xs font-semibold ${i < view.step ? "bg-indigo-700 text-white" : i === view.step ? "bg-emerald-800 text-white ring-2 ring-emerald-300" : "bg-slate-100 text-slate-700"}`}
             aria-current={i === view.step ? "step" : undefined}
           >
+            <StateIcon status={STEP_STATES[i]} className="hidden h-3.5 w-3.5 sm:block" />
             {s}
           </li>
         ))}
@@ -374,7 +429,7 @@ function RideCard({
             )}
             {request.status === "MATCHED" && (
               <p className="mt-1 text-emerald-900" data-testid="eta" data-seconds={left ?? ""}>
-                {etaPhrase(left, station?.name ?? "your station")}
+                {etaPhrase(left, station?.name ?? "your station", request.driver.name)}
               </p>
             )}
             {request.status === "PICKED_UP" && (
@@ -495,7 +550,15 @@ function Receipt({
   }
 
   return (
-    <Card title="Your receipt" testId="receipt">
+    <Card testId="receipt">
+      <p
+        className={`mb-3 flex items-center gap-2 rounded-xl px-3 py-2 font-semibold ring-1 ${STATE_TONE.DROPPED_OFF}`}
+        data-testid="arrived-moment"
+      >
+        <StateIcon status="DROPPED_OFF" className="h-5 w-5" />
+        You have arrived{area ? ` at ${area.name}` : ""}. Thanks for riding with LastMile.
+      </p>
+      <h2 className="mb-3 text-lg font-semibold">Your receipt</h2>
       <dl className="mb-4 grid grid-cols-2 gap-1 text-sm">
         <dt className="text-slate-500">Ride</dt>
         <dd className="text-right">
