@@ -130,7 +130,9 @@ def user_env(config: RunConfig) -> dict[str, str]:
 
 def database_spec(config: RunConfig) -> ProcessSpec:
     argv = (
-        _bin("secantusd-py"),
+        sys.executable,
+        "-m",
+        "lastmile.database",
         "--host",
         "127.0.0.1",
         "--port",
