@@ -154,7 +154,8 @@ def test_ctrl_c_stops_every_process_and_reports_exit_codes(run: Run) -> None:
 
 
 def test_a_killed_supervisor_leaves_no_orphans(run: Run) -> None:
-    run.up()
+    if run.proc is None or run.proc.poll() is not None:
+        run.up()
     pids = [p["pid"] for p in run.status()["processes"]]
     assert run.proc is not None
     run.proc.kill()  # SIGKILL: the supervisor cannot stop anything itself
