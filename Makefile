@@ -109,12 +109,12 @@ docs: $(STAMP)
 # The web UI's API types: the gateway's OpenAPI document (frontend/openapi.json), then
 # frontend/src/api/schema.d.ts from it; `make test` fails when either is stale.
 ui-types: $(STAMP) $(UI_STAMP)
-	$(BIN)/python scripts/gen_openapi.py
+	$(BIN)/python -m scripts.gen_openapi
 	cd frontend && $(NPM) run types
 
 # The web UI's offline metro map (frontend/src/data/metro.json), from the stations file.
 metro-map: $(STAMP)
-	$(BIN)/python scripts/gen_metro_map.py
+	$(BIN)/python -m scripts.gen_metro_map
 
 # The generated per-service Kubernetes objects (k8s/generated/), from the code.
 k8s: $(STAMP)

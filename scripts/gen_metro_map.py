@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scripts.generated import write_or_check
+
 ROOT = Path(__file__).resolve().parent.parent
 STATIONS = ROOT / "services" / "station" / "stations.json"
 OUT = ROOT / "frontend" / "src" / "data" / "metro.json"
@@ -69,15 +71,7 @@ def rendered() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = rendered()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run `make metro-map`", file=sys.stderr)
-            return 1
-        return 0
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    return 0
+    return write_or_check(OUT, rendered(), "metro-map", argv)
 
 
 if __name__ == "__main__":

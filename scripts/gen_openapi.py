@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gateway.app  # noqa: F401 (importing the app declares every endpoint)
 from gateway import spec
+from scripts.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "frontend" / "openapi.json"
@@ -19,14 +20,7 @@ def rendered() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = rendered()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run `make ui-types`", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text)
-    return 0
+    return write_or_check(OUT, rendered(), "ui-types", argv)
 
 
 if __name__ == "__main__":
