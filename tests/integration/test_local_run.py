@@ -23,8 +23,9 @@ pytestmark = pytest.mark.integration
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     lm = start_run(tmp_path_factory.mktemp("local-run") / "home", "--matching-replicas", "2")
     yield lm
+    # Whatever the tests left (a run they started again, or one whose `up` they killed).
+    lm.cli("down")
     if lm.proc and lm.proc.poll() is None:
-        lm.cli("down")
         terminate(lm.proc, 60)
 
 
