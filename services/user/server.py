@@ -83,7 +83,7 @@ def build_accounts(settings: UserSettings) -> Accounts:
         gate=HashGate(
             settings.hash_concurrency or max(1, (os.cpu_count() or 1) // 2), settings.hash_queue
         ),
-        limiter=Limiter(store.count, rates),
+        limiter=Limiter(store.count, store.read_count, rates),
         signer=TokenSigner(signing_key, key_id, lifetime),
         verifier=TokenVerifier(public_keys, lifetime),
         phone_region=settings.phone_region,

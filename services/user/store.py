@@ -64,6 +64,11 @@ class UserStore:
                 return int(doc["count"])
         raise RuntimeError(f"counter {counter_id} could not be counted")
 
+    async def read_count(self, counter_id: str) -> int:
+        """A counter's value; 0 when it was never counted or is forgotten."""
+        doc = await self.counters.find_one({"_id": counter_id}, {"count": 1})
+        return int(doc["count"]) if doc else 0
+
     async def spend(self, token_id: str, reason: str, expires_at: datetime) -> bool:
         """Records a token id as spent; False when it already was."""
         try:
