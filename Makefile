@@ -128,8 +128,8 @@ k8s: $(STAMP)
 # then (a gateway-side cut-off not yet found); `make test TEST_WORKERS=2` is ~5 min faster.
 TEST_WORKERS ?= 1
 test: lint $(K8S_STAMP) ui ui-test chromium docker-tools
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not heavy"
-	$(BIN)/pytest -m heavy tests/integration
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not heavy" --durations=40
+	$(BIN)/pytest -m heavy tests/integration --durations=10
 
 # The ride ledger's model-based test at length: SOAK_EXAMPLES sequences from a random seed,
 # printed first; `make soak SEED=n` replays one.
