@@ -45,7 +45,7 @@ async def answers(lim: Limiter, times: list[datetime]) -> list[str]:
     return out
 
 
-def test_the_estimate_weighs_the_previous_window_by_what_is_left_of_it() -> None:
+def test_the_previous_window_counts_by_what_is_left_of_it() -> None:
     assert estimate(MINUTE, 1, 4, START + timedelta(seconds=30)) == 3
     assert estimate(MINUTE, 2, 6, START + timedelta(seconds=45)) == 3.5
     assert estimate(MINUTE, 0, 9, START) == 9
