@@ -21,6 +21,7 @@ from api.lastmile.v1 import (
     trip_pb2,
     user_pb2,
 )
+from common import tracing
 from common.deadlines import PassDeadline
 
 _PROTOS = (
@@ -152,7 +153,7 @@ def aio_channel(
     return grpc.aio.insecure_channel(
         target_of(address),
         options=channel_options(None, wait_for_ready),
-        interceptors=[PassDeadline(timeout_s)],
+        interceptors=[PassDeadline(timeout_s), *tracing.aio_channel_interceptors()],
     )
 
 
@@ -163,6 +164,7 @@ def sync_channel(
     extra_options: Sequence[tuple[str, Any]] = (),
 ) -> grpc.Channel:
     """A blocking channel (for the gateway's workers and tools)."""
-    return grpc.insecure_channel(
+    channel = grpc.insecure_channel(
         target_of(address), options=[*channel_options(timeout_s, wait_for_ready), *extra_options]
     )
+    return tracing.traced_channel(channel)

@@ -22,7 +22,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from common import mongo
+from common import mongo, tracing
 from common.interceptor import CallInterceptor, Faults
 from common.logs import configure_logging
 from common.metrics import serve_metrics
@@ -69,7 +69,12 @@ def run(settings_cls: type[S], service_name: str, build: Callable[[S], Awaitable
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     settings = load_settings(settings_cls, service_name=service_name)
     configure_logging(service_name, settings.log_level)
-    sys.exit(asyncio.run(serve(settings, build)))
+    tracing.configure(settings, service_name)
+    try:
+        code = asyncio.run(serve(settings, build))
+    finally:
+        tracing.shutdown()  # what is still queued goes out before the process ends
+    sys.exit(code)
 
 
 async def serve(settings: S, build: Callable[[S], Awaitable[Service]]) -> int:
@@ -81,7 +86,8 @@ async def serve(settings: S, build: Callable[[S], Awaitable[Service]]) -> int:
 
     faults = Faults(settings.fault_delay_ms, settings.fault_error_rate, settings.fault_crash_after)
     server = grpc.aio.server(
-        interceptors=[CallInterceptor(faults)], options=server_options(settings)
+        interceptors=[*tracing.server_interceptors(), CallInterceptor(faults)],
+        options=server_options(settings),
     )
     address = f"{settings.grpc_host}:{settings.bind_port}"
     try:

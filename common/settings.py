@@ -76,6 +76,30 @@ class ServiceSettings(BaseSettings):
         30.0, gt=0, le=3600, description="Servers close connections older than this."
     )
 
+    # Traces (common/tracing.py). The OTEL_* names are OpenTelemetry's own variables; the
+    # OTLP exporter reads the rest of them itself (OTEL_EXPORTER_OTLP_ENDPOINT, ...).
+    otel_traces_exporter: str = Field(
+        "none",
+        pattern=r"^\s*(none|otlp|console)(\s*,\s*(none|otlp|console))*\s*$",
+        description="Where spans go besides TRACES_DIR: none, otlp or console (comma-separated).",
+    )
+    otel_traces_sampler_arg: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Share of traces kept (by trace id, the same in every "
+        "process); a caller's sampled traceparent is always followed.",
+    )
+    traces_dir: Path | None = Field(
+        None, description="Folder for spans as JSON lines, one file per process (local runs)."
+    )
+    traces_slow_ms: float = Field(
+        500,
+        ge=0,
+        description="Spans at least this long are kept whatever the sampling, as "
+        "are spans that failed.",
+    )
+
     # Peers, as host:port (a dns:/// target is built from it) or a full gRPC target.
     user_addr: str = "127.0.0.1:50051"
     station_addr: str = "127.0.0.1:50052"
@@ -133,6 +157,10 @@ class ServiceSettings(BaseSettings):
 
     def peer(self, service: str) -> str:
         return getattr(self, f"{service}_addr")
+
+    @property
+    def trace_exporters(self) -> set[str]:
+        return {name.strip() for name in self.otel_traces_exporter.split(",")} - {"none"}
 
 
 class TokenKeySettings(BaseSettings):

@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 from flask.sessions import NullSession, SessionInterface
 from prometheus_client import Counter, Histogram
 
+from common import tracing
 from common.logs import configure_logging
 from common.metrics import Children
 from common.settings import load_settings
@@ -108,4 +109,27 @@ def main() -> Flask:
     faulthandler.enable()  # a native crash prints the Python stacks to the log
     settings = load_settings(GatewaySettings, service_name="gateway")
     configure_logging("gateway", settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    if tracing.configure(settings, "gateway", database=False):
+        _trace(app)
+    return app
+
+
+# Only the API is traced: not the UI's files, not health probes, not the long-lived stream
+# (whose pushes are traced where they start, in the notification service).
+UNTRACED_URLS = ",".join(
+    (r"^https?://[^/]+(?=/|$)(?!/api/v1/)", r"/api/v1/notifications/stream", r"/api/v1/health")
+)
+
+
+def _trace(app: Flask) -> None:
+    """Server spans per request, continuing the caller's `traceparent`, and the trace id in a
+    `traceresponse` header on every answer."""
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+    from opentelemetry.instrumentation.propagators import (
+        TraceResponsePropagator,
+        set_global_response_propagator,
+    )
+
+    set_global_response_propagator(TraceResponsePropagator())
+    FlaskInstrumentor.instrument_app(app, excluded_urls=UNTRACED_URLS)

@@ -25,6 +25,8 @@ CORS_HEADERS = (
     ("Vary", "Origin"),
     ("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Last-Event-ID"),
     ("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"),
+    # The trace of this answer (W3C Trace Context's `traceresponse`), when the gateway traces.
+    ("Access-Control-Expose-Headers", "traceresponse"),
 )
 
 StartResponse = Callable[..., Any]

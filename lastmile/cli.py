@@ -1,4 +1,4 @@
-"""`lastmile up | down | status | scale | simulate | operator create`."""
+"""`lastmile up | down | status | scale | trace | simulate | operator create`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from lastmile.layout import MAX_MATCHING_REPLICAS, SCALABLE, RunConfig
+from lastmile import traces
+from lastmile.layout import MAX_MATCHING_REPLICAS, SCALABLE, RunConfig, traces_of
 from lastmile.state import AlreadyRunning, Home
 
 NOT_RUNNING = 3
@@ -212,6 +213,37 @@ def scale(home: Path, service: str, replicas: int, timeout: float) -> None:
             return
         time.sleep(0.3)
     raise click.ClickException(f"{service} did not reach {replicas} serving replicas in time")
+
+
+@main.command()
+@_home_option
+@click.argument("trace_id", required=False)
+@click.option("--last-slow", is_flag=True, help="The latest trace whose request was slow.")
+@click.option(
+    "--slower-than",
+    default=500.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Milliseconds that make a request slow, for --last-slow.",
+)
+def trace(home: Path, trace_id: str | None, last_slow: bool, slower_than: float) -> None:
+    """Print one trace of the run as a tree with its timings: the trace id the gateway
+    answered in `traceresponse` (00-<trace id>-<span id>-<flags>), or the latest slow one."""
+    folder = traces_of(home.resolve())
+    if not folder.is_dir():
+        raise click.ClickException(f"no traces under {folder} (a run writes them there)")
+    if trace_id and trace_id.count("-") == 3:
+        trace_id = trace_id.split("-")[1]  # a whole traceresponse / traceparent value
+    if last_slow == bool(trace_id):
+        raise click.UsageError("give a trace id or --last-slow (one of them)")
+    if last_slow:
+        trace_id = traces.last_slow(traces.read_spans(folder), slower_than)
+        if trace_id is None:
+            raise click.ClickException(f"no request took {slower_than:g} ms or more")
+    lines = traces.draw(traces.read_spans(folder, trace_id))
+    if not lines:
+        raise click.ClickException(f"no spans of trace {trace_id} under {folder}")
+    click.echo("\n".join(lines))
 
 
 @main.command()

@@ -51,6 +51,10 @@ class RunConfig:
         return self.home / "data"
 
     @property
+    def traces(self) -> Path:
+        return traces_of(self.home)
+
+    @property
     def embedded_db(self) -> bool:
         return not self.mongodb_uri
 
@@ -92,6 +96,11 @@ class ProcessSpec:
         return next(iter(self.ports.values()))
 
 
+def traces_of(home: Path) -> Path:
+    """Where a run's processes write their spans."""
+    return home / "traces"
+
+
 def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
@@ -106,6 +115,7 @@ def base_env(config: RunConfig) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         GRPC_HOST="127.0.0.1",
     )
+    env.setdefault("TRACES_DIR", str(config.traces))
     env.update({f"{s.upper()}_ADDR": config.address_of(s) for s in SERVICES})
     if config.keys:
         env["JWT_PUBLIC_KEYS_FILE"] = str(config.keys.public_keys)

@@ -19,6 +19,7 @@ from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from api.lastmile.v1 import notification_pb2, notification_pb2_grpc
+from common import tracing
 from common.convert import to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument
 from services.notification import positions
@@ -196,6 +197,8 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                     "read": False,
                     "key": request.idempotency_key,
                 }
+                if trace_headers := tracing.carrier():
+                    doc["trace"] = trace_headers  # the push carries on the sender's trace
                 if await self.store.insert(doc):
                     self._last_seq[user] = doc["seq"]
                     break
@@ -253,9 +256,12 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                     docs = await self.store.after(request.user_id, last, REPLAY_PAGE)
                     for doc in docs:
                         last = doc["seq"]
+                        push = tracing.continued(f"push {doc['kind']}", doc.get("trace"))
                         yield notification_pb2.SubscribeEvent(
                             notification=notification_message(doc)
                         )
+                        if push is not None:
+                            push.end()
                     if len(docs) == REPLAY_PAGE:
                         subscriber.notes = True
                         continue

@@ -1,0 +1,144 @@
+"""One REST ride, traced: the ping that matches is one trace from the gateway through
+location, matching, driver, rider, trip and notification (and the push to the rider), with
+every span's parent in it; `lastmile trace` draws it; the log lines of the call carry its ids."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from common.geo import destination_point
+from lastmile.layout import traces_of
+from lastmile.traces import Span, read_spans
+from tests.e2e_http import bearer, in_minutes, signup
+from tests.harness import Cluster, start_gateway
+from tests.integration.test_gateway import SseReader
+from tests.ride import ALL, MG_ROAD
+
+pytestmark = pytest.mark.integration
+
+EVERY_HOP = {"gateway", "location", "matching", "driver", "rider", "trip", "notification"}
+
+
+def _trace_of(folder: Path, trace_id: str, within: float = 20) -> list[Span]:
+    """The trace's spans once every hop has written its share (spans go out in batches)."""
+    deadline = time.monotonic() + within
+    while True:
+        spans = list(read_spans(folder, trace_id))
+        services = {s.service for s in spans}
+        pushed = any(s.name.startswith("push ") for s in spans)
+        if (services >= EVERY_HOP and pushed) or time.monotonic() > deadline:
+            return spans
+        time.sleep(0.2)
+
+
+def _ride_to_the_match(http: httpx.Client, gateway_url: str) -> tuple[httpx.Response, SseReader]:
+    driver = signup(http, "driver", "Ravi", vehicle={"plate": "KA01AB1", "model": "Swift"})
+    rider = signup(http, "rider", "Asha")
+    d, r = bearer(driver["token"]), bearer(rider["token"])
+    body = {"stationId": "mg-road", "destinationAreaId": "ulsoor", "arrivalTime": in_minutes(2)}
+    assert http.post("/rider/requests", headers=r, json=body).status_code == 201
+    route = {"stationIds": ["mg-road"], "destinationAreaId": "ulsoor", "seats": 1}
+    assert http.post("/driver/routes", headers=d, json=route).status_code == 201
+    stream = SseReader(gateway_url, rider["token"])
+    for metres in (3000, 900):
+        lat, lon = destination_point(*MG_ROAD, 180, metres)
+        answer = http.post("/driver/location", headers=d, json={"lat": lat, "lon": lon})
+        assert answer.status_code == 202, answer.text
+        if answer.json()["triggered"]:
+            return answer, stream
+    raise AssertionError("the driver's pings triggered nothing")
+
+
+def test_the_ping_that_matches_is_one_trace_across_every_hop(
+    module_cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster = module_cluster
+    home = tmp_path / "home"
+    folder = traces_of(home)
+    # Every trace kept, and spans written within a tenth of a second of ending.
+    env = {
+        "TRACES_DIR": str(folder),
+        "OTEL_TRACES_SAMPLER_ARG": "1",
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+    }
+    cluster.start(*ALL, env=env)
+    gateway = start_gateway(cluster, env)
+    try:
+        with httpx.Client(base_url=gateway.url, timeout=30) as http:
+            answer, stream = _ride_to_the_match(http, gateway.url)
+            try:
+                stream.wait_for(1)
+                assert stream.kinds() == ["MATCHED"]
+            finally:
+                stream.close()
+            # Answers that are not a ride's are traced too, each in a trace of its own.
+            other = http.get("/stations")
+    finally:
+        assert gateway.stop() == 0
+
+    header = answer.headers["traceresponse"]
+    version, trace_id, _, flags = header.split("-")
+    assert (version, len(trace_id)) == ("00", 32) and int(flags, 16) & 1  # sampled
+    assert other.headers["traceresponse"].split("-")[1] != trace_id
+
+    spans = _trace_of(folder, trace_id)
+    by_id = {s.span_id: s for s in spans}
+    assert {s.service for s in spans} >= EVERY_HOP, sorted({s.service for s in spans})
+
+    # One root: the gateway's answer to the ping.
+    (root,) = [s for s in spans if s.parent_id is None]
+    assert (root.service, root.kind, root.name) == (
+        "gateway",
+        "SERVER",
+        "POST /api/v1/driver/location",
+    )
+    assert all(s.parent_id in by_id for s in spans if s is not root), "a span lost its parent"
+
+    # Each gRPC call received is the child of the same call made by another process.
+    received = [s for s in spans if s.kind == "SERVER" and s is not root]
+    for server in received:
+        client = by_id[server.parent_id]
+        assert client.kind == "CLIENT" and client.name == server.name, (server, client)
+        assert client.service != server.service
+    callers = {(by_id[s.parent_id].service, s.service, s.name.rsplit("/", 1)[-1]) for s in received}
+    assert ("gateway", "location", "UpdatePositions") in callers
+    assert ("location", "matching", "Trigger") in callers  # the hand-off to matching
+
+    # Database calls sit under the call that made them, in the service that owns the data.
+    db = [s for s in spans if s.attributes.get("db.system") == "mongodb"]
+    assert {s.service for s in db} >= {"rider", "trip", "notification"}
+    for s in db:
+        assert by_id[s.parent_id].service == s.service
+
+    # The push to the rider's stream carries on the trace of the Notify that stored it.
+    (push,) = [s for s in spans if s.name == "push MATCHED"]
+    assert push.service == "notification"
+    assert by_id[push.parent_id].name.endswith(("/Notify", "/NotifyBatch"))
+
+    # Log lines written while serving the call carry its ids.
+    lines = [json.loads(line) for line in cluster.running["location"].log().splitlines() if line]
+    (trigger,) = [line for line in lines if line.get("message") == "trigger"]
+    assert trigger["trace_id"] == trace_id and trigger["span_id"] in by_id
+
+    drawn = subprocess.run(
+        [str(Path(sys.executable).with_name("lastmile")), "trace", "--home", str(home), header],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    print(drawn)
+    first, *rest = drawn.splitlines()
+    assert first.startswith(f"trace {trace_id}") and f"{len(spans)} spans" in first
+    assert len(rest) == len(spans)
+    assert (
+        "POST /api/v1/driver/location" in rest[0]
+        and "/lastmile.v1.MatchingService/Trigger" in drawn
+    )
