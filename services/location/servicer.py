@@ -9,6 +9,7 @@ import grpc
 
 from api.lastmile.v1 import common_pb2, location_pb2, location_pb2_grpc
 from common.errors import DomainError, InvalidArgument, NotFound
+from common.kpis import POSITIONS_INGESTED
 from common.paging import check_batch
 from services.location.engine import Tracker
 from services.location.tracking import Position, StationEta, fix_time
@@ -44,6 +45,15 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         self.tracker = tracker
 
     async def _apply(self, update: location_pb2.PositionUpdate) -> list[location_pb2.Trigger]:
+        try:
+            fired = await self._track(update)
+        except DomainError:
+            POSITIONS_INGESTED("rejected").inc()
+            raise
+        POSITIONS_INGESTED("accepted").inc()
+        return fired
+
+    async def _track(self, update: location_pb2.PositionUpdate) -> list[location_pb2.Trigger]:
         if not update.driver_id:
             raise InvalidArgument("driver_id is required", "driver_id")
         if not update.HasField("position"):

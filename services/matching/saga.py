@@ -29,7 +29,8 @@ from api.lastmile.v1 import (
     trip_pb2,
     user_pb2,
 )
-from common.convert import to_timestamp
+from common import kpis
+from common.convert import from_timestamp, to_timestamp, utcnow
 from common.errors import FailedPrecondition
 from common.ids import trip_id_for_route
 from common.notify import notice
@@ -52,6 +53,7 @@ class Outcome:
     request_ids: list[str] = field(default_factory=list)
     rider_ids: list[str] = field(default_factory=list)
     seats_free: int = 0
+    booked: int = 0  # riders this run booked (not those an earlier run did)
 
 
 @dataclass
@@ -79,6 +81,8 @@ class MatchSaga:
             raise FailedPrecondition(f"route {route_id} does not pass station {station_id}")
         trip_id = trip_id_for_route(route_id)
         ledger = await self._ledger(route)
+        booked = 0
+        left_behind: list[str] = []
         for _ in range(plan.MAX_ROUNDS):
             limit = plan.candidate_limit(ledger.seats_free, len(ledger.known))
             found = await self.peers.rider.FindEligible(
@@ -94,15 +98,19 @@ class MatchSaga:
             unbooked = [r.id for r in found.claimed if r.id not in known]
             fresh = [r.id for r in found.requests if r.id not in known]
             wanted = plan.candidates(unbooked, fresh, ledger.seats_free)
+            left_behind = [i for i in fresh if i not in wanted]
             if not wanted:
                 break
-            ledger, lost = await self._claim_and_book(route, trip_id, wanted)
+            ledger, lost, booked_now = await self._claim_and_book(route, trip_id, wanted)
+            booked += booked_now
             # Riders other drivers claimed first cost us seats: look again while seats are
             # free and there were more riders than we took.
             taken = len(wanted) - len(unbooked)
             if not lost or ledger.seats_free == 0 or len(fresh) <= taken:
                 break
-        outcome = Outcome(route_id, station_id, seats_free=ledger.seats_free)
+        if ledger.seats_free == 0 and left_behind:
+            await self._note_passed_full(left_behind)
+        outcome = Outcome(route_id, station_id, seats_free=ledger.seats_free, booked=booked)
         if ledger.trip is None:
             return outcome
         matched = [r for r in ledger.trip.riders if r.status == MATCHED]
@@ -130,16 +138,16 @@ class MatchSaga:
 
     async def _claim_and_book(
         self, route: driver_pb2.Route, trip_id: str, wanted: list[str]
-    ) -> tuple[Ledger, int]:
-        """Claims and books `wanted`; answers the ledger after it and how many of them other
-        matches claimed first."""
+    ) -> tuple[Ledger, int, int]:
+        """Claims and books `wanted`; answers the ledger after it, how many of them other
+        matches claimed first, and how many it booked."""
         claim = await self.peers.rider.Claim(
             rider_pb2.ClaimRequest(
                 request_ids=wanted, trip_id=trip_id, route_id=route.id, driver_id=route.driver_id
             )
         )
         if not claim.claimed:
-            return await self._ledger(route), len(claim.not_claimed)
+            return await self._ledger(route), len(claim.not_claimed), 0
         booked = await self.peers.trip.BookSeats(
             trip_pb2.BookSeatsRequest(
                 route_id=route.id,
@@ -155,6 +163,7 @@ class MatchSaga:
             )
         )
         refused = [b.request_id for b in booked.bookings if b.outcome != BOOKED]
+        took = _count_matches(claim.claimed, set(refused))
         if refused:
             # The trip will never take them: they wait again.
             await self.peers.rider.Unclaim(
@@ -162,7 +171,17 @@ class MatchSaga:
             )
         if any(b.outcome == CLOSED_TRIP for b in booked.bookings):
             raise FailedPrecondition(f"the trip of route {route.id} is closed")
-        return Ledger(booked.trip.seats_free, booked.trip), len(claim.not_claimed)
+        return Ledger(booked.trip.seats_free, booked.trip), len(claim.not_claimed), took
+
+    async def _note_passed_full(self, request_ids: list[str]) -> None:
+        """Riders this full driver leaves behind: if they expire, it was for want of a seat.
+        Only a measure, so a failure here never fails the match."""
+        try:
+            await self.peers.rider.NotePassedFull(
+                rider_pb2.NotePassedFullRequest(request_ids=request_ids)
+            )
+        except grpc.aio.AioRpcError as exc:
+            log.warning("riders left behind not noted", extra={"code": exc.code().name})
 
     async def _station_name(self, station_id: str) -> str:
         if not self._station_names:
@@ -224,3 +243,19 @@ class MatchSaga:
         await self.peers.notification.NotifyBatch(
             notification_pb2.NotifyBatchRequest(notifications=notices)
         )
+
+
+def _count_matches(claimed: list[rider_pb2.RideRequest], refused: set[str]) -> int:
+    """Counts the riders a booking matched: where, and how long after asking."""
+    now = utcnow()
+    took = 0
+    for r in claimed:
+        if r.id in refused:
+            continue
+        took += 1
+        kpis.RIDERS_MATCHED(r.station_id).inc()
+        if r.HasField("created_at"):
+            kpis.REQUEST_TO_MATCH.observe(
+                max(0.0, (now - from_timestamp(r.created_at)).total_seconds())
+            )
+    return took

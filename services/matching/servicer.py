@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 
 from api.lastmile.v1 import matching_pb2, matching_pb2_grpc
 from common.convert import from_timestamp, utcnow
 from common.errors import InvalidArgument
+from common.kpis import TRIGGER_TO_MATCH
 from services.matching.saga import MatchSaga, Outcome
 
 
@@ -37,7 +40,11 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
     ) -> matching_pb2.MatchResult:
         _require_ids(request.route_id, request.station_id)
         eta = from_timestamp(request.driver_eta) if request.HasField("driver_eta") else utcnow()
-        return result_message(await self.saga.run(request.route_id, request.station_id, eta))
+        started = time.perf_counter()
+        outcome = await self.saga.run(request.route_id, request.station_id, eta)
+        if outcome.booked:
+            TRIGGER_TO_MATCH.observe(time.perf_counter() - started)
+        return result_message(outcome)
 
     async def MatchNow(
         self, request: matching_pb2.MatchNowRequest, context: grpc.aio.ServicerContext

@@ -10,9 +10,10 @@ from datetime import timedelta
 
 from api.lastmile.v1 import notification_pb2
 from common.convert import utcnow
+from common.kpis import REQUESTS_EXPIRED
 from common.notify import notice
 from common.peers import Peers
-from services.rider.requests import RequestStatus, expiry_cutoff
+from services.rider.requests import RequestStatus, expiry_cutoff, unmatched_reason
 from services.rider.store import RequestStore
 
 log = logging.getLogger("lastmile.rider.expiry")
@@ -33,6 +34,7 @@ async def expire_once(store: RequestStore, peers: Peers, expiry: timedelta) -> i
         )
         if done is not None:
             expired.append(done)
+            REQUESTS_EXPIRED(unmatched_reason(done)).inc()
     # Told after the state change; a sweep also retells those a failure left untold.
     untold = await store.expiries_untold(BATCH)
     if untold:

@@ -46,6 +46,8 @@ class RideRequest:
     fare_inr: int = 0
     fare_final: bool = False
     cancel_reason: str = ""
+    # A driver going the rider's way came by full while the request waited.
+    passed_full: bool = False
 
 
 # A rider has at most one request in these states.
@@ -94,3 +96,9 @@ def check_trip_move(current: RequestStatus, target: RequestStatus) -> bool:
 def expiry_cutoff(now: datetime, expiry: timedelta) -> datetime:
     """WAITING requests whose arrival time is before this have expired."""
     return now - expiry
+
+
+def unmatched_reason(request: RideRequest) -> str:
+    """Why a request expired unmatched: no_seat when a driver going its way came by full,
+    no_driver when none came its way in time."""
+    return "no_seat" if request.passed_full else "no_driver"

@@ -223,6 +223,14 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         not_claimed = [rid for rid, r in zip(ids, got, strict=True) if r is None]
         return rider_pb2.ClaimResponse(claimed=claimed, not_claimed=not_claimed)
 
+    async def NotePassedFull(
+        self, request: rider_pb2.NotePassedFullRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.NotePassedFullResponse:
+        ids = list(dict.fromkeys(i for i in request.request_ids if i))
+        check_batch(len(ids), "request_ids")
+        marked = await self.store.note_passed_full(ids) if ids else 0
+        return rider_pb2.NotePassedFullResponse(marked=marked)
+
     async def Unclaim(
         self, request: rider_pb2.UnclaimRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.UnclaimResponse:

@@ -39,6 +39,7 @@ def to_request(doc: dict[str, Any]) -> RideRequest:
         fare_inr=doc.get("fareInr", 0),
         fare_final=doc.get("fareFinal", False),
         cancel_reason=doc.get("cancelReason", ""),
+        passed_full=doc.get("passedFull", False),
     )
 
 
@@ -152,6 +153,18 @@ class RequestStore:
             "arrivalTime": {"$lte": latest_arrival},
         }
         return await self._find(query, BY_ARRIVAL, limit)
+
+    async def note_passed_full(self, request_ids: list[str]) -> int:
+        """Marks the WAITING ones among `request_ids`; answers how many were not marked yet."""
+        result = await self.collection.update_many(
+            {
+                "_id": {"$in": request_ids},
+                "status": RequestStatus.WAITING.value,
+                "passedFull": {"$ne": True},
+            },
+            {"$set": {"passedFull": True}},
+        )
+        return result.modified_count
 
     async def claimed_for(self, trip_id: str, limit: int = 50) -> list[RideRequest]:
         """Requests MATCHED to the trip, oldest arrival first."""

@@ -14,6 +14,7 @@ from common import fares
 from common.convert import from_timestamp, to_timestamp, utcnow
 from common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from common.ids import trip_id_for_route
+from common.kpis import TRIP_SEATS_USED
 from common.notify import notice
 from common.paging import check_batch
 from common.peers import Peers
@@ -240,8 +241,16 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
     async def CompleteTrip(
         self, request: trip_pb2.TripActionRequest, context: grpc.aio.ServicerContext
     ) -> trip_pb2.Trip:
-        trip = await self._drivers_change(request.trip_id, request.driver_id, lifecycle.complete)
+        completes: list[bool] = []
+
+        def complete(trip: Trip) -> Trip:
+            completes.append(trip.status is not TripStatus.COMPLETED)  # not a repeat
+            return lifecycle.complete(trip)
+
+        trip = await self._drivers_change(request.trip_id, request.driver_id, complete)
         riders = [r for r in trip.riders if r.status is RiderStatus.DROPPED_OFF]
+        if completes and completes[-1]:
+            TRIP_SEATS_USED.observe(len(riders))
         await self._follow(trip, riders, RiderStatus.DROPPED_OFF, riders_on_trip=len(riders))
         await self.peers.driver.CompleteRoute(
             driver_pb2.CompleteRouteRequest(route_id=trip.route_id)

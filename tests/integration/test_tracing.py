@@ -83,6 +83,11 @@ def test_the_ping_that_matches_is_one_trace_across_every_hop(
     finally:
         assert gateway.stop() == 0
 
+    # The ride's measures, beside the traces.
+    location, matching = cluster.running["location"], cluster.running["matching"]
+    assert location.metric("lastmile_positions_ingested_total", outcome="accepted") == 2
+    assert matching.metric("lastmile_trigger_to_match_seconds_count") == 1
+
     header = answer.headers["traceresponse"]
     version, trace_id, _, flags = header.split("-")
     assert (version, len(trace_id)) == ("00", 32) and int(flags, 16) & 1  # sampled

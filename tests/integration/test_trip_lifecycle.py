@@ -259,3 +259,43 @@ async def test_another_drivers_trip_is_not_found(c: Cluster) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await ride.pick_up(c, trip_id, "intruder", [people[0].id])
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_the_ride_measures_count_matches_trips_and_why_riders_expired(
+    cluster: Cluster,
+) -> None:
+    """A one-seat driver at MG Road: the first rider is matched, the second is left behind
+    and expires for want of a seat, a third (going elsewhere) for want of a driver; the trip
+    carries one rider; repeats of the completion count once."""
+    cluster.start(*ride.ALL, env={"REQUEST_EXPIRY_S": "3", "EXPIRY_SWEEP_S": "0.3"})
+    driver = await ride.driver(cluster)
+    route = await ride.route(cluster, driver.id, ("mg-road",), "ulsoor", seats=1)
+    now = datetime.now(UTC)
+    people = [await ride.rider(cluster, f"Rider {i}") for i in range(3)]
+    first = await ride.request(cluster, people[0].id, "mg-road", "ulsoor", arrival=now)
+    behind = await ride.request(cluster, people[1].id, "mg-road", "ulsoor", arrival=now)
+    elsewhere = await ride.request(cluster, people[2].id, "mg-road", "domlur", arrival=now)
+    result = await cluster.stub("matching").MatchNow(
+        matching_pb2.MatchNowRequest(route_id=route.id, station_id="mg-road")
+    )
+    assert list(result.request_ids) == [first.id]
+    for req in (behind, elsewhere):
+        for _ in range(100):
+            if await ride.request_status(cluster, req.id) == rider_pb2.REQUEST_STATUS_EXPIRED:
+                break
+            await asyncio.sleep(0.2)
+        assert await ride.request_status(cluster, req.id) == rider_pb2.REQUEST_STATUS_EXPIRED
+    await ride.pick_up(cluster, result.trip_id, driver.id, [people[0].id])
+    done = trip_pb2.TripActionRequest(trip_id=result.trip_id, driver_id=driver.id)
+    for _ in range(2):
+        await cluster.stub("trip").CompleteTrip(done)
+
+    rider, matching, trip = (cluster.running[s] for s in ("rider", "matching", "trip"))
+    expired = "lastmile_requests_expired_total"
+    assert rider.metric(expired, reason="no_seat") == 1
+    assert rider.metric(expired, reason="no_driver") == 1
+    assert matching.metric("lastmile_riders_matched_total", station="mg-road") == 1
+    assert matching.metric("lastmile_request_to_match_seconds_count") == 1
+    assert 0 <= matching.metric("lastmile_request_to_match_seconds_sum") < 60
+    assert trip.metric("lastmile_trip_seats_used_count") == 1
+    assert trip.metric("lastmile_trip_seats_used_sum") == 1

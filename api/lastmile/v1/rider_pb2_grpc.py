@@ -75,6 +75,11 @@ class RiderServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimResponse.FromString,
                 _registered_method=True)
+        self.NotePassedFull = channel.unary_unary(
+                '/lastmile.v1.RiderService/NotePassedFull',
+                request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullResponse.FromString,
+                _registered_method=True)
         self.SetTripStatus = channel.unary_unary(
                 '/lastmile.v1.RiderService/SetTripStatus',
                 request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.SetTripStatusRequest.SerializeToString,
@@ -165,6 +170,15 @@ class RiderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def NotePassedFull(self, request, context):
+        """Notes that a driver going their way came by full: WAITING requests among request_ids
+        are marked, so that if they expire unmatched the reason is known (no seat rather than no
+        driver). Requests in any other state are left alone; a repeat changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SetTripStatus(self, request, context):
         """Follows a rider's progress on a trip: PICKED_UP, DROPPED_OFF, NO_SHOW or CANCELLED, from the
         states a trip allows. FAILED_PRECONDITION for any other move; the same status again is a
@@ -231,6 +245,11 @@ def add_RiderServiceServicer_to_server(servicer, server):
                     servicer.Unclaim,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimResponse.SerializeToString,
+            ),
+            'NotePassedFull': grpc.unary_unary_rpc_method_handler(
+                    servicer.NotePassedFull,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullResponse.SerializeToString,
             ),
             'SetTripStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.SetTripStatus,
@@ -465,6 +484,33 @@ class RiderService:
             '/lastmile.v1.RiderService/Unclaim',
             api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def NotePassedFull(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.RiderService/NotePassedFull',
+            api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullResponse.FromString,
             options,
             channel_credentials,
             insecure,
