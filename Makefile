@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 K8S_VENV ?= .venv-k8s
 K8S_STAMP := $(K8S_VENV)/.installed-stamp
 
-.PHONY: install run test lint format protos docs metro-map ui-types k8s k8s-tools ui ui-test chromium bench soak clean \
+.PHONY: install run test lint format protos docs metro-map ui-types dashboard k8s k8s-tools ui ui-test chromium prometheus bench soak clean \
 	docker-tools images compose-up compose-down
 
 # Create/update the virtualenv whenever the dependencies change.
@@ -50,6 +50,16 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+# Prometheus and promtool, from Debian: `lastmile up --observe` runs Prometheus, and the tests
+# check the alert rules and the dashboard with promtool. The package's own service is not
+# started (no init system here; policy-rc.d refuses it where there is one).
+prometheus:
+	@command -v promtool >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
+	      apt-get install -y -q --no-install-recommends prometheus; \
+	  else echo "prometheus is missing: sudo apt-get install prometheus" >&2; exit 1; fi; }
 
 # The container tests' tools, from Debian: docker.io (its daemon runs with no bridge network,
 # scripts/dockerd.sh), docker-compose, and mmdebstrap for base images when no registry answers.
@@ -112,6 +122,10 @@ ui-types: $(STAMP) $(UI_STAMP)
 	$(BIN)/python -m scripts.gen_openapi
 	cd frontend && $(NPM) run types
 
+# The Grafana dashboard, from the panels listed in scripts/gen_dashboard.py.
+dashboard: $(STAMP)
+	$(BIN)/python -m scripts.gen_dashboard
+
 # The web UI's offline metro map (frontend/src/data/metro.json), from the stations file.
 metro-map: $(STAMP)
 	$(BIN)/python -m scripts.gen_metro_map
@@ -127,7 +141,7 @@ k8s: $(STAMP)
 # One by default: with two, calls to the user service were answered 503 after ~1 s now and
 # then (a gateway-side cut-off not yet found); `make test TEST_WORKERS=2` is ~5 min faster.
 TEST_WORKERS ?= 1
-test: lint $(K8S_STAMP) ui ui-test chromium docker-tools
+test: lint $(K8S_STAMP) ui ui-test chromium prometheus docker-tools
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not heavy" --durations=40
 	$(BIN)/pytest -m heavy tests/integration --durations=10
 

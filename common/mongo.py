@@ -9,6 +9,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from common.db_metrics import CommandMetrics
 from common.settings import ServiceSettings
 
 _client: AsyncMongoClient | None = None
@@ -27,6 +28,7 @@ def get_database(settings: ServiceSettings) -> AsyncDatabase:
             # remaining deadline inside an RPC (common.deadlines).
             timeoutMS=int(settings.rpc_timeout_s * 1000),
             retryWrites=True,
+            event_listeners=[CommandMetrics()],
         )
     return _client[settings.mongodb_db]
 

@@ -1,6 +1,8 @@
-"""One REST ride, traced: the ping that matches is one trace from the gateway through
-location, matching, driver, rider, trip and notification (and the push to the rider), with
-every span's parent in it; `lastmile trace` draws it; the log lines of the call carry its ids."""
+"""Seeing inside a run. One REST ride, traced: the ping that matches is one trace from the
+gateway through location, matching, driver, rider, trip and notification (and the push to the
+rider), with every span's parent in it; `lastmile trace` draws it; the log lines of the call
+carry its ids. And every metric the alert rules and the dashboard read is one the processes
+really export."""
 
 from __future__ import annotations
 
@@ -8,18 +10,23 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from common.geo import destination_point
 from lastmile.layout import traces_of
 from lastmile.traces import Span, read_spans
+from scripts import gen_dashboard
 from tests.e2e_http import bearer, in_minutes, signup
-from tests.harness import Cluster, start_gateway
+from tests.harness import Cluster, GatewayProcess, start_gateway
 from tests.integration.test_gateway import SseReader
+from tests.promql import exported_families, family, metric_names
 from tests.ride import ALL, MG_ROAD
+from tests.test_monitoring import RULES
 
 pytestmark = pytest.mark.integration
 
@@ -56,32 +63,40 @@ def _ride_to_the_match(http: httpx.Client, gateway_url: str) -> tuple[httpx.Resp
     raise AssertionError("the driver's pings triggered nothing")
 
 
-def test_the_ping_that_matches_is_one_trace_across_every_hop(
-    module_cluster: Cluster, tmp_path: Path
-) -> None:
-    cluster = module_cluster
-    home = tmp_path / "home"
-    folder = traces_of(home)
+@pytest.fixture(scope="module")
+def observed(
+    module_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Cluster, GatewayProcess, Path]]:
+    """Every service and the gateway, tracing every request into the run's home."""
+    home = tmp_path_factory.mktemp("observed") / "home"
     # Every trace kept, and spans written within a tenth of a second of ending.
     env = {
-        "TRACES_DIR": str(folder),
+        "TRACES_DIR": str(traces_of(home)),
         "OTEL_TRACES_SAMPLER_ARG": "1",
         "OTEL_BSP_SCHEDULE_DELAY": "100",
     }
-    cluster.start(*ALL, env=env)
-    gateway = start_gateway(cluster, env)
+    module_cluster.start(*ALL, env=env)
+    gateway = start_gateway(module_cluster, env)
     try:
-        with httpx.Client(base_url=gateway.url, timeout=30) as http:
-            answer, stream = _ride_to_the_match(http, gateway.url)
-            try:
-                stream.wait_for(1)
-                assert stream.kinds() == ["MATCHED"]
-            finally:
-                stream.close()
-            # Answers that are not a ride's are traced too, each in a trace of its own.
-            other = http.get("/stations")
+        yield module_cluster, gateway, home
     finally:
         assert gateway.stop() == 0
+
+
+def test_the_ping_that_matches_is_one_trace_across_every_hop(
+    observed: tuple[Cluster, GatewayProcess, Path],
+) -> None:
+    cluster, gateway, home = observed
+    folder = traces_of(home)
+    with httpx.Client(base_url=gateway.url, timeout=30) as http:
+        answer, stream = _ride_to_the_match(http, gateway.url)
+        try:
+            stream.wait_for(1)
+            assert stream.kinds() == ["MATCHED"]
+        finally:
+            stream.close()
+        # Answers that are not a ride's are traced too, each in a trace of its own.
+        other = http.get("/stations")
 
     # The ride's measures, beside the traces.
     location, matching = cluster.running["location"], cluster.running["matching"]
@@ -147,3 +162,25 @@ def test_the_ping_that_matches_is_one_trace_across_every_hop(
         "POST /api/v1/driver/location" in rest[0]
         and "/lastmile.v1.MatchingService/Trigger" in drawn
     )
+
+
+def test_the_rules_and_the_dashboard_read_only_metrics_the_processes_export(
+    observed: tuple[Cluster, GatewayProcess, Path],
+) -> None:
+    cluster, gateway, _ = observed
+    with httpx.Client(base_url=gateway.url, timeout=30) as http:
+        assert http.get("/stations").status_code == 200  # the gateway's metrics exist once used
+        exported = exported_families(http.get("/metrics").text)
+    for process in cluster.running.values():
+        exported |= exported_families(_metrics_text(process.metrics_port))
+    groups = yaml.safe_load(RULES.read_text())["groups"]
+    expressions = [r["expr"] for g in groups for r in g["rules"]]
+    expressions += gen_dashboard.queries(json.loads(gen_dashboard.OUT.read_text()))
+    read = {family(n) for e in expressions for n in metric_names(e) if ":" not in n}
+    read -= {"up"}  # Prometheus's own, per target
+    assert read - exported == set(), f"read but exported by no process: {read - exported}"
+    assert len(read) >= 12
+
+
+def _metrics_text(port: int) -> str:
+    return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
