@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import time
@@ -88,6 +89,21 @@ def main() -> None:
     default=False,
     help="Also run the traffic simulator against the gateway. [env SIM=1]",
 )
+@click.option(
+    "--observe/--no-observe",
+    envvar="OBSERVE",
+    default=False,
+    help="Also run Prometheus (Debian's package), scraping every process, with LastMile's "
+    "alert rules. [env OBSERVE=1]",
+)
+@click.option(
+    "--prometheus-port",
+    envvar="LASTMILE_PROMETHEUS_PORT",
+    default=9090,
+    show_default=True,
+    type=click.IntRange(1024, 65535),
+    help="Port of Prometheus, with --observe.",
+)
 def up(
     home: Path,
     base_port: int,
@@ -98,11 +114,15 @@ def up(
     db_name: str,
     matching_replicas: int,
     simulate: bool,
+    observe: bool,
+    prometheus_port: int,
 ) -> None:
     """Start the database, the eight services, the gateway (and the simulator) in the
     foreground; Ctrl-C stops them all."""
     from lastmile.supervisor import Supervisor
 
+    if observe and shutil.which("prometheus") is None:
+        raise click.ClickException("prometheus is missing: `make prometheus` installs it")
     run_home = Home(home.resolve())
     try:
         keys = run_home.keys()
@@ -118,6 +138,8 @@ def up(
         db_name=db_name,
         matching_replicas=matching_replicas,
         simulate=simulate,
+        observe=observe,
+        prometheus_port=prometheus_port,
         keys=keys,
     )
     try:

@@ -51,6 +51,10 @@ class Run:
     env: dict[str, str] = field(default_factory=lambda: dict(ENV))
     proc: subprocess.Popen[bytes] | None = None
 
+    @property
+    def prometheus_port(self) -> int:
+        return self.base_port + 98
+
     def port_of(self, service: str) -> int:
         return self.base_port + SERVICES.index(service)
 
@@ -121,6 +125,7 @@ def start_run(home: Path, *extra: str, env: dict[str, str] | None = None) -> Run
         "--metrics-base-port", str(base + 50),
         "--http-port", str(base + 96),
         "--mongo-port", str(base + 97),
+        "--prometheus-port", str(base + 98),
         *extra,
     ]  # fmt: skip
     run = Run(

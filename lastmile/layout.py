@@ -9,6 +9,7 @@ are not running are simply skipped, exactly as a headless Service's endpoints co
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ class RunConfig:
     matching_replicas: int = 2
     simulate: bool = False
     simulate_args: tuple[str, ...] = ()
+    observe: bool = False  # also run Prometheus, scraping every process
+    prometheus_port: int = 9090
     keys: RunKeys | None = field(default=None, repr=False)
 
     @property
@@ -189,6 +192,22 @@ def simulator_spec(config: RunConfig) -> ProcessSpec:
     return ProcessSpec("simulator", argv, dict(os.environ), {}, "none")
 
 
+def prometheus_spec(config: RunConfig) -> ProcessSpec:
+    """Debian's Prometheus on loopback, its data under the run's home (lastmile/observe.py
+    writes its configuration and keeps its targets)."""
+    folder = config.home / "prometheus"
+    argv = (
+        shutil.which("prometheus") or "/usr/bin/prometheus",
+        f"--config.file={folder / 'prometheus.yml'}",
+        f"--storage.tsdb.path={folder / 'data'}",
+        f"--web.listen-address=127.0.0.1:{config.prometheus_port}",
+        "--log.level=warn",
+    )
+    return ProcessSpec(
+        "prometheus", argv, dict(os.environ), {"HTTP": config.prometheus_port}, "prometheus"
+    )
+
+
 def plan(config: RunConfig) -> list[list[ProcessSpec]]:
     """The processes in start order, in tiers: each tier starts once the one before is healthy
     (every service may start at once: calls to a peer that is not up yet wait for it)."""
@@ -199,6 +218,8 @@ def plan(config: RunConfig) -> list[list[ProcessSpec]]:
     services += [service_spec(config, SCALABLE, k) for k in range(config.matching_replicas)]
     tiers.append(services)
     tiers.append([gateway_spec(config)])
+    if config.observe:
+        tiers.append([prometheus_spec(config)])
     if config.simulate:
         tiers.append([simulator_spec(config)])
     return tiers

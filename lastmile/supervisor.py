@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+from lastmile import observe
 from lastmile.children import Child
 from lastmile.layout import (
     MAX_MATCHING_REPLICAS,
@@ -72,6 +73,8 @@ class Supervisor:
         try:
             tiers = plan(self.config)
             check_ports([spec for tier in tiers for spec in tier])
+            if self.config.observe:
+                observe.write_config(self.config)
             self.home.want_replicas(SCALABLE, self.config.matching_replicas)
             for tier in tiers:
                 self._start_tier(tier)
@@ -210,7 +213,10 @@ class Supervisor:
         }
 
     def _publish(self) -> None:
-        self.home.write_status(self.status())
+        status = self.status()
+        self.home.write_status(status)
+        if self.config.observe:
+            observe.write_targets(self.config, status["processes"])
 
     # --- stopping ---------------------------------------------------------------------------
 

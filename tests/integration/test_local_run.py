@@ -21,7 +21,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    lm = start_run(tmp_path_factory.mktemp("local-run") / "home", "--matching-replicas", "2")
+    home = tmp_path_factory.mktemp("local-run") / "home"
+    lm = start_run(home, "--matching-replicas", "2", "--observe")
     yield lm
     # Whatever the tests left (a run they started again, or one whose `up` they killed).
     lm.cli("down")
@@ -39,11 +40,35 @@ def test_status_lists_every_process_serving(run: Run) -> None:
     names = {p["name"]: p for p in status["processes"]}
     assert set(names) == {
         "database", "user", "station", "driver", "rider", "location", "trip", "notification",
-        "matching-1", "matching-2", "gateway",
+        "matching-1", "matching-2", "gateway", "prometheus",
     }  # fmt: skip
-    assert all(p["health"] == "serving" and p["state"] == "running" for p in names.values())
+    assert all(p["health"] == "serving" and p["state"] == "running" for p in names.values()), names
     table = run.cli("status")
     assert table.returncode == 0 and "matching-2" in table.stdout
+
+
+def test_prometheus_scrapes_every_process_of_the_run_with_the_rules(run: Run) -> None:
+    prometheus = f"http://127.0.0.1:{run.prometheus_port}/api/v1"
+    deadline = time.monotonic() + 60
+    while True:
+        active = httpx.get(f"{prometheus}/targets", timeout=5).json()["data"]["activeTargets"]
+        health = {(t["labels"]["job"], t["labels"]["instance"]): t["health"] for t in active}
+        if (len(health) == 10 and set(health.values()) == {"up"}) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    jobs = sorted(job for job, _ in health)
+    assert jobs == sorted(
+        ["user", "station", "driver", "rider", "location", "trip", "notification", "matching",
+         "matching", "gateway"]
+    ), health  # fmt: skip
+    assert set(health.values()) == {"up"}, health
+    groups = httpx.get(f"{prometheus}/rules", timeout=5).json()["data"]["groups"]
+    alerts = {r["name"] for g in groups for r in g["rules"] if r["type"] == "alerting"}
+    assert "LastMileMatchLatencySLO" in alerts and "LastMileReplicaDown" in alerts
+    # The run's own traffic is there: the gateway's requests, the services' calls.
+    query = {"query": "sum(grpc_server_handled_total)"}
+    answer = httpx.get(f"{prometheus}/query", params=query, timeout=5).json()
+    assert float(answer["data"]["result"][0]["value"][1]) > 0
 
 
 def test_a_second_up_says_one_is_running(run: Run) -> None:
