@@ -237,7 +237,12 @@ def gateway_objects() -> list[dict[str, Any]]:
 
 
 def config_map() -> dict[str, Any]:
-    data = {name: default for name, default, _, _ in rows() if name not in NOT_IN_CONFIGMAP}
+    # A setting with no default (None) is left unset, not set to the text "None".
+    data = {
+        name: default
+        for name, default, _, _ in rows()
+        if name not in NOT_IN_CONFIGMAP and default != "None"
+    }
     data = {k: ("" if v == '""' else v) for k, v in data.items()}
     data.update(CLUSTER_VALUES)
     return {
