@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 
 import grpc
-import httpx
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
@@ -70,18 +69,10 @@ class Prober:
         if spec.health == "mongo":
             return self._mongo(spec.main_port)
         if spec.health == "prometheus":
-            return _prometheus_ready(spec.main_port)
+            return http_health(spec.main_port, PROBE_TIMEOUT_S, path="/-/ready")
         return "n/a"
 
     def close(self) -> None:
         for channel in self._channels.values():
             channel.close()
         self._channels.clear()
-
-
-def _prometheus_ready(port: int) -> str:
-    try:
-        answer = httpx.get(f"http://127.0.0.1:{port}/-/ready", timeout=PROBE_TIMEOUT_S)
-    except httpx.HTTPError:
-        return "down"
-    return "serving" if answer.status_code == 200 else "starting"

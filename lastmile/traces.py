@@ -85,9 +85,8 @@ def draw(spans: Iterable[Span]) -> list[str]:
     if not spans:
         return []
     children: dict[str | None, list[Span]] = defaultdict(list)
-    ids = {s.span_id for s in spans}
     for s in spans:
-        children[s.parent_id if s.parent_id in ids else None].append(s)
+        children[s.parent_id].append(s)
     start = spans[0].start_ns
     end = max(s.end_ns for s in spans)
     services = sorted({s.service for s in spans})
@@ -107,6 +106,6 @@ def draw(spans: Iterable[Span]) -> list[str]:
         for child in children.get(span.span_id, []):
             walk(child, depth + 1)
 
-    for root in children[None]:
+    for root in roots(spans):
         walk(root, 0)
     return lines

@@ -83,9 +83,9 @@ def operator_login(http: httpx.Client, mongo_uri: str, db_name: str) -> dict[str
     return answer.json()
 
 
-def whole_ride(http: httpx.Client) -> None:
-    """A rider and a driver sign up and ride MG Road → Ulsoor, from request to drop-off."""
-    assert len(http.get("/stations").json()) == 10  # seeded by the station service
+def waiting_rider_and_driver(http: httpx.Client) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A rider waiting at MG Road for Ulsoor and a one-seat driver on a route there, both
+    signed up (their sign-up answers, tokens included)."""
     driver = signup(http, "driver", "Ravi", vehicle={"plate": "KA01AB1", "model": "Swift"})
     rider = signup(http, "rider", "Asha")
     d, r = bearer(driver["token"]), bearer(rider["token"])
@@ -93,6 +93,14 @@ def whole_ride(http: httpx.Client) -> None:
     assert http.post("/rider/requests", headers=r, json=body).status_code == 201
     route = {"stationIds": ["mg-road"], "destinationAreaId": "ulsoor", "seats": 1}
     assert http.post("/driver/routes", headers=d, json=route).status_code == 201
+    return driver, rider
+
+
+def whole_ride(http: httpx.Client) -> None:
+    """A rider and a driver sign up and ride MG Road → Ulsoor, from request to drop-off."""
+    assert len(http.get("/stations").json()) == 10  # seeded by the station service
+    driver, rider = waiting_rider_and_driver(http)
+    d, r = bearer(driver["token"]), bearer(rider["token"])
     hits = []
     for metres in (3000, 2000, 900):
         lat, lon = destination_point(*MG_ROAD, 180, metres)

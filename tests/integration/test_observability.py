@@ -21,7 +21,7 @@ from common.geo import destination_point
 from lastmile.layout import traces_of
 from lastmile.traces import Span, read_spans
 from scripts import gen_dashboard
-from tests.e2e_http import bearer, in_minutes, signup
+from tests.e2e_http import bearer, waiting_rider_and_driver
 from tests.harness import Cluster, GatewayProcess, start_gateway
 from tests.integration.test_gateway import SseReader
 from tests.promql import exported_families, family, metric_names
@@ -46,13 +46,8 @@ def _trace_of(folder: Path, trace_id: str, within: float = 20) -> list[Span]:
 
 
 def _ride_to_the_match(http: httpx.Client, gateway_url: str) -> tuple[httpx.Response, SseReader]:
-    driver = signup(http, "driver", "Ravi", vehicle={"plate": "KA01AB1", "model": "Swift"})
-    rider = signup(http, "rider", "Asha")
-    d, r = bearer(driver["token"]), bearer(rider["token"])
-    body = {"stationId": "mg-road", "destinationAreaId": "ulsoor", "arrivalTime": in_minutes(2)}
-    assert http.post("/rider/requests", headers=r, json=body).status_code == 201
-    route = {"stationIds": ["mg-road"], "destinationAreaId": "ulsoor", "seats": 1}
-    assert http.post("/driver/routes", headers=d, json=route).status_code == 201
+    driver, rider = waiting_rider_and_driver(http)
+    d = bearer(driver["token"])
     stream = SseReader(gateway_url, rider["token"])
     for metres in (3000, 900):
         lat, lon = destination_point(*MG_ROAD, 180, metres)
