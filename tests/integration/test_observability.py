@@ -19,7 +19,7 @@ import yaml
 
 from common.geo import destination_point
 from lastmile.layout import traces_of
-from lastmile.traces import Span, read_spans
+from lastmile.traces import Span, read_spans, roots
 from scripts import gen_dashboard
 from tests.e2e_http import bearer, waiting_rider_and_driver
 from tests.harness import Cluster, GatewayProcess, start_gateway
@@ -34,13 +34,16 @@ EVERY_HOP = {"gateway", "location", "matching", "driver", "rider", "trip", "noti
 
 
 def _trace_of(folder: Path, trace_id: str, within: float = 20) -> list[Span]:
-    """The trace's spans once every hop has written its share (spans go out in batches)."""
+    """The trace's spans once they are all written: each process sends its spans in batches,
+    a parent after its children (it ends later), the gateway's answer last of all but the push.
+    So: every hop, the push, and a root with every span's parent there."""
     deadline = time.monotonic() + within
     while True:
         spans = list(read_spans(folder, trace_id))
         services = {s.service for s in spans}
         pushed = any(s.name.startswith("push ") for s in spans)
-        if (services >= EVERY_HOP and pushed) or time.monotonic() > deadline:
+        whole = len(roots(spans)) == 1 and roots(spans)[0].parent_id is None
+        if (services >= EVERY_HOP and pushed and whole) or time.monotonic() > deadline:
             return spans
         time.sleep(0.2)
 
