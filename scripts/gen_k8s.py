@@ -17,7 +17,8 @@ from common.settings import DEFAULT_PORTS, METRICS_PORT_OFFSET
 from scripts.gen_config_doc import rows
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "k8s" / "generated"
+OUT = ROOT / "k8s"
+RULES = ROOT / "monitoring" / "prometheus" / "rules.yml"
 
 SERVICE_IMAGE = "lastmile/service"
 GATEWAY_IMAGE = "lastmile/gateway"
@@ -253,15 +254,16 @@ def config_map() -> dict[str, Any]:
     }
 
 
-def network_policies() -> list[dict[str, Any]]:
-    def policy(name: str, spec: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": {"name": name},
-            "spec": spec,
-        }
+def _policy(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
 
+
+def network_policies() -> list[dict[str, Any]]:
     kube_system = {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
     dns = {
         "to": [{"namespaceSelector": kube_system,
@@ -273,8 +275,8 @@ def network_policies() -> list[dict[str, Any]]:
         "ports": [{"protocol": "TCP", "port": MONGO_PORT}],
     }
     out = [
-        policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
-        policy("allow-dns", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [dns]}),
+        _policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        _policy("allow-dns", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [dns]}),
     ]
     callers: dict[str, list[str]] = {s: [] for s in DEFAULT_PORTS}
     for caller, callees in CALLS.items():
@@ -291,14 +293,14 @@ def network_policies() -> list[dict[str, Any]]:
             for callee in CALLS[name]
         ]  # fmt: skip
         out.append(
-            policy(
+            _policy(
                 f"{name}-traffic",
                 {"podSelector": {"matchLabels": labels(name)}, "policyTypes": ["Ingress", "Egress"],
                  "ingress": ingress, "egress": egress},
             )
         )  # fmt: skip
     out.append(
-        policy(
+        _policy(
             "gateway-traffic",
             {
                 "podSelector": {"matchLabels": labels("gateway")},
@@ -314,7 +316,7 @@ def network_policies() -> list[dict[str, Any]]:
     )  # fmt: skip
     mongo_clients = [*COLLECTIONS, "station-seed", "mongo-init", "create-operator"]
     out.append(
-        policy(
+        _policy(
             "mongo-traffic",
             {
                 "podSelector": {"matchLabels": labels("mongo")},
@@ -328,7 +330,7 @@ def network_policies() -> list[dict[str, Any]]:
     )  # fmt: skip
     for job in ("station-seed", "mongo-init", "create-operator"):
         out.append(
-            policy(
+            _policy(
                 f"{job}-traffic",
                 {"podSelector": {"matchLabels": labels(job)}, "policyTypes": ["Egress"],
                  "egress": [mongo_egress]},
@@ -344,14 +346,74 @@ def dump(objects: list[dict[str, Any]]) -> str:
     return HEADER + "---\n".join(yaml.safe_dump(o, sort_keys=False) for o in objects)
 
 
+def _apps(names: list[str]) -> dict[str, Any]:
+    return {"matchExpressions": [{"key": "app", "operator": "In", "values": sorted(names)}]}
+
+
+# Every process that traces (the eight services and the gateway) sends spans to the collector.
+TRACED_APPS = [*DEFAULT_PORTS, "gateway"]
+COLLECTOR = "otel-collector"
+OTLP_GRPC_PORT = 4317
+COLLECTOR_METRICS_PORT = 8888
+COLLECTOR_HEALTH_PORT = 13133
+MONITORING_NAMESPACE = "monitoring"
+PROMETHEUS_POD = {"app.kubernetes.io/name": "prometheus"}
+
+
+def tracing_policies() -> list[dict[str, Any]]:
+    """The tracing component's paths: each traced process to the collector's OTLP port."""
+    return [
+        _policy(
+            "otlp-egress",
+            {"podSelector": _apps(TRACED_APPS), "policyTypes": ["Egress"],
+             "egress": [{"to": [{"podSelector": {"matchLabels": labels(COLLECTOR)}}],
+                         "ports": [{"protocol": "TCP", "port": OTLP_GRPC_PORT}]}]},
+        ),
+        _policy(
+            f"{COLLECTOR}-traffic",
+            {"podSelector": {"matchLabels": labels(COLLECTOR)}, "policyTypes": ["Ingress"],
+             "ingress": [{"from": [{"podSelector": _apps(TRACED_APPS)}],
+                          "ports": [{"protocol": "TCP", "port": OTLP_GRPC_PORT}]}]},
+        ),
+    ]  # fmt: skip
+
+
+def metrics_ports() -> dict[str, tuple[int, str]]:
+    """Where each app serves Prometheus metrics: (port, path)."""
+    ports = {name: (port + METRICS_PORT_OFFSET, "/metrics") for name, port in DEFAULT_PORTS.items()}
+    ports["gateway"] = (HTTP_PORT, "/api/v1/metrics")
+    ports[COLLECTOR] = (COLLECTOR_METRICS_PORT, "/metrics")
+    return ports
+
+
+def monitoring_policies() -> list[dict[str, Any]]:
+    """The monitoring component's path: Prometheus pods of the monitoring namespace to each
+    app's metrics port, and no other port."""
+    prometheus = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}},
+        "podSelector": {"matchLabels": PROMETHEUS_POD},
+    }
+    out = []
+    for app, (port, _) in metrics_ports().items():
+        ingress = [{"from": [prometheus], "ports": [{"protocol": "TCP", "port": port}]}]
+        spec = {"podSelector": {"matchLabels": labels(app)}, "policyTypes": ["Ingress"]}
+        out.append(_policy(f"{app}-scrape", {**spec, "ingress": ingress}))
+    return out
+
+
 def files() -> dict[str, str]:
+    """Every generated file, by its path under k8s/."""
     services = [o for name in DEFAULT_PORTS for o in service_objects(name)]
     return {
-        "config.yaml": dump([config_map()]),
-        "services.yaml": dump(services),
-        "gateway.yaml": dump(gateway_objects()),
-        "network-policies.yaml": dump(network_policies()),
-        "mongo-collections.json": json.dumps(COLLECTIONS, indent=1) + "\n",
+        "generated/config.yaml": dump([config_map()]),
+        "generated/services.yaml": dump(services),
+        "generated/gateway.yaml": dump(gateway_objects()),
+        "generated/network-policies.yaml": dump(network_policies()),
+        "generated/mongo-collections.json": json.dumps(COLLECTIONS, indent=1) + "\n",
+        "components/tracing/generated/network-policies.yaml": dump(tracing_policies()),
+        "components/monitoring/generated/network-policies.yaml": dump(monitoring_policies()),
+        # kustomize reads files under a component's own folder only: the repo's rules, copied.
+        "components/monitoring/generated/rules.yml": RULES.read_text(),
     }
 
 
@@ -361,11 +423,11 @@ def main() -> int:
         stale = [n for n, text in wanted.items() if not (OUT / n).exists()
                  or (OUT / n).read_text() != text]  # fmt: skip
         if stale:
-            print(f"k8s/generated is stale ({', '.join(stale)}): run `make k8s`", file=sys.stderr)
+            print(f"k8s/ is stale ({', '.join(stale)}): run `make k8s`", file=sys.stderr)
             return 1
         return 0
-    OUT.mkdir(parents=True, exist_ok=True)
     for name, text in wanted.items():
+        (OUT / name).parent.mkdir(parents=True, exist_ok=True)
         (OUT / name).write_text(text)
     return 0
 

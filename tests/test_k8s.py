@@ -12,14 +12,29 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from opentelemetry.sdk import environment_variables as otel_environment
 
 from common.settings import DEFAULT_PORTS, ServiceSettings
 from common.tokens import write_key_pair
 from scripts.gen_config_doc import rows
-from scripts.gen_k8s import CALLS, COLLECTIONS, DRAIN_GRACE_S, HTTP_PORT, PRESTOP_PAUSE_S
+from scripts.gen_k8s import (
+    CALLS,
+    COLLECTIONS,
+    COLLECTOR,
+    DRAIN_GRACE_S,
+    HTTP_PORT,
+    MONITORING_NAMESPACE,
+    OTLP_GRPC_PORT,
+    PRESTOP_PAUSE_S,
+    PROMETHEUS_POD,
+    TRACED_APPS,
+    metrics_ports,
+)
+from tests.promql import promtool
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = Path(os.environ.get("K8S_TOOLS_BIN", ROOT / ".venv-k8s" / "bin"))
@@ -34,12 +49,13 @@ def _tool(name: str) -> str:
     return str(path)
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _render(tmp: Path, kustomization: str) -> Path:
+    """`kubectl kustomize` of a kustomization of the repo (a folder), in a copy with made-up
+    secrets."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed here: the kustomize build cannot be checked")
-    base = tmp_path_factory.mktemp("k8s") / "k8s"
+    base = tmp / "k8s"
     shutil.copytree(ROOT / "k8s", base, ignore=shutil.ignore_patterns("secrets"))
     (base / "secrets").mkdir()
     write_key_pair(base / "secrets" / "signing.pem", base / "secrets" / "jwks.json", "k1")
@@ -50,15 +66,44 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (base / "secrets" / "mongo" / part / service).write_text(f"{part}-{service}")
     (base / "secrets" / "mongo" / "root-password").write_text("r" * 32)
     (base / "secrets" / "mongo" / "keyfile").write_text("k" * 756)
-    build = subprocess.run([kubectl, "kustomize", str(base)], capture_output=True, text=True)
+    if kustomization != "k8s":
+        shutil.copytree(ROOT / kustomization, tmp / kustomization)
+    build = subprocess.run(
+        [kubectl, "kustomize", str(tmp / kustomization)], capture_output=True, text=True
+    )
     assert build.returncode == 0, build.stderr
-    out = base.parent / "rendered.yaml"
+    out = tmp / "rendered.yaml"
     out.write_text(build.stdout)
     return out
 
 
 @pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory.mktemp("k8s"), "k8s")
+
+
+@pytest.fixture(scope="module")
 def objects(rendered: Path) -> list[dict[str, Any]]:
+    return [o for o in yaml.safe_load_all(rendered.read_text()) if o]
+
+
+# The base, and the base with traces to a collector and metrics open to a monitoring namespace.
+DEPLOYMENTS = ["k8s", OBSERVED := "monitoring/k8s"]
+
+
+@pytest.fixture(scope="module", params=DEPLOYMENTS)
+def each_rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory.mktemp("k8s"), request.param)
+
+
+@pytest.fixture(scope="module")
+def each_objects(each_rendered: Path) -> list[dict[str, Any]]:
+    return [o for o in yaml.safe_load_all(each_rendered.read_text()) if o]
+
+
+@pytest.fixture(scope="module")
+def observed(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    rendered = _render(tmp_path_factory.mktemp("k8s"), OBSERVED)
     return [o for o in yaml.safe_load_all(rendered.read_text()) if o]
 
 
@@ -77,37 +122,43 @@ def test_generated_manifests_are_current() -> None:
     assert check.returncode == 0, check.stderr.decode()
 
 
-def test_every_object_is_valid_for_kubernetes_1_30(rendered: Path) -> None:
+def test_every_object_is_valid_for_kubernetes_1_30(each_rendered: Path) -> None:
     validate = subprocess.run(
         [_tool("kubernetes-validate"), "-k", KUBERNETES_VERSION, "--strict", "--quiet",
-         str(rendered), str(TOOLS_MANIFESTS)],
+         str(each_rendered), str(TOOLS_MANIFESTS)],
         capture_output=True,
         text=True,
     )  # fmt: skip
     assert validate.returncode == 0, validate.stdout + validate.stderr
 
 
-def test_checkov_passes_on_manifests_and_dockerfiles(rendered: Path) -> None:
+def _checkov(*args: str) -> None:
     common = [_tool("checkov"), "--config-file", str(ROOT / ".checkov.yaml")]
-    for args in (
-        ["-f", str(rendered), "-f", str(TOOLS_MANIFESTS), "--framework", "kubernetes"],
-        ["-f", str(ROOT / "Dockerfile.service"), "-f", str(ROOT / "Dockerfile.gateway"),
-         "-f", str(ROOT / "Dockerfile.devdb"),
-         "--framework", "dockerfile"],
-    ):  # fmt: skip
-        scan = subprocess.run([*common, *args], capture_output=True, text=True, cwd=ROOT)
-        assert scan.returncode == 0, scan.stdout[-4000:] + scan.stderr[-2000:]
-        assert "Passed checks" in scan.stdout
+    scan = subprocess.run([*common, *args], capture_output=True, text=True, cwd=ROOT)
+    assert scan.returncode == 0, scan.stdout[-4000:] + scan.stderr[-2000:]
+    assert "Passed checks" in scan.stdout
 
 
-def test_every_env_var_a_manifest_sets_is_read_by_the_code(objects: list[dict]) -> None:
-    read = {name for name, *_ in rows()} | {"SERVICE"}
+def test_checkov_passes_on_manifests(each_rendered: Path) -> None:
+    _checkov("-f", str(each_rendered), "-f", str(TOOLS_MANIFESTS), "--framework", "kubernetes")
+
+
+def test_checkov_passes_on_dockerfiles() -> None:
+    dockerfiles = ("Dockerfile.service", "Dockerfile.gateway", "Dockerfile.devdb")
+    _checkov(*(a for name in dockerfiles for a in ("-f", str(ROOT / name))), "--framework",
+             "dockerfile")  # fmt: skip
+
+
+def test_every_env_var_a_manifest_sets_is_read_by_the_code(each_objects: list[dict]) -> None:
+    # Ours, and the OpenTelemetry SDK's standard OTEL_* variables (its exporters read them).
+    read = {name for name, *_ in rows()} | {"SERVICE"} | set(dir(otel_environment))
+    objects = each_objects
     config = _of_kind(objects, "ConfigMap")["lastmile-config"]["data"]
     set_by_manifests = set(config)
     for kind in ("Deployment", "StatefulSet", "Job"):
         for obj in _of_kind(objects, kind).values():
-            if obj["metadata"]["name"] in ("mongo", "mongo-init"):
-                continue  # the MongoDB image's own
+            if obj["metadata"]["name"] in ("mongo", "mongo-init", COLLECTOR):
+                continue  # the MongoDB and collector images' own
             for c in _containers(obj):
                 set_by_manifests |= {e["name"] for e in c.get("env", [])}
     assert set_by_manifests - read == set()
@@ -158,8 +209,15 @@ def _calls_in_code() -> dict[str, set[str]]:
 
 
 def _selects(selector: dict, app: str) -> bool:
+    labels = {"app": app}
     wanted = selector.get("matchLabels", {})
-    return all({"app": app}.get(k) == v for k, v in wanted.items())
+    if not all(labels.get(k) == v for k, v in wanted.items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", "only In is modelled here"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
 
 
 def _allows(policies: list[dict], src: str, dst: str, port: int) -> bool:
@@ -193,7 +251,8 @@ def _allows(policies: list[dict], src: str, dst: str, port: int) -> bool:
     return egress and ingress
 
 
-def test_every_call_the_code_makes_is_allowed_and_nothing_else(objects: list[dict]) -> None:
+def test_every_call_the_code_makes_is_allowed_and_nothing_else(each_objects: list[dict]) -> None:
+    objects = each_objects
     policies = list(_of_kind(objects, "NetworkPolicy").values())
     assert "default-deny" in _of_kind(objects, "NetworkPolicy")
     in_code = _calls_in_code()
@@ -223,10 +282,10 @@ def test_matching_autoscales_from_one_to_five(objects: list[dict]) -> None:
 
 
 def test_every_workload_has_probes_resources_and_a_locked_down_container(
-    objects: list[dict],
+    each_objects: list[dict],
 ) -> None:
     for kind in ("Deployment", "StatefulSet", "Job"):
-        for name, obj in _of_kind(objects, kind).items():
+        for name, obj in _of_kind(each_objects, kind).items():
             pod = obj["spec"]["template"]["spec"]
             assert pod["automountServiceAccountToken"] is False, name
             assert pod["securityContext"]["runAsNonRoot"] is True, name
@@ -240,10 +299,12 @@ def test_every_workload_has_probes_resources_and_a_locked_down_container(
                     assert {"startupProbe", "readinessProbe", "livenessProbe"} <= set(c), name
             if kind == "Deployment":
                 (c,) = _containers(obj)
-                assert c["lifecycle"]["preStop"]["exec"]["command"] == [
-                    "sleep",
-                    str(PRESTOP_PAUSE_S),
-                ]
+                # The pause that lets endpoints forget a pod before it stops: the collector's
+                # image has no shell, so its pause is the kubelet's own sleep.
+                pause = c["lifecycle"]["preStop"]
+                assert pause.get("exec", {}).get("command") == ["sleep", str(PRESTOP_PAUSE_S)] or (
+                    name == COLLECTOR and pause["sleep"]["seconds"] == PRESTOP_PAUSE_S
+                ), name
                 assert pod["terminationGracePeriodSeconds"] > PRESTOP_PAUSE_S + DRAIN_GRACE_S
 
 
@@ -361,3 +422,188 @@ def test_compose_runs_every_service_as_the_cluster_does() -> None:
         if s["image"].startswith("lastmile/"):
             assert s["user"] == uid and s["read_only"] and s["cap_drop"] == ["ALL"], name
             assert s["restart"] == "on-failure", name
+
+
+# --- the observed deployment: traces to a collector, metrics open to a monitoring namespace ---
+
+
+def _collector_config(objects: list[dict]) -> dict[str, Any]:
+    (config,) = (
+        o for o in objects
+        if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("otel-collector-config")
+    )  # fmt: skip
+    return yaml.safe_load(config["data"]["config.yaml"])
+
+
+def _port_of(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])
+
+
+def test_every_process_sends_its_spans_to_the_collector(
+    objects: list[dict], observed: list[dict]
+) -> None:
+    base = _of_kind(objects, "ConfigMap")["lastmile-config"]["data"]
+    assert base["OTEL_TRACES_EXPORTER"] == "none"
+    config = _of_kind(observed, "ConfigMap")["lastmile-config"]["data"]
+    deployments = _of_kind(observed, "Deployment")
+    for name in DEFAULT_PORTS:
+        assert _settings_of(deployments[name], config, name).trace_exporters == {"otlp"}, name
+    # The endpoint is the collector's Service, on the port its OTLP receiver listens on.
+    endpoint = urlsplit(config["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    service = _of_kind(observed, "Service")[endpoint.hostname]
+    (port,) = service["spec"]["ports"]
+    assert port["port"] == endpoint.port
+    (collector,) = _containers(deployments[COLLECTOR])
+    ports = {p["name"]: p["containerPort"] for p in collector["ports"]}
+    collector_config = _collector_config(observed)
+    grpc_receiver = collector_config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]
+    assert port["targetPort"] == ports["otlp-grpc"] == _port_of(grpc_receiver)
+    # Its pipeline names only what it defines; probes and metrics on the ports it serves.
+    service_config = collector_config["service"]
+    for kind in ("receivers", "processors", "exporters"):
+        assert set(service_config["pipelines"]["traces"][kind]) <= set(collector_config[kind])
+    assert set(service_config["extensions"]) <= set(collector_config["extensions"])
+    health = _port_of(collector_config["extensions"]["health_check"]["endpoint"])
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert collector[probe]["httpGet"]["port"] == health == ports["health"]
+    (reader,) = service_config["telemetry"]["metrics"]["readers"]
+    assert reader["pull"]["exporter"]["prometheus"]["port"] == ports["metrics"]
+    # The configuration it reads is the one mounted (the generated, hashed ConfigMap).
+    (mount,) = collector["volumeMounts"]
+    volume = next(v for v in deployments[COLLECTOR]["spec"]["template"]["spec"]["volumes"])
+    assert volume["configMap"]["name"].startswith("otel-collector-config-")
+    assert collector["args"] == [f"--config={mount['mountPath']}/config.yaml"]
+    # Every traced process may reach it on that port; it reaches nothing of ours.
+    policies = list(_of_kind(observed, "NetworkPolicy").values())
+    for app in TRACED_APPS:
+        assert _allows(policies, app, COLLECTOR, OTLP_GRPC_PORT), app
+    for dst, grpc_port in {**DEFAULT_PORTS, "mongo": 27017}.items():
+        assert not _allows(policies, COLLECTOR, dst, grpc_port), dst
+    assert not _allows(policies, "mongo", COLLECTOR, OTLP_GRPC_PORT)
+
+
+def _admits_monitoring(policies: list[dict], app: str, port: int) -> bool:
+    """Whether an Ingress policy lets the monitoring namespace's Prometheus pods open `port` on
+    pods app=`app`."""
+    for policy in policies:
+        spec = policy["spec"]
+        if "Ingress" not in spec["policyTypes"] or not _selects(spec["podSelector"], app):
+            continue
+        for rule in spec.get("ingress", []):
+            peers = rule.get("from", [])
+            from_monitoring = any(
+                p.get("namespaceSelector", {}).get("matchLabels", {}).get(
+                    "kubernetes.io/metadata.name") == MONITORING_NAMESPACE
+                and p.get("podSelector", {}).get("matchLabels") == PROMETHEUS_POD
+                for p in peers
+            )  # fmt: skip
+            if (from_monitoring or not peers) and any(
+                p.get("port") == port for p in rule.get("ports", [])
+            ):
+                return True
+    return False
+
+
+def test_the_monitoring_namespace_reaches_every_metrics_port_and_nothing_else(
+    objects: list[dict], observed: list[dict]
+) -> None:
+    policies = list(_of_kind(observed, "NetworkPolicy").values())
+    config = _of_kind(observed, "ConfigMap")["lastmile-config"]["data"]
+    deployments = _of_kind(observed, "Deployment")
+    for app, (port, _) in metrics_ports().items():
+        (c,) = _containers(deployments[app])
+        assert port in {p["containerPort"] for p in c["ports"]}, app
+        if app in DEFAULT_PORTS:
+            assert _settings_of(deployments[app], config, app).bind_metrics_port == port, app
+            assert not _admits_monitoring(policies, app, DEFAULT_PORTS[app]), app
+        assert _admits_monitoring(policies, app, port), app
+    assert not _admits_monitoring(policies, "mongo", 27017)
+    # Without the component, the monitoring namespace reaches no metrics port.
+    base = list(_of_kind(objects, "NetworkPolicy").values())
+    assert not any(_admits_monitoring(base, a, p) for a, (p, _) in metrics_ports().items()
+                   if a in DEFAULT_PORTS)  # fmt: skip
+    # Its Prometheus may discover the pods here, and do nothing else.
+    (role,) = _of_kind(observed, "Role").values()
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["pods"],
+                              "verbs": ["get", "list", "watch"]}]  # fmt: skip
+    (binding,) = _of_kind(observed, "RoleBinding").values()
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "prometheus", "namespace": MONITORING_NAMESPACE}
+    ]
+
+
+def _expand(replacement: str, match: re.Match[str]) -> str:
+    groups = (match[0], *match.groups())
+    return re.sub(r"\$(\d+)", lambda m: groups[int(m[1])] or "", replacement)
+
+
+def _relabel(labels: dict[str, str], configs: list[dict]) -> dict[str, str] | None:
+    """Prometheus's `keep` and `replace` relabelling (what scrape.yml uses); None if dropped."""
+    labels = dict(labels)
+    for step in configs:
+        value = step.get("separator", ";").join(
+            labels.get(s, "") for s in step.get("source_labels", [])
+        )
+        match = re.fullmatch(step.get("regex", "(.*)"), value)
+        action = step.get("action", "replace")
+        if action == "keep":
+            if match is None:
+                return None
+        elif action == "replace":
+            if match is not None:
+                labels[step["target_label"]] = _expand(step.get("replacement", "$1"), match)
+        else:
+            raise AssertionError(f"relabel action {action} is not modelled here")
+    return labels
+
+
+def test_the_scrape_configuration_finds_every_metrics_endpoint_and_loads_with_the_rules(
+    observed: list[dict], tmp_path: Path
+) -> None:
+    shipped = _of_kind(observed, "ConfigMap")["lastmile-prometheus"]["data"]
+    assert shipped["rules.yml"] == (ROOT / "monitoring" / "prometheus" / "rules.yml").read_text()
+    scrape = yaml.safe_load(shipped["scrape.yml"])["scrape_configs"]
+    (namespace,) = _of_kind(observed, "Namespace")
+    for job in scrape:
+        (sd,) = job["kubernetes_sd_configs"]
+        assert sd == {"role": "pod", "namespaces": {"names": [namespace]}}
+    # Debian's Prometheus is built without Kubernetes discovery: promtool checks the rest of
+    # each job (relabelling, paths) with the discovery swapped for a static one.
+    (tmp_path / "rules.yml").write_text(shipped["rules.yml"])
+    static = [
+        {**{k: v for k, v in job.items() if k != "kubernetes_sd_configs"},
+         "static_configs": [{"targets": ["127.0.0.1:9100"]}]}
+        for job in scrape
+    ]  # fmt: skip
+    prometheus = {"rule_files": ["rules.yml"], "scrape_configs": static}
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(prometheus))
+    check = subprocess.run(
+        [promtool(), "check", "config", str(tmp_path / "prometheus.yml")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    # What service discovery would give for every container port of every pod.
+    found = set()
+    for name, obj in _of_kind(observed, "Deployment").items():
+        if name == "mongo":
+            continue
+        for c in _containers(obj):
+            for port in c["ports"]:
+                meta = {
+                    "__address__": f"10.0.0.1:{port['containerPort']}",
+                    "__meta_kubernetes_pod_name": f"{name}-abc12",
+                    "__meta_kubernetes_pod_label_app": name,
+                    "__meta_kubernetes_pod_container_port_name": port.get("name", ""),
+                }
+                for job in scrape:
+                    target = _relabel(meta, job["relabel_configs"])
+                    if target is not None:
+                        found.add((target["job"], port["containerPort"],
+                                   job.get("metrics_path", "/metrics")))  # fmt: skip
+                        assert target["instance"] == f"{name}-abc12"
+    wanted = {(app, port, path) for app, (port, path) in metrics_ports().items()}
+    assert found == wanted
+    # The jobs the rules name are jobs the scrape configuration gives.
+    named = set(re.findall(r'job=~?"([a-z-]+)"', shipped["rules.yml"]))
+    assert named and named <= {job for job, _, _ in found}

@@ -6,23 +6,30 @@ really export."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+import grpc
 import httpx
 import pytest
 import yaml
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
+from api.lastmile.v1 import station_pb2
 from common.geo import destination_point
 from lastmile.layout import traces_of
 from lastmile.traces import Span, read_spans, roots
 from scripts import gen_dashboard
 from tests.e2e_http import bearer, waiting_rider_and_driver
-from tests.harness import Cluster, GatewayProcess, start_gateway
+from tests.harness import ROOT, Cluster, GatewayProcess, start_gateway
 from tests.integration.test_gateway import SseReader
 from tests.promql import exported_families, family, metric_names
 from tests.ride import ALL, MG_ROAD
@@ -30,6 +37,7 @@ from tests.test_monitoring import RULES
 
 pytestmark = pytest.mark.integration
 
+OTLP_SETTINGS = ROOT / "k8s" / "components" / "tracing" / "otlp-settings.yaml"
 EVERY_HOP = {"gateway", "location", "matching", "driver", "rider", "trip", "notification"}
 
 
@@ -182,3 +190,70 @@ def test_the_rules_and_the_dashboard_read_only_metrics_the_processes_export(
 
 def _metrics_text(port: int) -> str:
     return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+
+
+class _Collector(trace_service_pb2_grpc.TraceServiceServicer):
+    """An OTLP trace receiver on loopback, as the collector of the Kubernetes component is."""
+
+    def __init__(self) -> None:
+        self.received: list[trace_service_pb2.ExportTraceServiceRequest] = []
+        self.arrived = asyncio.Event()
+
+    async def Export(self, request, context):
+        self.received.append(request)
+        self.arrived.set()
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+    def spans(self, trace_id: bytes) -> list[tuple[str, Any]]:
+        """(service.name, span) of the spans of one trace received so far."""
+        out = []
+        for request in self.received:
+            for resource_spans in request.resource_spans:
+                attributes = {
+                    a.key: a.value.string_value for a in resource_spans.resource.attributes
+                }
+                for scope in resource_spans.scope_spans:
+                    out += [(attributes["service.name"], s) for s in scope.spans
+                            if s.trace_id == trace_id]  # fmt: skip
+        return out
+
+
+async def test_spans_go_over_otlp_to_a_collector_with_the_clusters_settings(
+    cluster: Cluster,
+) -> None:
+    """The tracing component's settings (k8s/components/tracing/otlp-settings.yaml), the
+    collector's address made a loopback one: the process exports its spans over OTLP."""
+    collector = _Collector()
+    server = grpc.aio.server()
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        settings = yaml.safe_load(OTLP_SETTINGS.read_text())["data"]
+        endpoint = urlsplit(settings["OTEL_EXPORTER_OTLP_ENDPOINT"])
+        env = {
+            **settings,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"{endpoint.scheme}://127.0.0.1:{port}",
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
+        }
+        assert settings["OTEL_TRACES_EXPORTER"] == "otlp" and "TRACES_DIR" not in env
+        cluster.start("station", env=env)
+        # A caller's sampled trace: followed whatever the sampling ratio.
+        trace_id, parent_id = secrets.token_bytes(16), secrets.token_bytes(8)
+        traceparent = f"00-{trace_id.hex()}-{parent_id.hex()}-01"
+        await cluster.stub("station").ListStations(
+            station_pb2.ListStationsRequest(), metadata=(("traceparent", traceparent),)
+        )
+        async with asyncio.timeout(20):
+            while True:
+                collector.arrived.clear()
+                if collector.spans(trace_id):
+                    break
+                await collector.arrived.wait()
+        spans = collector.spans(trace_id)
+        served = [s for service, s in spans if s.name.endswith("StationService/ListStations")]
+        assert {service for service, _ in spans} == {"station"}
+        (call,) = served
+        assert call.parent_span_id == parent_id and call.kind == call.SPAN_KIND_SERVER
+    finally:
+        await server.stop(0)
