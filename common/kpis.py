@@ -29,7 +29,8 @@ REQUESTS_EXPIRED = Children(
     Counter(
         "lastmile_requests_expired_total",
         "Ride requests that expired unmatched, by reason: no_seat (a driver going their way "
-        "came by full), no_driver (none came their way in time).",
+        "came by full), window (one came by with seats, before the rider's window), no_driver "
+        "(none came their way).",
         ["reason"],
     )
 )

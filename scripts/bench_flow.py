@@ -102,6 +102,24 @@ async def stream_rate(
     return accepted / elapsed
 
 
+async def enter_zone(
+    location: location_pb2_grpc.LocationServiceStub, driver_id: str, station: station_pb2.Station
+) -> tuple[float, float, bool]:
+    """Drives a driver into a station's trigger zone: a position outside it, then one inside.
+    Answers when the second was sent (perf_counter), how long its call took (s; it returns
+    after matching), and whether it matched riders."""
+    for metres in (1500, 900):
+        lat, lon = destination_point(station.location.lat, station.location.lon, 180, metres)
+        sent = time.perf_counter()
+        result = await location.UpdatePosition(
+            location_pb2.PositionUpdate(
+                driver_id=driver_id, position=common_pb2.LatLon(lat=lat, lon=lon), speed_mps=10
+            )
+        )
+    took = time.perf_counter() - sent
+    return sent, took, any(t.rider_ids for t in result.triggered)
+
+
 # --- the run -------------------------------------------------------------------------------
 
 
@@ -199,21 +217,10 @@ async def run(args: argparse.Namespace) -> None:
         location = cluster.stub("location")
 
         async def enter(driver_id: str, station: station_pb2.Station) -> None:
-            lat, lon = destination_point(station.location.lat, station.location.lon, 180, 1500)
-            await location.UpdatePosition(
-                location_pb2.PositionUpdate(
-                    driver_id=driver_id, position=common_pb2.LatLon(lat=lat, lon=lon), speed_mps=10
-                )
+            sent[driver_id], calls[driver_id], matched = await enter_zone(
+                location, driver_id, station
             )
-            lat, lon = destination_point(station.location.lat, station.location.lon, 180, 900)
-            sent[driver_id] = time.perf_counter()
-            result = await location.UpdatePosition(
-                location_pb2.PositionUpdate(
-                    driver_id=driver_id, position=common_pb2.LatLon(lat=lat, lon=lon), speed_mps=10
-                )
-            )
-            calls[driver_id] = time.perf_counter() - sent[driver_id]
-            if any(t.rider_ids for t in result.triggered):
+            if matched:
                 matched_drivers.add(driver_id)
 
         interval = 1 / args.rate

@@ -113,6 +113,48 @@ async def load(
     return len(latencies) / (time.perf_counter() - started), latencies, errors
 
 
+async def ride_calls(url: str) -> dict[str, Call]:
+    """Calls a ride makes, on data made for them: a driver with a route (pinging far from every
+    station), a rider with a request."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+
+        def body(role: str, n: int) -> dict:
+            return {
+                "name": f"Bench {role}",
+                "phone": f"+91990000{n:04d}",
+                "password": "bench password",  # benchmark accounts  # nosec B105
+                "role": role,
+            }
+
+        driver = (await http.post("/auth/signup", json=body("driver", 1))).json()
+        rider = (await http.post("/auth/signup", json=body("rider", 2))).json()
+        d = {"Authorization": f"Bearer {driver['token']}"}
+        r = {"Authorization": f"Bearer {rider['token']}"}
+        await http.post(
+            "/driver/routes",
+            headers=d,
+            json={"stationIds": ["majestic"], "destinationAreaId": "chickpet", "seats": 4},
+        )
+        arrival = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 600))
+        req = (
+            await http.post(
+                "/rider/requests",
+                headers=r,
+                json={
+                    "stationId": "mg-road",
+                    "destinationAreaId": "ulsoor",
+                    "arrivalTime": arrival,
+                },
+            )
+        ).json()
+    far = b'{"lat": 13.2, "lon": 77.4}'
+    return {
+        "GET /stations": ("GET", "/stations", {}, b""),
+        "POST /driver/location": ("POST", "/driver/location", d, far),
+        "GET /rider/requests/{id}": ("GET", f"/rider/requests/{req['id']}", r, b""),
+    }
+
+
 def report(
     name: str,
     rates: list[float],
@@ -203,50 +245,12 @@ async def run(args: argparse.Namespace) -> None:
             f"{args.rounds} rounds of {args.seconds} s each"
         )
 
-        # Data to read: a driver with a route and position, a rider with a request.
-        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
-
-            def body(role: str, n: int) -> dict:
-                return {
-                    "name": f"Bench {role}",
-                    "phone": f"+91990000{n:04d}",
-                    "password": "bench password",  # benchmark accounts  # nosec B105
-                    "role": role,
-                }
-
-            driver = (await http.post("/auth/signup", json=body("driver", 1))).json()
-            rider = (await http.post("/auth/signup", json=body("rider", 2))).json()
-            d = {"Authorization": f"Bearer {driver['token']}"}
-            r = {"Authorization": f"Bearer {rider['token']}"}
-            await http.post(
-                "/driver/routes",
-                headers=d,
-                json={"stationIds": ["majestic"], "destinationAreaId": "chickpet", "seats": 4},
-            )
-            arrival = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 600))
-            req = (
-                await http.post(
-                    "/rider/requests",
-                    headers=r,
-                    json={
-                        "stationId": "mg-road",
-                        "destinationAreaId": "ulsoor",
-                        "arrivalTime": arrival,
-                    },
-                )
-            ).json()
-
-        far = b'{"lat": 13.2, "lon": 77.4}'
         trivial = "trivial Flask endpoint"
         cases: dict[str, tuple[str, Call]] = {
             trivial: (f"http://127.0.0.1:{baseline.port}", ("GET", "/api/v1/ping", {}, b"")),
-            "GET /stations": (gateway.url, ("GET", "/stations", {}, b"")),
-            "POST /driver/location": (gateway.url, ("POST", "/driver/location", d, far)),
-            "GET /rider/requests/{id}": (
-                gateway.url,
-                ("GET", f"/rider/requests/{req['id']}", r, b""),
-            ),
+            **{name: (gateway.url, call) for name, call in (await ride_calls(gateway.url)).items()},
         }
+        r = cases["GET /rider/requests/{id}"][1][2]
         results = {name: ([], [], 0) for name in cases}
         for last in [False] * args.rounds + [True]:
             for name, (url, call) in cases.items():

@@ -83,6 +83,7 @@ class MatchSaga:
         ledger = await self._ledger(route)
         booked = 0
         left_behind: list[str] = []
+        later: list[str] = []
         for _ in range(plan.MAX_ROUNDS):
             limit = plan.candidate_limit(ledger.seats_free, len(ledger.known))
             found = await self.peers.rider.FindEligible(
@@ -99,6 +100,7 @@ class MatchSaga:
             fresh = [r.id for r in found.requests if r.id not in known]
             wanted = plan.candidates(unbooked, fresh, ledger.seats_free)
             left_behind = [i for i in fresh if i not in wanted]
+            later = list(found.later)
             if not wanted:
                 break
             ledger, lost, booked_now = await self._claim_and_book(route, trip_id, wanted)
@@ -109,7 +111,9 @@ class MatchSaga:
             if not lost or ledger.seats_free == 0 or len(fresh) <= taken:
                 break
         if ledger.seats_free == 0 and left_behind:
-            await self._note_passed_full(left_behind)
+            await self._note_passed(left_behind, rider_pb2.PASSED_BY_FULL)
+        elif ledger.seats_free > 0 and later:
+            await self._note_passed(later, rider_pb2.PASSED_BY_EARLY)
         outcome = Outcome(route_id, station_id, seats_free=ledger.seats_free, booked=booked)
         if ledger.trip is None:
             return outcome
@@ -173,12 +177,12 @@ class MatchSaga:
             raise FailedPrecondition(f"the trip of route {route.id} is closed")
         return Ledger(booked.trip.seats_free, booked.trip), len(claim.not_claimed), took
 
-    async def _note_passed_full(self, request_ids: list[str]) -> None:
-        """Riders this full driver leaves behind: if they expire, it was for want of a seat.
-        Only a measure, so a failure here never fails the match."""
+    async def _note_passed(self, request_ids: list[str], how: rider_pb2.PassedBy) -> None:
+        """Riders this driver leaves behind, full or too early for them: if they expire, that
+        was why. Only a measure, so a failure here never fails the match."""
         try:
-            await self.peers.rider.NotePassedFull(
-                rider_pb2.NotePassedFullRequest(request_ids=request_ids)
+            await self.peers.rider.NotePassed(
+                rider_pb2.NotePassedRequest(request_ids=request_ids, how=how)
             )
         except grpc.aio.AioRpcError as exc:
             log.warning("riders left behind not noted", extra={"code": exc.code().name})

@@ -46,8 +46,10 @@ class RideRequest:
     fare_inr: int = 0
     fare_final: bool = False
     cancel_reason: str = ""
-    # A driver going the rider's way came by full while the request waited.
+    # A driver going the rider's way came by while the request waited: full, or with seats
+    # but too early for the rider's arrival.
     passed_full: bool = False
+    passed_early: bool = False
 
 
 # A rider has at most one request in these states.
@@ -100,5 +102,8 @@ def expiry_cutoff(now: datetime, expiry: timedelta) -> datetime:
 
 def unmatched_reason(request: RideRequest) -> str:
     """Why a request expired unmatched: no_seat when a driver going its way came by full,
-    no_driver when none came its way in time."""
-    return "no_seat" if request.passed_full else "no_driver"
+    window when one came by with seats but before the rider's window (and none full), no_driver
+    when none came its way."""
+    if request.passed_full:
+        return "no_seat"
+    return "window" if request.passed_early else "no_driver"

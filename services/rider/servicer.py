@@ -31,6 +31,8 @@ STATUS_TO_PROTO = {
     s: rider_pb2.RequestStatus.Value(f"REQUEST_STATUS_{s.value}") for s in RequestStatus
 }
 STATUS_FROM_PROTO = {v: k for k, v in STATUS_TO_PROTO.items()}
+# The stored mark of each way a driver passes a rider by.
+PASSED_FLAGS = {rider_pb2.PASSED_BY_FULL: "passedFull", rider_pb2.PASSED_BY_EARLY: "passedEarly"}
 Kind = notification_pb2.NotificationKind
 
 
@@ -193,7 +195,7 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         self, request: rider_pb2.FindEligibleRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.FindEligibleResponse:
         limit = min(request.limit or 50, MAX_PAGE)
-        waiting = await self.store.eligible(
+        waiting, later = await self.store.eligible(
             request.station_id,
             request.destination_area_id,
             from_timestamp(request.latest_arrival),
@@ -203,6 +205,7 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         return rider_pb2.FindEligibleResponse(
             requests=[request_message(r) for r in waiting],
             claimed=[request_message(r) for r in claimed],
+            later=later,
         )
 
     async def Claim(
@@ -223,13 +226,16 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         not_claimed = [rid for rid, r in zip(ids, got, strict=True) if r is None]
         return rider_pb2.ClaimResponse(claimed=claimed, not_claimed=not_claimed)
 
-    async def NotePassedFull(
-        self, request: rider_pb2.NotePassedFullRequest, context: grpc.aio.ServicerContext
-    ) -> rider_pb2.NotePassedFullResponse:
+    async def NotePassed(
+        self, request: rider_pb2.NotePassedRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.NotePassedResponse:
+        flag = PASSED_FLAGS.get(request.how)
+        if flag is None:
+            raise InvalidArgument("how must be PASSED_BY_FULL or PASSED_BY_EARLY", "how")
         ids = list(dict.fromkeys(i for i in request.request_ids if i))
         check_batch(len(ids), "request_ids")
-        marked = await self.store.note_passed_full(ids) if ids else 0
-        return rider_pb2.NotePassedFullResponse(marked=marked)
+        marked = await self.store.note_passed(ids, flag) if ids else 0
+        return rider_pb2.NotePassedResponse(marked=marked)
 
     async def Unclaim(
         self, request: rider_pb2.UnclaimRequest, context: grpc.aio.ServicerContext

@@ -40,6 +40,7 @@ def to_request(doc: dict[str, Any]) -> RideRequest:
         fare_final=doc.get("fareFinal", False),
         cancel_reason=doc.get("cancelReason", ""),
         passed_full=doc.get("passedFull", False),
+        passed_early=doc.get("passedEarly", False),
     )
 
 
@@ -145,24 +146,30 @@ class RequestStore:
 
     async def eligible(
         self, station_id: str, area_id: str, latest_arrival: datetime, limit: int
-    ) -> list[RideRequest]:
+    ) -> tuple[list[RideRequest], list[str]]:
+        """WAITING requests here for the area arriving by `latest_arrival`, oldest arrival
+        first, at most `limit`; and, in the same read, the ids of those arriving later that
+        the limit leaves room for (plus one)."""
         query = {
             "stationId": station_id,
             "destinationAreaId": area_id,
             "status": RequestStatus.WAITING.value,
-            "arrivalTime": {"$lte": latest_arrival},
         }
-        return await self._find(query, BY_ARRIVAL, limit)
+        found = await self._find(query, BY_ARRIVAL, limit + 1)
+        eligible = [r for r in found if r.arrival_time <= latest_arrival][:limit]
+        later = [r.id for r in found if r.arrival_time > latest_arrival]
+        return eligible, later
 
-    async def note_passed_full(self, request_ids: list[str]) -> int:
-        """Marks the WAITING ones among `request_ids`; answers how many were not marked yet."""
+    async def note_passed(self, request_ids: list[str], flag: str) -> int:
+        """Sets `flag` (passedFull, passedEarly) on the WAITING ones among `request_ids`;
+        answers how many did not have it yet."""
         result = await self.collection.update_many(
             {
                 "_id": {"$in": request_ids},
                 "status": RequestStatus.WAITING.value,
-                "passedFull": {"$ne": True},
+                flag: {"$ne": True},
             },
-            {"$set": {"passedFull": True}},
+            {"$set": {flag: True}},
         )
         return result.modified_count
 

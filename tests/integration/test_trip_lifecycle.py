@@ -261,6 +261,41 @@ async def test_another_drivers_trip_is_not_found(c: Cluster) -> None:
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+async def test_a_driver_with_seats_too_early_for_a_rider_notes_it(
+    cluster: Cluster, mongo_db
+) -> None:
+    """A two-seat driver at MG Road now: the rider arriving in 2 min is matched; the one
+    arriving in 30 min (past the 5-minute window) is left and noted as passed early, so an
+    expiry would say "window"; one going elsewhere is not noted. A note without its kind is
+    refused and changes nothing."""
+    cluster.start(*ride.ALL)
+    driver = await ride.driver(cluster)
+    route = await ride.route(cluster, driver.id, ("mg-road",), "ulsoor", seats=2)
+    now = datetime.now(UTC)
+    people = [await ride.rider(cluster, f"Rider {i}") for i in range(3)]
+    soon = await ride.request(cluster, people[0].id, "mg-road", "ulsoor")
+    late = await ride.request(
+        cluster, people[1].id, "mg-road", "ulsoor", arrival=now + timedelta(minutes=30)
+    )
+    elsewhere = await ride.request(
+        cluster, people[2].id, "mg-road", "domlur", arrival=now + timedelta(minutes=30)
+    )
+    result = await cluster.stub("matching").MatchNow(
+        matching_pb2.MatchNowRequest(route_id=route.id, station_id="mg-road")
+    )
+    assert list(result.request_ids) == [soon.id]
+    stored = {d["_id"]: d for d in mongo_db["ride_requests"].find({})}
+    assert stored[late.id].get("passedEarly") is True and "passedFull" not in stored[late.id]
+    assert "passedEarly" not in stored[elsewhere.id] and "passedEarly" not in stored[soon.id]
+
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await cluster.stub("rider").NotePassed(
+            rider_pb2.NotePassedRequest(request_ids=[elsewhere.id])
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "passedEarly" not in mongo_db["ride_requests"].find_one({"_id": elsewhere.id})
+
+
 async def test_the_ride_measures_count_matches_trips_and_why_riders_expired(
     cluster: Cluster,
 ) -> None:

@@ -8,7 +8,7 @@ from common.zones import Zone
 from services.location.tracking import RouteView, check_coordinates, entered_zones, etas
 from services.matching import plan
 from services.rider.requests import RequestStatus as S
-from services.rider.requests import check_trip_move, validate_arrival
+from services.rider.requests import RideRequest, check_trip_move, unmatched_reason, validate_arrival
 
 NOW = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
 
@@ -114,3 +114,20 @@ def test_the_tracker_forgets_drivers_who_are_done() -> None:
     }
     assert tracker.prune(now) == 2
     assert set(tracker.latest) == set(tracker._routes) == {"driving"}
+
+
+@pytest.mark.parametrize(
+    ("full", "early", "reason"),
+    [(False, False, "no_driver"), (False, True, "window"), (True, False, "no_seat"),
+     (True, True, "no_seat")],
+)  # fmt: skip
+def test_why_a_request_expired_unmatched(full: bool, early: bool, reason: str) -> None:
+    """A full driver going the rider's way explains more than an early one: with a seat, the
+    rider would have ridden."""
+    now = datetime.now(UTC)
+    request = RideRequest(
+        id="r1", rider_id="u1", station_id="mg-road", destination_area_id="ulsoor",
+        arrival_time=now, status=S.EXPIRED, created_at=now, updated_at=now,
+        passed_full=full, passed_early=early,
+    )  # fmt: skip
+    assert unmatched_reason(request) == reason

@@ -26,7 +26,7 @@ from api.lastmile.v1 import common_pb2 as api_dot_lastmile_dot_v1_dot_common__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61pi/lastmile/v1/rider.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x03\n\x0bRideRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x04 \x01(\t\x12\x30\n\x0c\x61rrival_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06status\x18\x06 \x01(\x0e\x32\x1a.lastmile.v1.RequestStatus\x12\x0f\n\x07trip_id\x18\x07 \x01(\t\x12\x10\n\x08route_id\x18\x08 \x01(\t\x12\x11\n\tdriver_id\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03pin\x18\x0c \x01(\t\x12\x1f\n\x04\x66\x61re\x18\r \x01(\x0b\x32\x11.lastmile.v1.Fare\x12\x15\n\rcancel_reason\x18\x0e \x01(\t\"7\n\x04\x46\x61re\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x05\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\r\n\x05\x66inal\x18\x03 \x01(\x08\"\xa8\x01\n\x18\x43reateRideRequestRequest\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x03 \x01(\t\x12\x30\n\x0c\x61rrival_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"+\n\x15GetRideRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"-\n\x16GetRideRequestsRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\"E\n\x17GetRideRequestsResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\"S\n\x17ListRideRequestsRequest\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.lastmile.v1.PageRequest\"_\n\x18ListRideRequestsResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"k\n\x18\x43\x61ncelRideRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12)\n\x06reason\x18\x03 \x01(\x0e\x32\x19.lastmile.v1.CancelReason\"\x9a\x01\n\x13\x46indEligibleRequest\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x02 \x01(\t\x12\x32\n\x0elatest_arrival\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0f\n\x07trip_id\x18\x05 \x01(\t\"m\n\x14\x46indEligibleResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12)\n\x07\x63laimed\x18\x02 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\"p\n\x0c\x43laimRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12\x10\n\x08route_id\x18\x03 \x01(\t\x12\x11\n\tdriver_id\x18\x04 \x01(\tJ\x04\x08\x05\x10\x06R\x0fidempotency_key\"O\n\rClaimResponse\x12)\n\x07\x63laimed\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\x13\n\x0bnot_claimed\x18\x02 \x03(\t\"}\n\x0eUnclaimRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12\x12\n\nwhole_trip\x18\x04 \x01(\x08\x12\x1a\n\x12\x65xcept_request_ids\x18\x05 \x03(\tJ\x04\x08\x03\x10\x04R\x0fidempotency_key\",\n\x15NotePassedFullRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\"(\n\x16NotePassedFullResponse\x12\x0e\n\x06marked\x18\x01 \x01(\x05\"#\n\x0fUnclaimResponse\x12\x10\n\x08released\x18\x01 \x03(\t\"\x7f\n\x14SetTripStatusRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12*\n\x06status\x18\x03 \x01(\x0e\x32\x1a.lastmile.v1.RequestStatus\x12\x16\n\x0eriders_on_trip\x18\x04 \x01(\x05\"G\n\x13\x43ountWaitingRequest\x12\x1b\n\x13\x64\x65stination_area_id\x18\x01 \x01(\t\x12\x13\n\x0bstation_ids\x18\x02 \x03(\t\"\xa4\x01\n\x14\x43ountWaitingResponse\x12S\n\x12waiting_by_station\x18\x01 \x03(\x0b\x32\x37.lastmile.v1.CountWaitingResponse.WaitingByStationEntry\x1a\x37\n\x15WaitingByStationEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\x12\n\x10\x45xpireDueRequest\"$\n\x11\x45xpireDueResponse\x12\x0f\n\x07\x65xpired\x18\x01 \x01(\x05*\xfb\x01\n\rRequestStatus\x12\x1e\n\x1aREQUEST_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16REQUEST_STATUS_WAITING\x10\x01\x12\x1a\n\x16REQUEST_STATUS_MATCHED\x10\x02\x12\x1c\n\x18REQUEST_STATUS_PICKED_UP\x10\x03\x12\x1e\n\x1aREQUEST_STATUS_DROPPED_OFF\x10\x04\x12\x1c\n\x18REQUEST_STATUS_CANCELLED\x10\x05\x12\x1a\n\x16REQUEST_STATUS_EXPIRED\x10\x06\x12\x1a\n\x16REQUEST_STATUS_NO_SHOW\x10\x07*\xad\x01\n\x0c\x43\x61ncelReason\x12\x1d\n\x19\x43\x41NCEL_REASON_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43\x41NCEL_REASON_CHANGED_PLANS\x10\x01\x12 \n\x1c\x43\x41NCEL_REASON_DRIVER_TOO_FAR\x10\x02\x12\"\n\x1e\x43\x41NCEL_REASON_FOUND_OTHER_RIDE\x10\x03\x12\x17\n\x13\x43\x41NCEL_REASON_OTHER\x10\x04\x32\xda\x07\n\x0cRiderService\x12P\n\rCreateRequest\x12%.lastmile.v1.CreateRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12J\n\nGetRequest\x12\".lastmile.v1.GetRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12X\n\x0bGetRequests\x12#.lastmile.v1.GetRideRequestsRequest\x1a$.lastmile.v1.GetRideRequestsResponse\x12[\n\x0cListRequests\x12$.lastmile.v1.ListRideRequestsRequest\x1a%.lastmile.v1.ListRideRequestsResponse\x12P\n\rCancelRequest\x12%.lastmile.v1.CancelRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12S\n\x0c\x46indEligible\x12 .lastmile.v1.FindEligibleRequest\x1a!.lastmile.v1.FindEligibleResponse\x12>\n\x05\x43laim\x12\x19.lastmile.v1.ClaimRequest\x1a\x1a.lastmile.v1.ClaimResponse\x12\x44\n\x07Unclaim\x12\x1b.lastmile.v1.UnclaimRequest\x1a\x1c.lastmile.v1.UnclaimResponse\x12Y\n\x0eNotePassedFull\x12\".lastmile.v1.NotePassedFullRequest\x1a#.lastmile.v1.NotePassedFullResponse\x12L\n\rSetTripStatus\x12!.lastmile.v1.SetTripStatusRequest\x1a\x18.lastmile.v1.RideRequest\x12S\n\x0c\x43ountWaiting\x12 .lastmile.v1.CountWaitingRequest\x1a!.lastmile.v1.CountWaitingResponse\x12J\n\tExpireDue\x12\x1d.lastmile.v1.ExpireDueRequest\x1a\x1e.lastmile.v1.ExpireDueResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61pi/lastmile/v1/rider.proto\x12\x0blastmile.v1\x1a\x1c\x61pi/lastmile/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x03\n\x0bRideRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x04 \x01(\t\x12\x30\n\x0c\x61rrival_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06status\x18\x06 \x01(\x0e\x32\x1a.lastmile.v1.RequestStatus\x12\x0f\n\x07trip_id\x18\x07 \x01(\t\x12\x10\n\x08route_id\x18\x08 \x01(\t\x12\x11\n\tdriver_id\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03pin\x18\x0c \x01(\t\x12\x1f\n\x04\x66\x61re\x18\r \x01(\x0b\x32\x11.lastmile.v1.Fare\x12\x15\n\rcancel_reason\x18\x0e \x01(\t\"7\n\x04\x46\x61re\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x05\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\r\n\x05\x66inal\x18\x03 \x01(\x08\"\xa8\x01\n\x18\x43reateRideRequestRequest\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x03 \x01(\t\x12\x30\n\x0c\x61rrival_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"+\n\x15GetRideRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"-\n\x16GetRideRequestsRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\"E\n\x17GetRideRequestsResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\"S\n\x17ListRideRequestsRequest\x12\x10\n\x08rider_id\x18\x01 \x01(\t\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.lastmile.v1.PageRequest\"_\n\x18ListRideRequestsResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"k\n\x18\x43\x61ncelRideRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08rider_id\x18\x02 \x01(\t\x12)\n\x06reason\x18\x03 \x01(\x0e\x32\x19.lastmile.v1.CancelReason\"\x9a\x01\n\x13\x46indEligibleRequest\x12\x12\n\nstation_id\x18\x01 \x01(\t\x12\x1b\n\x13\x64\x65stination_area_id\x18\x02 \x01(\t\x12\x32\n\x0elatest_arrival\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0f\n\x07trip_id\x18\x05 \x01(\t\"|\n\x14\x46indEligibleResponse\x12*\n\x08requests\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12)\n\x07\x63laimed\x18\x02 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\r\n\x05later\x18\x03 \x03(\t\"p\n\x0c\x43laimRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12\x10\n\x08route_id\x18\x03 \x01(\t\x12\x11\n\tdriver_id\x18\x04 \x01(\tJ\x04\x08\x05\x10\x06R\x0fidempotency_key\"O\n\rClaimResponse\x12)\n\x07\x63laimed\x18\x01 \x03(\x0b\x32\x18.lastmile.v1.RideRequest\x12\x13\n\x0bnot_claimed\x18\x02 \x03(\t\"}\n\x0eUnclaimRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12\x12\n\nwhole_trip\x18\x04 \x01(\x08\x12\x1a\n\x12\x65xcept_request_ids\x18\x05 \x03(\tJ\x04\x08\x03\x10\x04R\x0fidempotency_key\"L\n\x11NotePassedRequest\x12\x13\n\x0brequest_ids\x18\x01 \x03(\t\x12\"\n\x03how\x18\x02 \x01(\x0e\x32\x15.lastmile.v1.PassedBy\"$\n\x12NotePassedResponse\x12\x0e\n\x06marked\x18\x01 \x01(\x05\"#\n\x0fUnclaimResponse\x12\x10\n\x08released\x18\x01 \x03(\t\"\x7f\n\x14SetTripStatusRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07trip_id\x18\x02 \x01(\t\x12*\n\x06status\x18\x03 \x01(\x0e\x32\x1a.lastmile.v1.RequestStatus\x12\x16\n\x0eriders_on_trip\x18\x04 \x01(\x05\"G\n\x13\x43ountWaitingRequest\x12\x1b\n\x13\x64\x65stination_area_id\x18\x01 \x01(\t\x12\x13\n\x0bstation_ids\x18\x02 \x03(\t\"\xa4\x01\n\x14\x43ountWaitingResponse\x12S\n\x12waiting_by_station\x18\x01 \x03(\x0b\x32\x37.lastmile.v1.CountWaitingResponse.WaitingByStationEntry\x1a\x37\n\x15WaitingByStationEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\x12\n\x10\x45xpireDueRequest\"$\n\x11\x45xpireDueResponse\x12\x0f\n\x07\x65xpired\x18\x01 \x01(\x05*\xfb\x01\n\rRequestStatus\x12\x1e\n\x1aREQUEST_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16REQUEST_STATUS_WAITING\x10\x01\x12\x1a\n\x16REQUEST_STATUS_MATCHED\x10\x02\x12\x1c\n\x18REQUEST_STATUS_PICKED_UP\x10\x03\x12\x1e\n\x1aREQUEST_STATUS_DROPPED_OFF\x10\x04\x12\x1c\n\x18REQUEST_STATUS_CANCELLED\x10\x05\x12\x1a\n\x16REQUEST_STATUS_EXPIRED\x10\x06\x12\x1a\n\x16REQUEST_STATUS_NO_SHOW\x10\x07*\xad\x01\n\x0c\x43\x61ncelReason\x12\x1d\n\x19\x43\x41NCEL_REASON_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43\x41NCEL_REASON_CHANGED_PLANS\x10\x01\x12 \n\x1c\x43\x41NCEL_REASON_DRIVER_TOO_FAR\x10\x02\x12\"\n\x1e\x43\x41NCEL_REASON_FOUND_OTHER_RIDE\x10\x03\x12\x17\n\x13\x43\x41NCEL_REASON_OTHER\x10\x04*N\n\x08PassedBy\x12\x19\n\x15PASSED_BY_UNSPECIFIED\x10\x00\x12\x12\n\x0ePASSED_BY_FULL\x10\x01\x12\x13\n\x0fPASSED_BY_EARLY\x10\x02\x32\xce\x07\n\x0cRiderService\x12P\n\rCreateRequest\x12%.lastmile.v1.CreateRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12J\n\nGetRequest\x12\".lastmile.v1.GetRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12X\n\x0bGetRequests\x12#.lastmile.v1.GetRideRequestsRequest\x1a$.lastmile.v1.GetRideRequestsResponse\x12[\n\x0cListRequests\x12$.lastmile.v1.ListRideRequestsRequest\x1a%.lastmile.v1.ListRideRequestsResponse\x12P\n\rCancelRequest\x12%.lastmile.v1.CancelRideRequestRequest\x1a\x18.lastmile.v1.RideRequest\x12S\n\x0c\x46indEligible\x12 .lastmile.v1.FindEligibleRequest\x1a!.lastmile.v1.FindEligibleResponse\x12>\n\x05\x43laim\x12\x19.lastmile.v1.ClaimRequest\x1a\x1a.lastmile.v1.ClaimResponse\x12\x44\n\x07Unclaim\x12\x1b.lastmile.v1.UnclaimRequest\x1a\x1c.lastmile.v1.UnclaimResponse\x12M\n\nNotePassed\x12\x1e.lastmile.v1.NotePassedRequest\x1a\x1f.lastmile.v1.NotePassedResponse\x12L\n\rSetTripStatus\x12!.lastmile.v1.SetTripStatusRequest\x1a\x18.lastmile.v1.RideRequest\x12S\n\x0c\x43ountWaiting\x12 .lastmile.v1.CountWaitingRequest\x1a!.lastmile.v1.CountWaitingResponse\x12J\n\tExpireDue\x12\x1d.lastmile.v1.ExpireDueRequest\x1a\x1e.lastmile.v1.ExpireDueResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,10 +35,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._loaded_options = None
   _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_options = b'8\001'
-  _globals['_REQUESTSTATUS']._serialized_start=2340
-  _globals['_REQUESTSTATUS']._serialized_end=2591
-  _globals['_CANCELREASON']._serialized_start=2594
-  _globals['_CANCELREASON']._serialized_end=2767
+  _globals['_REQUESTSTATUS']._serialized_start=2383
+  _globals['_REQUESTSTATUS']._serialized_end=2634
+  _globals['_CANCELREASON']._serialized_start=2637
+  _globals['_CANCELREASON']._serialized_end=2810
+  _globals['_PASSEDBY']._serialized_start=2812
+  _globals['_PASSEDBY']._serialized_end=2890
   _globals['_RIDEREQUEST']._serialized_start=108
   _globals['_RIDEREQUEST']._serialized_end=513
   _globals['_FARE']._serialized_start=515
@@ -60,31 +62,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FINDELIGIBLEREQUEST']._serialized_start=1198
   _globals['_FINDELIGIBLEREQUEST']._serialized_end=1352
   _globals['_FINDELIGIBLERESPONSE']._serialized_start=1354
-  _globals['_FINDELIGIBLERESPONSE']._serialized_end=1463
-  _globals['_CLAIMREQUEST']._serialized_start=1465
-  _globals['_CLAIMREQUEST']._serialized_end=1577
-  _globals['_CLAIMRESPONSE']._serialized_start=1579
-  _globals['_CLAIMRESPONSE']._serialized_end=1658
-  _globals['_UNCLAIMREQUEST']._serialized_start=1660
-  _globals['_UNCLAIMREQUEST']._serialized_end=1785
-  _globals['_NOTEPASSEDFULLREQUEST']._serialized_start=1787
-  _globals['_NOTEPASSEDFULLREQUEST']._serialized_end=1831
-  _globals['_NOTEPASSEDFULLRESPONSE']._serialized_start=1833
-  _globals['_NOTEPASSEDFULLRESPONSE']._serialized_end=1873
-  _globals['_UNCLAIMRESPONSE']._serialized_start=1875
-  _globals['_UNCLAIMRESPONSE']._serialized_end=1910
-  _globals['_SETTRIPSTATUSREQUEST']._serialized_start=1912
-  _globals['_SETTRIPSTATUSREQUEST']._serialized_end=2039
-  _globals['_COUNTWAITINGREQUEST']._serialized_start=2041
-  _globals['_COUNTWAITINGREQUEST']._serialized_end=2112
-  _globals['_COUNTWAITINGRESPONSE']._serialized_start=2115
-  _globals['_COUNTWAITINGRESPONSE']._serialized_end=2279
-  _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_start=2224
-  _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_end=2279
-  _globals['_EXPIREDUEREQUEST']._serialized_start=2281
-  _globals['_EXPIREDUEREQUEST']._serialized_end=2299
-  _globals['_EXPIREDUERESPONSE']._serialized_start=2301
-  _globals['_EXPIREDUERESPONSE']._serialized_end=2337
-  _globals['_RIDERSERVICE']._serialized_start=2770
-  _globals['_RIDERSERVICE']._serialized_end=3756
+  _globals['_FINDELIGIBLERESPONSE']._serialized_end=1478
+  _globals['_CLAIMREQUEST']._serialized_start=1480
+  _globals['_CLAIMREQUEST']._serialized_end=1592
+  _globals['_CLAIMRESPONSE']._serialized_start=1594
+  _globals['_CLAIMRESPONSE']._serialized_end=1673
+  _globals['_UNCLAIMREQUEST']._serialized_start=1675
+  _globals['_UNCLAIMREQUEST']._serialized_end=1800
+  _globals['_NOTEPASSEDREQUEST']._serialized_start=1802
+  _globals['_NOTEPASSEDREQUEST']._serialized_end=1878
+  _globals['_NOTEPASSEDRESPONSE']._serialized_start=1880
+  _globals['_NOTEPASSEDRESPONSE']._serialized_end=1916
+  _globals['_UNCLAIMRESPONSE']._serialized_start=1918
+  _globals['_UNCLAIMRESPONSE']._serialized_end=1953
+  _globals['_SETTRIPSTATUSREQUEST']._serialized_start=1955
+  _globals['_SETTRIPSTATUSREQUEST']._serialized_end=2082
+  _globals['_COUNTWAITINGREQUEST']._serialized_start=2084
+  _globals['_COUNTWAITINGREQUEST']._serialized_end=2155
+  _globals['_COUNTWAITINGRESPONSE']._serialized_start=2158
+  _globals['_COUNTWAITINGRESPONSE']._serialized_end=2322
+  _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_start=2267
+  _globals['_COUNTWAITINGRESPONSE_WAITINGBYSTATIONENTRY']._serialized_end=2322
+  _globals['_EXPIREDUEREQUEST']._serialized_start=2324
+  _globals['_EXPIREDUEREQUEST']._serialized_end=2342
+  _globals['_EXPIREDUERESPONSE']._serialized_start=2344
+  _globals['_EXPIREDUERESPONSE']._serialized_end=2380
+  _globals['_RIDERSERVICE']._serialized_start=2893
+  _globals['_RIDERSERVICE']._serialized_end=3867
 # @@protoc_insertion_point(module_scope)

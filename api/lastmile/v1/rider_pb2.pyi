@@ -29,6 +29,12 @@ class CancelReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CANCEL_REASON_DRIVER_TOO_FAR: _ClassVar[CancelReason]
     CANCEL_REASON_FOUND_OTHER_RIDE: _ClassVar[CancelReason]
     CANCEL_REASON_OTHER: _ClassVar[CancelReason]
+
+class PassedBy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PASSED_BY_UNSPECIFIED: _ClassVar[PassedBy]
+    PASSED_BY_FULL: _ClassVar[PassedBy]
+    PASSED_BY_EARLY: _ClassVar[PassedBy]
 REQUEST_STATUS_UNSPECIFIED: RequestStatus
 REQUEST_STATUS_WAITING: RequestStatus
 REQUEST_STATUS_MATCHED: RequestStatus
@@ -42,6 +48,9 @@ CANCEL_REASON_CHANGED_PLANS: CancelReason
 CANCEL_REASON_DRIVER_TOO_FAR: CancelReason
 CANCEL_REASON_FOUND_OTHER_RIDE: CancelReason
 CANCEL_REASON_OTHER: CancelReason
+PASSED_BY_UNSPECIFIED: PassedBy
+PASSED_BY_FULL: PassedBy
+PASSED_BY_EARLY: PassedBy
 
 class RideRequest(_message.Message):
     __slots__ = ("id", "rider_id", "station_id", "destination_area_id", "arrival_time", "status", "trip_id", "route_id", "driver_id", "created_at", "updated_at", "pin", "fare", "cancel_reason")
@@ -158,12 +167,14 @@ class FindEligibleRequest(_message.Message):
     def __init__(self, station_id: _Optional[str] = ..., destination_area_id: _Optional[str] = ..., latest_arrival: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ..., trip_id: _Optional[str] = ...) -> None: ...
 
 class FindEligibleResponse(_message.Message):
-    __slots__ = ("requests", "claimed")
+    __slots__ = ("requests", "claimed", "later")
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
     CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    LATER_FIELD_NUMBER: _ClassVar[int]
     requests: _containers.RepeatedCompositeFieldContainer[RideRequest]
     claimed: _containers.RepeatedCompositeFieldContainer[RideRequest]
-    def __init__(self, requests: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ..., claimed: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ...) -> None: ...
+    later: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, requests: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ..., claimed: _Optional[_Iterable[_Union[RideRequest, _Mapping]]] = ..., later: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ClaimRequest(_message.Message):
     __slots__ = ("request_ids", "trip_id", "route_id", "driver_id")
@@ -197,13 +208,15 @@ class UnclaimRequest(_message.Message):
     except_request_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, request_ids: _Optional[_Iterable[str]] = ..., trip_id: _Optional[str] = ..., whole_trip: _Optional[bool] = ..., except_request_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
-class NotePassedFullRequest(_message.Message):
-    __slots__ = ("request_ids",)
+class NotePassedRequest(_message.Message):
+    __slots__ = ("request_ids", "how")
     REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
+    HOW_FIELD_NUMBER: _ClassVar[int]
     request_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, request_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    how: PassedBy
+    def __init__(self, request_ids: _Optional[_Iterable[str]] = ..., how: _Optional[_Union[PassedBy, str]] = ...) -> None: ...
 
-class NotePassedFullResponse(_message.Message):
+class NotePassedResponse(_message.Message):
     __slots__ = ("marked",)
     MARKED_FIELD_NUMBER: _ClassVar[int]
     marked: int

@@ -75,10 +75,10 @@ class RiderServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimResponse.FromString,
                 _registered_method=True)
-        self.NotePassedFull = channel.unary_unary(
-                '/lastmile.v1.RiderService/NotePassedFull',
-                request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullRequest.SerializeToString,
-                response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullResponse.FromString,
+        self.NotePassed = channel.unary_unary(
+                '/lastmile.v1.RiderService/NotePassed',
+                request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedResponse.FromString,
                 _registered_method=True)
         self.SetTripStatus = channel.unary_unary(
                 '/lastmile.v1.RiderService/SetTripStatus',
@@ -170,9 +170,10 @@ class RiderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def NotePassedFull(self, request, context):
-        """Notes that a driver going their way came by full: WAITING requests among request_ids
-        are marked, so that if they expire unmatched the reason is known (no seat rather than no
+    def NotePassed(self, request, context):
+        """Notes that a driver going their way came by without taking them: full, or with seats but
+        too early for their arrival. WAITING requests among request_ids are marked, so that if
+        they expire unmatched the reason is known (no seat, or the window, rather than no
         driver). Requests in any other state are left alone; a repeat changes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -246,10 +247,10 @@ def add_RiderServiceServicer_to_server(servicer, server):
                     request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.UnclaimResponse.SerializeToString,
             ),
-            'NotePassedFull': grpc.unary_unary_rpc_method_handler(
-                    servicer.NotePassedFull,
-                    request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullRequest.FromString,
-                    response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullResponse.SerializeToString,
+            'NotePassed': grpc.unary_unary_rpc_method_handler(
+                    servicer.NotePassed,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedResponse.SerializeToString,
             ),
             'SetTripStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.SetTripStatus,
@@ -495,7 +496,7 @@ class RiderService:
             _registered_method=True)
 
     @staticmethod
-    def NotePassedFull(request,
+    def NotePassed(request,
             target,
             options=(),
             channel_credentials=None,
@@ -508,9 +509,9 @@ class RiderService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/lastmile.v1.RiderService/NotePassedFull',
-            api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullRequest.SerializeToString,
-            api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedFullResponse.FromString,
+            '/lastmile.v1.RiderService/NotePassed',
+            api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_rider__pb2.NotePassedResponse.FromString,
             options,
             channel_credentials,
             insecure,
