@@ -99,6 +99,11 @@ class ServiceSettings(BaseSettings):
         description="Spans at least this long are kept whatever the sampling, as "
         "are spans that failed.",
     )
+    traces_keep_failed_and_slow: bool = Field(
+        True,
+        description="Record the spans of traces not sampled too, so failed and slow ones "
+        "are kept; off, such traces cost (almost) nothing and are lost.",
+    )
 
     # Peers, as host:port (a dns:/// target is built from it) or a full gRPC target.
     user_addr: str = "127.0.0.1:50051"

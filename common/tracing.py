@@ -67,8 +67,9 @@ class TraceIdRatio(Sampler):
     parent's decision; the rest are recorded, not sampled, so a failed or slow span can be
     kept (see KeepSampledFailedAndSlow). Client calls with no parent are not traced."""
 
-    def __init__(self, ratio: float) -> None:
+    def __init__(self, ratio: float, record_unsampled: bool = True) -> None:
         self._ratio = TraceIdRatioBased(ratio)
+        self._unsampled = Decision.RECORD_ONLY if record_unsampled else Decision.DROP
 
     def should_sample(
         self,
@@ -91,7 +92,7 @@ class TraceIdRatio(Sampler):
             decision = self._ratio.should_sample(parent_context, trace_id, name).decision
             sampled = decision.is_sampled()
         return SamplingResult(
-            Decision.RECORD_AND_SAMPLE if sampled else Decision.RECORD_ONLY,
+            Decision.RECORD_AND_SAMPLE if sampled else self._unsampled,
             attributes,
             parent.trace_state if parent.is_valid else None,
         )
@@ -195,7 +196,10 @@ def configure(settings: ServiceSettings, process: str, database: bool = True) ->
         }
     )
     provider = TracerProvider(
-        resource=resource, sampler=TraceIdRatio(settings.otel_traces_sampler_arg)
+        resource=resource,
+        sampler=TraceIdRatio(
+            settings.otel_traces_sampler_arg, settings.traces_keep_failed_and_slow
+        ),
     )
     for exporter in exporters:
         provider.add_span_processor(

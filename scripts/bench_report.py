@@ -26,6 +26,8 @@ BENCHES = [
      "baseline: the same /stations requests and log-ins with no attacker, in the same run"),
     ("Live rides: 500 drivers' positions pushed to 1,000 riders' streams", "bench_live.py",
      "baseline: the same positions with no stream open, in the same run"),
+    ("Tracing overhead: off, 10%, 10% sampled only, 100%", "bench_tracing.py",
+     "baseline: the stack with tracing off, in the same round of the same run"),
 ]  # fmt: skip
 
 

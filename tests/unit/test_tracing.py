@@ -50,6 +50,19 @@ def test_a_callers_decision_is_followed_whatever_the_ratio() -> None:
     assert unsampled.decision is Decision.RECORD_ONLY
 
 
+def test_without_keeping_failed_and_slow_spans_unsampled_traces_are_not_recorded() -> None:
+    tenth = TraceIdRatio(0.1, record_unsampled=False)
+    assert tenth.should_sample(None, HIGH_ID, "POST /x", SpanKind.SERVER).decision is Decision.DROP
+    assert (
+        tenth.should_sample(_parent(False), LOW_ID, "/x.Y/Z", SpanKind.SERVER).decision
+        is Decision.DROP
+    )
+    assert (
+        tenth.should_sample(None, LOW_ID, "POST /x", SpanKind.SERVER).decision
+        is Decision.RECORD_AND_SAMPLE
+    )
+
+
 def test_calls_made_outside_traced_work_are_not_traced() -> None:
     answer = TraceIdRatio(1.0).should_sample(None, LOW_ID, "find ride_requests", SpanKind.CLIENT)
     assert answer.decision is Decision.DROP
