@@ -1,6 +1,12 @@
-"""Counts the gRPC calls a ride costs: starts the services and the gateway on loopback, runs N
-rides over the REST API (request, route, drive into MG Road's zone, pick-up, complete), and
-prints the calls each service received per ride, from the services' own metrics.
+"""What a ride costs: starts the services and the gateway on loopback, runs N rides over the REST
+API and prints, per step of the ride, the gRPC calls the services received and the MongoDB
+commands they sent (by collection), from the services' own metrics.
+
+A ride: the rider asks for a ride, the driver offers a route, the driver's client pings twice
+on the way to MG Road (the second ping enters the trigger zone and matches), the rider reads
+the request, the driver reads the route, picks the rider up, and completes the trip. Sign-ups
+are left out (they are not a ride's), and so are the background sweeps: they are set to run
+once an hour, and an idle interval as long as a ride is measured and printed beside.
 
 Usage: python scripts/count_ride_calls.py [--rides 20]
 """
@@ -10,8 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -23,52 +31,114 @@ from tests.e2e_http import bearer, in_minutes, signup
 from tests.harness import Cluster, EmbeddedMongo, start_gateway
 from tests.ride import ALL, MG_ROAD
 
+STEPS = ("request", "route", "ping", "ping (match)", "read request", "read route", "pick-up",
+         "complete")  # fmt: skip
+# The background work of the services, made rare so what is counted is the ride's.
+QUIET = {"LOG_LEVEL": "WARNING", "EXPIRY_SWEEP_S": "3600"}
 
-def started(metrics_port: int) -> Counter[str]:
-    """Calls started per Service.Method, from one process's /metrics."""
+
+def _labels(line: str) -> dict[str, str]:
+    inside = line[line.index("{") + 1 : line.index("}")]
+    return {k: v.strip('"') for k, v in (p.split("=", 1) for p in inside.split(","))}
+
+
+def counts(metrics_port: int) -> Counter[str]:
+    """Calls received per `grpc Service.Method` and commands sent per `db collection`, from
+    one process's /metrics."""
     url = f"http://127.0.0.1:{metrics_port}/metrics"
     text = urllib.request.urlopen(url, timeout=5).read()  # http on loopback  # nosec B310
-    calls: Counter[str] = Counter()
+    out: Counter[str] = Counter()
     for line in text.decode().splitlines():
         if line.startswith("grpc_server_started_total{"):
-            inside = line[line.index("{") + 1 : line.index("}")]
-            labels = {k: v.strip('"') for k, v in (p.split("=", 1) for p in inside.split(","))}
-            method = f"{labels['grpc_service']}.{labels['grpc_method']}"
-            calls[method] += int(float(line.rsplit(" ", 1)[1]))
-    return calls
+            labels = _labels(line)
+            if labels["grpc_service"] != "grpc.health.v1.Health":
+                key = f"grpc {labels['grpc_service'].rsplit('.', 1)[-1]}.{labels['grpc_method']}"
+                out[key] += int(float(line.rsplit(" ", 1)[1]))
+        elif line.startswith("lastmile_mongodb_commands_total{"):
+            labels = _labels(line)
+            out[f"db {labels['collection']}"] += int(float(line.rsplit(" ", 1)[1]))
+    return out
 
 
-def ride(http: httpx.Client) -> None:
+class Meter:
+    """Counts of every service, taken between the steps of the rides."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.by_step: dict[str, Counter[str]] = {s: Counter() for s in STEPS}
+        self._last = self._now()
+
+    def _now(self) -> Counter[str]:
+        return sum((counts(p.metrics_port) for p in self.cluster.running.values()), Counter())
+
+    def step(self, name: str, action: Callable[[], object]) -> object:
+        result = action()
+        now = self._now()
+        self.by_step[name] += now - self._last
+        self._last = now
+        return result
+
+    def idle(self, seconds: float) -> Counter[str]:
+        time.sleep(seconds)
+        now = self._now()
+        quiet, self._last = now - self._last, now
+        return quiet
+
+
+def ride(http: httpx.Client, meter: Meter) -> None:
     driver = signup(http, "driver", "Ravi", vehicle={"plate": "KA01AB1234", "model": "Swift"})
     rider = signup(http, "rider", "Asha")
     d, r = bearer(driver["token"]), bearer(rider["token"])
-    asked = http.post(
-        "/rider/requests",
-        headers=r,
-        json={"stationId": "mg-road", "destinationAreaId": "domlur", "arrivalTime": in_minutes(2)},
-    )
-    assert asked.status_code == 201, asked.text
-    route = http.post(
-        "/driver/routes",
-        headers=d,
-        json={"stationIds": ["mg-road", "trinity"], "destinationAreaId": "domlur", "seats": 2},
-    )
-    assert route.status_code == 201, route.text
-    hit = []
-    for metres in (1500, 999):
+    meter.idle(0)  # the sign-ups are not the ride's
+
+    def ok(answer: httpx.Response) -> httpx.Response:
+        assert answer.status_code < 300, answer.text
+        return answer
+
+    request = {"stationId": "mg-road", "destinationAreaId": "domlur", "arrivalTime": in_minutes(2)}
+    route = {"stationIds": ["mg-road", "trinity"], "destinationAreaId": "domlur", "seats": 2}
+    asked = meter.step("request", lambda: ok(http.post("/rider/requests", headers=r, json=request)))
+    meter.step("route", lambda: ok(http.post("/driver/routes", headers=d, json=route)))
+
+    def ping(metres: float) -> list:
         lat, lon = destination_point(*MG_ROAD, 180, metres)
-        hit += http.post("/driver/location", headers=d, json={"lat": lat, "lon": lon}).json()[
-            "triggered"
-        ]
-    (trigger,) = hit
+        answer = ok(http.post("/driver/location", headers=d, json={"lat": lat, "lon": lon}))
+        return answer.json()["triggered"]
+
+    assert meter.step("ping", lambda: ping(1500)) == []
+    (trigger,) = meter.step("ping (match)", lambda: ping(999))
     trip = trigger["tripId"]
-    rider_id = rider["user"]["id"]
-    mine = http.get(f"/rider/requests/{asked.json()['id']}", headers=r).json()
+    mine = meter.step(
+        "read request", lambda: ok(http.get(f"/rider/requests/{asked.json()['id']}", headers=r))
+    ).json()
     assert mine["status"] == "MATCHED"
-    http.get("/driver/routes/current", headers=d).raise_for_status()
-    told = {"riders": [{"riderId": rider_id, "pin": mine["pin"]}]}
-    http.post(f"/trips/{trip}/pickup", headers=d, json=told).raise_for_status()
-    http.post(f"/trips/{trip}/complete", headers=d).raise_for_status()
+    meter.step("read route", lambda: ok(http.get("/driver/routes/current", headers=d)))
+    told = {"riders": [{"riderId": rider["user"]["id"], "pin": mine["pin"]}]}
+    meter.step("pick-up", lambda: ok(http.post(f"/trips/{trip}/pickup", headers=d, json=told)))
+    meter.step("complete", lambda: ok(http.post(f"/trips/{trip}/complete", headers=d)))
+
+
+def report(meter: Meter, rides: int, idle: Counter[str], idle_s: float) -> None:
+    total: Counter[str] = sum(meter.by_step.values(), Counter())
+
+    def kind(c: Counter[str], prefix: str) -> float:
+        return sum(n for k, n in c.items() if k.startswith(prefix)) / rides
+
+    print(f"{rides} rides; per ride, by step: gRPC calls received, database commands sent")
+    for name in STEPS:
+        c = meter.by_step[name]
+        print(f"  {name:14} {kind(c, 'grpc '):5.1f} calls  {kind(c, 'db '):5.1f} db   " + ", ".join(
+            f"{k.split(' ', 1)[1]} {n / rides:.1f}" for k, n in sorted(c.items()) if n
+        ))  # fmt: skip
+    print(f"  {'per ride':14} {kind(total, 'grpc '):5.1f} calls  {kind(total, 'db '):5.1f} db")
+    for prefix, title in (("db ", "database commands by collection"), ("grpc ", "calls by method")):
+        items = sorted(((n, k) for k, n in total.items() if k.startswith(prefix)), reverse=True)
+        print(f"  {title}: " + ", ".join(f"{k[len(prefix) :]} {n / rides:.2f}" for n, k in items))
+    print(
+        f"  idle {idle_s:.0f} s (background work, not counted above): "
+        f"{sum(n for k, n in idle.items() if k.startswith('grpc '))} calls, "
+        f"{sum(n for k, n in idle.items() if k.startswith('db '))} db"
+    )
 
 
 def main() -> None:
@@ -80,29 +150,22 @@ def main() -> None:
         mongo.start()
         cluster = Cluster(mongo_uri=mongo.uri, db_name="calls", log_dir=Path(tmp))
         try:
-            cluster.start(*ALL, env={"LOG_LEVEL": "WARNING"})
-            gateway = start_gateway(cluster)
+            cluster.start(*ALL, env=QUIET)
+            gateway = start_gateway(cluster, QUIET)
             try:
-                before = sum((started(p.metrics_port) for p in cluster.running.values()), Counter())
+                meter = Meter(cluster)
+                started = time.monotonic()
                 with httpx.Client(base_url=gateway.url, timeout=30) as http:
                     for _ in range(args.rides):
-                        ride(http)
-                after = sum((started(p.metrics_port) for p in cluster.running.values()), Counter())
+                        ride(http, meter)
+                per_ride = (time.monotonic() - started) / args.rides
+                idle = meter.idle(per_ride)
             finally:
                 gateway.stop()
         finally:
             cluster.stop_all()
             mongo.stop()
-    calls = after - before
-    ours = {m: n for m, n in calls.items() if not m.startswith(("UserService.", "Health."))}
-    print(f"{args.rides} rides; calls per ride (sign-ups and token checks left out):")
-    for method, n in sorted(ours.items()):
-        print(f"  {method:42} {n / args.rides:6.2f}")
-    print(f"  {'total':42} {sum(ours.values()) / args.rides:6.2f}")
-    print(
-        f"  {'UserService (sign-up, tokens, names)':42} "
-        f"{sum(n for m, n in calls.items() if m.startswith('UserService.')) / args.rides:6.2f}"
-    )
+    report(meter, args.rides, idle, per_ride)
 
 
 if __name__ == "__main__":
