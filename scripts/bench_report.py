@@ -28,6 +28,10 @@ BENCHES = [
      "baseline: the same positions with no stream open, in the same run"),
     ("Tracing overhead: off, 10%, 10% sampled only, 100%", "bench_tracing.py",
      "baseline: the stack with tracing off, in the same round of the same run"),
+    ("A commuter morning, simulated: the rule against the optimum", "bench_morning.py",
+     "baseline: the maximum-flow optimum of the same mornings"),
+    ("What a ride costs: gRPC calls and database commands per step", "count_ride_calls.py",
+     "counted from the services' metrics over 20 rides; background sweeps made rare"),
 ]  # fmt: skip
 
 

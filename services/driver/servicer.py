@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import grpc
 
-from api.lastmile.v1 import driver_pb2, driver_pb2_grpc, station_pb2, trip_pb2
+from api.lastmile.v1 import driver_pb2, driver_pb2_grpc, trip_pb2
 from common.convert import to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument, NotFound
 from common.idempotency import create_once
 from common.ids import new_id
 from common.paging import check_batch, next_token, page_of
 from common.peers import Peers
+from common.station_catalog import StationCatalog
 from services.driver.routes import Route, RouteStatus, require_open, validate_route
 from services.driver.store import RouteStore
 
@@ -38,6 +39,7 @@ class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
     def __init__(self, store: RouteStore, peers: Peers) -> None:
         self.store = store
         self.peers = peers
+        self.catalog = StationCatalog(lambda: peers.station)
 
     async def CreateRoute(
         self, request: driver_pb2.CreateRouteRequest, context: grpc.aio.ServicerContext
@@ -72,10 +74,12 @@ class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
     async def _areas_by_station(self, station_ids: list[str]) -> dict[str, frozenset[str]]:
         if not station_ids:
             return {}
-        answer = await self.peers.station.ListStations(station_pb2.ListStationsRequest())
+        stations = await self.catalog.stations()
+        if not set(station_ids) <= set(stations):
+            stations = await self.catalog.stations(fresh=True)  # one added since?
         return {
             s.id: frozenset(a.id for a in s.areas)
-            for s in answer.stations
+            for s in stations.values()
             if s.id in set(station_ids)
         }
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import grpc
 
-from api.lastmile.v1 import notification_pb2, rider_pb2, rider_pb2_grpc, station_pb2, trip_pb2
+from api.lastmile.v1 import notification_pb2, rider_pb2, rider_pb2_grpc, trip_pb2
 from common import fares
 from common.convert import from_timestamp, to_timestamp, utcnow
 from common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -17,6 +17,7 @@ from common.ids import new_id
 from common.notify import notice
 from common.paging import MAX_PAGE, check_batch, next_token, page_of
 from common.peers import Peers
+from common.station_catalog import StationCatalog
 from services.rider.requests import (
     CANCEL_REASONS,
     RequestStatus,
@@ -62,6 +63,7 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         self.store = store
         self.peers = peers
         self.expire = expire
+        self.catalog = StationCatalog(lambda: peers.station)
 
     async def CreateRequest(
         self, request: rider_pb2.CreateRideRequestRequest, context: grpc.aio.ServicerContext
@@ -70,14 +72,9 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             raise InvalidArgument("rider_id is required", "rider_id")
         if not request.HasField("arrival_time"):
             raise InvalidArgument("arrivalTime is required", "arrivalTime")
-        try:
-            station = await self.peers.station.GetStation(
-                station_pb2.GetStationRequest(station_id=request.station_id)
-            )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.NOT_FOUND:
-                raise
-            raise InvalidArgument(f"unknown station {request.station_id!r}", "stationId") from None
+        station = await self.catalog.get(request.station_id)
+        if station is None:
+            raise InvalidArgument(f"unknown station {request.station_id!r}", "stationId")
         area = next((a for a in station.areas if a.id == request.destination_area_id), None)
         if area is None:
             raise InvalidArgument(
