@@ -81,17 +81,26 @@ class Run:
         self.wait_ready(60)
 
     def wait_ready(self, timeout: float) -> float:
-        """Seconds until /readyz answers 200."""
+        """Seconds until /readyz answers 200 and the supervisor has started every process (the
+        gateway is ready before the tiers after it, Prometheus with --observe, are up)."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             assert self.proc is not None and self.proc.poll() is None, self.output()
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return time.monotonic() - started
+                ready = httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
             except httpx.HTTPError:
-                pass
+                ready = False
+            if ready and self._phase() == "running":
+                return time.monotonic() - started
             time.sleep(0.2)
         raise AssertionError(f"not ready in {timeout} s:\n{self.output()}")
+
+    def _phase(self) -> str:
+        answer = self.cli("status", "--json")
+        try:
+            return json.loads(answer.stdout).get("phase", "") if answer.returncode == 0 else ""
+        except json.JSONDecodeError:
+            return ""
 
     def status(self) -> dict:
         answer = self.cli("status", "--json")

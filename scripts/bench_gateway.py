@@ -158,12 +158,13 @@ async def ride_calls(url: str) -> dict[str, Call]:
 def report(
     name: str,
     rates: list[float],
-    latencies: list[float],
+    rounds_latencies: list[list[float]],
     errors: int,
     baseline: list[float] | None,
 ) -> None:
-    """Prints one line: the median rate, latencies, and the median of the per-round ratios to
-    the baseline runs that bracket each round."""
+    """Prints one line: the median rate, latencies (of all rounds together, and the median of
+    the rounds' p99: one slow round of a shared machine moves the first, not the second), and
+    the median of the per-round ratios to the baseline runs that bracket each round."""
     rate = statistics.median(rates)
     rounds = "/".join(f"{r:.0f}" for r in rates)
     if baseline is None:
@@ -174,10 +175,14 @@ def report(
             f"{q:.0%}" for q in ratios
         )
         ratio += ")"
-    latencies = sorted(latencies)
+    latencies = sorted(x for one in rounds_latencies for x in one)
+    p99s = [percentile(sorted(one), 99) for one in rounds_latencies]
     print(
         f"{name:26} {rate:6.0f} req/s  p50 {percentile(latencies, 50):5.1f} ms  "
-        f"p99 {percentile(latencies, 99):5.1f} ms  errors {errors}  ({ratio}; req/s {rounds})"
+        f"p99 {percentile(latencies, 99):5.1f} ms (rounds' median {statistics.median(p99s):5.1f})"
+        f"  errors {errors}  ({ratio}; req/s {rounds}; p99 "
+        + "/".join(f"{q:.0f}" for q in p99s)
+        + ")"
     )
 
 
@@ -256,7 +261,7 @@ async def run(args: argparse.Namespace) -> None:
             for name, (url, call) in cases.items():
                 rate, lat, err = await load(url, args.clients, args.seconds, call)
                 rates, latencies, errors = results[name]
-                results[name] = ([*rates, rate], latencies + lat, errors + err)
+                results[name] = ([*rates, rate], [*latencies, lat], errors + err)
                 if last:
                     break  # the baseline run that closes the last round
         base_runs = results.pop(trivial)
