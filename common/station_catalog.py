@@ -30,10 +30,14 @@ class StationCatalog:
             self._expires = now + self._ttl_s
         return self._by_id
 
+    async def among(self, station_ids: list[str]) -> dict[str, station_pb2.Station]:
+        """The stations of `station_ids` that exist; when one is not known, they are looked for
+        again in a fresh read before it is said not to exist (left out)."""
+        stations = await self.stations()
+        if not set(station_ids) <= set(stations):
+            stations = await self.stations(fresh=True)  # one added since the last read?
+        return {i: stations[i] for i in station_ids if i in stations}
+
     async def get(self, station_id: str) -> station_pb2.Station | None:
-        """One station; one not known is looked for again in a fresh read before it is said
-        not to exist (None)."""
-        found = (await self.stations()).get(station_id)
-        if found is None and station_id:
-            found = (await self.stations(fresh=True)).get(station_id)
-        return found
+        """One station, or None (after a fresh read) when there is no such station."""
+        return (await self.among([station_id])).get(station_id) if station_id else None

@@ -73,7 +73,7 @@ def tracing_env(mode: str, folder: Path) -> dict[str, str]:
     return env
 
 
-async def start_stack(mode: str, mongo: EmbeddedMongo, tmp: Path) -> Stack:
+def start_stack(mode: str, mongo: EmbeddedMongo, tmp: Path) -> Stack:
     slug = re.sub(r"\W", "_", mode)
     folder = tmp / slug
     folder.mkdir()
@@ -180,7 +180,7 @@ async def run(args: argparse.Namespace) -> None:
     stacks: list[Stack] = []
     try:
         for mode in MODES:
-            stacks.append(await start_stack(mode, mongo, tmp))
+            stacks.append(start_stack(mode, mongo, tmp))
         for stack in stacks:
             stack.calls = await ride_calls(stack.gateway.url)
             await seed_rides(stack, args.drivers * args.rounds, rng)

@@ -74,14 +74,8 @@ class DriverServicer(driver_pb2_grpc.DriverServiceServicer):
     async def _areas_by_station(self, station_ids: list[str]) -> dict[str, frozenset[str]]:
         if not station_ids:
             return {}
-        stations = await self.catalog.stations()
-        if not set(station_ids) <= set(stations):
-            stations = await self.catalog.stations(fresh=True)  # one added since?
-        return {
-            s.id: frozenset(a.id for a in s.areas)
-            for s in stations.values()
-            if s.id in set(station_ids)
-        }
+        stations = await self.catalog.among(station_ids)
+        return {s.id: frozenset(a.id for a in s.areas) for s in stations.values()}
 
     async def GetCurrentRoute(
         self, request: driver_pb2.GetCurrentRouteRequest, context: grpc.aio.ServicerContext

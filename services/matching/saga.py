@@ -25,7 +25,6 @@ from api.lastmile.v1 import (
     driver_pb2,
     notification_pb2,
     rider_pb2,
-    station_pb2,
     trip_pb2,
     user_pb2,
 )
@@ -35,6 +34,7 @@ from common.errors import FailedPrecondition
 from common.ids import trip_id_for_route
 from common.notify import notice
 from common.peers import Peers
+from common.station_catalog import StationCatalog
 from services.matching import plan
 
 log = logging.getLogger("lastmile.matching")
@@ -71,7 +71,7 @@ class Ledger:
 class MatchSaga:
     def __init__(self, peers: Peers) -> None:
         self.peers = peers
-        self._station_names: dict[str, str] = {}
+        self.catalog = StationCatalog(lambda: peers.station)
 
     async def run(self, route_id: str, station_id: str, driver_eta: datetime) -> Outcome:
         route = await self.peers.driver.GetRoute(driver_pb2.GetRouteRequest(route_id=route_id))
@@ -188,10 +188,8 @@ class MatchSaga:
             log.warning("riders left behind not noted", extra={"code": exc.code().name})
 
     async def _station_name(self, station_id: str) -> str:
-        if not self._station_names:
-            answer = await self.peers.station.ListStations(station_pb2.ListStationsRequest())
-            self._station_names = {s.id: s.name for s in answer.stations}
-        return self._station_names.get(station_id, station_id)
+        station = (await self.catalog.stations()).get(station_id)
+        return station.name if station else station_id
 
     async def _tell(
         self, route: driver_pb2.Route, trip_id: str, riders: list[trip_pb2.TripRider]
