@@ -76,6 +76,17 @@ def axe_violations(page: Page) -> list[str]:
     ]
 
 
+def settled(page: Page, timeout_ms: float = 5000) -> None:
+    """Waits until every animation that ends has ended (a banner's pulse, a toast sliding in):
+    axe-core measures contrast on the colours of the moment, and half-way through a fade a
+    banner is paler than it will stay. Endless ones (a loading skeleton) are not waited for."""
+    page.wait_for_function(
+        """() => document.getAnimations().every(a => a.playState !== "running"
+            || a.effect === null || a.effect.getComputedTiming().endTime === Infinity)""",
+        timeout=timeout_ms,
+    )
+
+
 def shoot(page: Page, name: str) -> None:
     """Saves the current screen at phone and desktop width, and holds it to axe-core at each:
     a screen with a serious or critical accessibility finding fails its test."""
@@ -85,6 +96,7 @@ def shoot(page: Page, name: str) -> None:
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)
         page.wait_for_timeout(300)
+        settled(page)
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
         problems += [f"{name}-{label}: {p}" for p in axe_violations(page)]
     if size:
