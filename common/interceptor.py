@@ -10,7 +10,7 @@ import random
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 
@@ -105,37 +105,40 @@ class _Call:
     def wrap_unary(self, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
             start, peer = self._start(context)
-            code = grpc.StatusCode.OK
             try:
                 if self.faults.active:
                     await self.faults.apply(context)
                 with deadlines.serving(context):
-                    return await behavior(request, context)
+                    response = await behavior(request, context)
             except BaseException as exc:
-                code = _code_for(exc)
+                # Counted before the abort: abort sends the status at once, and a caller
+                # reading the metrics after its answer must find this call in them.
+                self._finish(start, _code_for(exc), context, peer)
                 await self._fail(exc, context)
-            finally:
-                self._finish(start, code, context, peer)
+            self._finish(start, grpc.StatusCode.OK, context, peer)
+            return response
 
         return run
 
     def wrap_stream(self, behavior: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             start, peer = self._start(context)
-            code = grpc.StatusCode.OK
+            finished = False
             try:
                 if self.faults.active:
                     await self.faults.apply(context)
                 async for item in behavior(request, context):
                     yield item
             except BaseException as exc:
-                code = _code_for(exc)
+                finished = True  # counted before the abort sends the status, as for unary
+                self._finish(start, _code_for(exc), context, peer)
                 await self._fail(exc, context)
             finally:
                 # A stream cancelled while its message was being written is left suspended at
                 # `yield` and only closed when the loop shuts down, after grpc freed the call:
                 # nothing here may ask the call itself (context.peer() then crashed the process).
-                self._finish(start, code, context, peer)
+                if not finished:
+                    self._finish(start, grpc.StatusCode.OK, context, peer)
 
         return run
 
@@ -144,7 +147,7 @@ class _Call:
         self._in_flight.inc()
         return time.perf_counter(), context.peer()
 
-    async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext) -> None:
+    async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext) -> NoReturn:
         """Ends the call for `exc`: aborts with the mapped status, or re-raises (always raises)."""
         if isinstance(exc, DomainError):
             await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata())
