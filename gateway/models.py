@@ -254,6 +254,9 @@ class Snapshot(Model):
     drivers: list[SnapshotDriver]
     waiting: dict[str, int]
     trips: dict[str, int]
+    # Riders whose requests expired unmatched in the last hour, by why: no_driver (none came
+    # their way), no_seat (one came by full), window (one came by before their window).
+    unmatched_last_hour: dict[str, int]
 
 
 class Position(Model):

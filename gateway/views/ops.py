@@ -102,6 +102,8 @@ def snapshot() -> models.Snapshot:
     positions = stub("location").ListPositions(location_pb2.ListPositionsRequest()).positions
     waiting = stub("rider").CountWaiting(rider_pb2.CountWaitingRequest()).waiting_by_station
     trips = stub("trip").CountTrips(trip_pb2.CountTripsRequest()).trips_by_status
+    hour_ago = to_timestamp(datetime.now(UTC) - timedelta(hours=1))
+    unmatched = stub("rider").CountUnmatched(rider_pb2.CountUnmatchedRequest(since=hour_ago))
     return models.Snapshot(
         stations=[convert.station(s) for s in stations],
         drivers=[
@@ -117,6 +119,7 @@ def snapshot() -> models.Snapshot:
         ],
         waiting=dict(waiting),
         trips=dict(trips),
+        unmatched_last_hour=dict(unmatched.expired_by_reason),
     )
 
 

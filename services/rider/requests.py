@@ -100,10 +100,17 @@ def expiry_cutoff(now: datetime, expiry: timedelta) -> datetime:
     return now - expiry
 
 
-def unmatched_reason(request: RideRequest) -> str:
+UNMATCHED_REASONS = ("no_driver", "no_seat", "window")
+
+
+def reason_for(passed_full: bool, passed_early: bool) -> str:
     """Why a request expired unmatched: no_seat when a driver going its way came by full,
     window when one came by with seats but before the rider's window (and none full), no_driver
     when none came its way."""
-    if request.passed_full:
+    if passed_full:
         return "no_seat"
-    return "window" if request.passed_early else "no_driver"
+    return "window" if passed_early else "no_driver"
+
+
+def unmatched_reason(request: RideRequest) -> str:
+    return reason_for(request.passed_full, request.passed_early)

@@ -280,6 +280,14 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
                 return request_message(done)
         raise FailedPrecondition("the request is changing; try again")
 
+    async def CountUnmatched(
+        self, request: rider_pb2.CountUnmatchedRequest, context: grpc.aio.ServicerContext
+    ) -> rider_pb2.CountUnmatchedResponse:
+        if not request.HasField("since"):
+            raise InvalidArgument("since is required", "since")
+        counts = await self.store.count_unmatched(from_timestamp(request.since))
+        return rider_pb2.CountUnmatchedResponse(expired_by_reason=counts)
+
     async def ExpireDue(
         self, request: rider_pb2.ExpireDueRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.ExpireDueResponse:

@@ -14,7 +14,7 @@ from common.convert import utcnow
 from common.errors import FailedPrecondition, NotFound
 from common.idempotency import KEY_FIELD
 from common.mongo import insert_unique
-from services.rider.requests import OPEN, RequestStatus, RideRequest
+from services.rider.requests import OPEN, UNMATCHED_REASONS, RequestStatus, RideRequest, reason_for
 
 TRIP_FIELDS = ("tripId", "routeId", "driverId")
 BY_ARRIVAL = [("arrivalTime", ASCENDING), ("createdAt", ASCENDING)]
@@ -96,6 +96,9 @@ class RequestStore:
         )
         await self.collection.create_index(
             [("tripId", ASCENDING), ("status", ASCENDING)], name="requests_by_trip"
+        )
+        await self.collection.create_index(
+            [("status", ASCENDING), ("updatedAt", ASCENDING)], name="recent_by_status"
         )
         await self.collection.create_index(
             "expiryNotified",
@@ -244,6 +247,27 @@ class RequestStore:
             ]
         )
         return {row["_id"]: row["n"] async for row in cursor}
+
+    async def count_unmatched(self, since: datetime) -> dict[str, int]:
+        """Requests expired since `since`, by why they went unmatched (every reason present).
+        An expired request changes no more, so its updatedAt is when it expired."""
+        match = {"status": RequestStatus.EXPIRED.value, "updatedAt": {"$gte": since}}
+        cursor = await self.collection.aggregate(
+            [
+                {"$match": match},
+                {
+                    "$group": {
+                        "_id": {"full": "$passedFull", "early": "$passedEarly"},
+                        "n": {"$sum": 1},
+                    }
+                },
+            ]
+        )
+        counts = dict.fromkeys(UNMATCHED_REASONS, 0)
+        async for row in cursor:
+            flags = row["_id"]
+            counts[reason_for(bool(flags.get("full")), bool(flags.get("early")))] += row["n"]
+        return counts
 
     async def due_for_expiry(self, cutoff: datetime, limit: int) -> list[RideRequest]:
         query = {"status": RequestStatus.WAITING.value, "arrivalTime": {"$lt": cutoff}}

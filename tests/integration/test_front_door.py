@@ -360,6 +360,10 @@ def test_the_snapshot_is_for_operators_and_the_summary_has_counts_only(
     # When the dot on the operator's map was last seen: the fix just sent.
     seen = datetime.fromisoformat(mine["lastSeen"].replace("Z", "+00:00"))
     assert abs((datetime.now(UTC) - seen).total_seconds()) < 60, mine
+    # Why riders went unmatched in the last hour: every reason named, counted.
+    unmatched = snapshot.json()["unmatchedLastHour"]
+    assert set(unmatched) == {"no_driver", "no_seat", "window"}
+    assert all(isinstance(n, int) and n >= 0 for n in unmatched.values()), unmatched
     summary = http.get("/ops/summary")
     assert summary.status_code == 200
     text = summary.text

@@ -16,6 +16,7 @@ from api.lastmile.v1 import (
     rider_pb2,
     trip_pb2,
 )
+from common.convert import to_timestamp
 from common.notify import notice
 from tests import ride
 from tests.harness import Cluster
@@ -329,6 +330,19 @@ async def test_the_ride_measures_count_matches_trips_and_why_riders_expired(
     expired = "lastmile_requests_expired_total"
     assert rider.metric(expired, reason="no_seat") == 1
     assert rider.metric(expired, reason="no_driver") == 1
+    # The operator's count of why riders went unmatched says the same; none expired since now.
+    count = cluster.stub("rider").CountUnmatched
+    since = rider_pb2.CountUnmatchedRequest(since=to_timestamp(now - timedelta(minutes=1)))
+    assert dict((await count(since)).expired_by_reason) == {
+        "no_seat": 1,
+        "no_driver": 1,
+        "window": 0,
+    }
+    later = rider_pb2.CountUnmatchedRequest(since=to_timestamp(datetime.now(UTC)))
+    assert set((await count(later)).expired_by_reason.values()) == {0}
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await count(rider_pb2.CountUnmatchedRequest())
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert matching.metric("lastmile_riders_matched_total", station="mg-road") == 1
     assert matching.metric("lastmile_request_to_match_seconds_count") == 1
     assert 0 <= matching.metric("lastmile_request_to_match_seconds_sum") < 60

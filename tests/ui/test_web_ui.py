@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import grpc
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from pymongo import MongoClient
 
+from api.lastmile.v1 import rider_pb2, rider_pb2_grpc
 from tests.e2e_http import PASSWORD, bearer, create_operator, in_minutes, signup
 from tests.harness import Cluster, GatewayProcess
 from tests.ui.browser import DESKTOP, PHONE, Console, phone_number, shoot
@@ -205,6 +208,19 @@ def test_bad_sign_up_input_shows_the_error_next_to_the_field(
     page.close()
 
 
+def expire_now(cluster: Cluster, request_id: str) -> None:
+    """Moves a request's arrival an hour back and runs the rider service's expiry sweep."""
+    with MongoClient(cluster.mongo_uri) as client:
+        client[cluster.db_name]["ride_requests"].update_one(
+            {"_id": request_id}, {"$set": {"arrivalTime": datetime.now(UTC) - timedelta(hours=1)}}
+        )
+    with grpc.insecure_channel(f"127.0.0.1:{cluster.ports['rider']}") as channel:
+        swept = rider_pb2_grpc.RiderServiceStub(channel).ExpireDue(
+            rider_pb2.ExpireDueRequest(), timeout=10
+        )
+    assert swept.expired == 1
+
+
 def test_an_operator_logs_in_on_the_operations_page(
     ui_cluster: Cluster, gateway: GatewayProcess, browser: Browser
 ) -> None:
@@ -228,6 +244,7 @@ def test_an_operator_logs_in_on_the_operations_page(
     expect(page.locator(".leaflet-container")).to_be_visible()
     expect(page.get_by_test_id("ops-driver-list")).to_be_visible()
     expect(page.get_by_test_id("sparkline").first).to_be_visible()
+    expect(page.get_by_test_id("ops-unmatched")).to_contain_text("Every rider whose wait ended")
 
     # A rider starts waiting at Banashankari: its badge appears on the map without a reload,
     # and goes when the rider cancels.
@@ -250,6 +267,23 @@ def test_an_operator_logs_in_on_the_operations_page(
         gone = http.delete(f"/rider/requests/{asked.json()['id']}", headers=bearer(rider["token"]))
         assert gone.status_code == 200, gone.text
         expect(label).to_have_text("Banashankari", timeout=15_000)
+
+        # A rider whose wait ended with no driver her way: the console says why.
+        late = signup(http, "rider", "Hema")
+        asked = http.post(
+            "/rider/requests",
+            headers=bearer(late["token"]),
+            json={
+                "stationId": "jayanagar",
+                "destinationAreaId": "wilson-garden",
+                "arrivalTime": in_minutes(1),
+            },
+        )
+        assert asked.status_code == 201, asked.text
+    expire_now(ui_cluster, asked.json()["id"])
+    expect(page.get_by_test_id("ops-unmatched-no_driver")).to_have_text("1", timeout=15_000)
+    expect(page.get_by_test_id("ops-unmatched-no_seat")).to_have_text("0")
+    shoot(page, "ops-unmatched")
     assert console.errors == []
     context.close()
 

@@ -261,6 +261,25 @@ class CountWaitingResponse(_message.Message):
     waiting_by_station: _containers.ScalarMap[str, int]
     def __init__(self, waiting_by_station: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
+class CountUnmatchedRequest(_message.Message):
+    __slots__ = ("since",)
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CountUnmatchedResponse(_message.Message):
+    __slots__ = ("expired_by_reason",)
+    class ExpiredByReasonEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    EXPIRED_BY_REASON_FIELD_NUMBER: _ClassVar[int]
+    expired_by_reason: _containers.ScalarMap[str, int]
+    def __init__(self, expired_by_reason: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
 class ExpireDueRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

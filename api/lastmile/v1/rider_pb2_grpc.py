@@ -90,6 +90,11 @@ class RiderServiceStub:
                 request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingRequest.SerializeToString,
                 response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingResponse.FromString,
                 _registered_method=True)
+        self.CountUnmatched = channel.unary_unary(
+                '/lastmile.v1.RiderService/CountUnmatched',
+                request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountUnmatchedRequest.SerializeToString,
+                response_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountUnmatchedResponse.FromString,
+                _registered_method=True)
         self.ExpireDue = channel.unary_unary(
                 '/lastmile.v1.RiderService/ExpireDue',
                 request_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.ExpireDueRequest.SerializeToString,
@@ -196,6 +201,15 @@ class RiderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountUnmatched(self, request, context):
+        """Number of requests that expired unmatched since a time, by why: no_driver (none came their
+        way), no_seat (one came by full), window (one came by with seats, before their window).
+        Every reason is present, zero when none; for the operator view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExpireDue(self, request, context):
         """Runs one expiry sweep now (the service also runs it every EXPIRY_SWEEP_S): WAITING requests
         past arrival time + REQUEST_EXPIRY_S become EXPIRED and their riders are told.
@@ -261,6 +275,11 @@ def add_RiderServiceServicer_to_server(servicer, server):
                     servicer.CountWaiting,
                     request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingRequest.FromString,
                     response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingResponse.SerializeToString,
+            ),
+            'CountUnmatched': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountUnmatched,
+                    request_deserializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountUnmatchedRequest.FromString,
+                    response_serializer=api_dot_lastmile_dot_v1_dot_rider__pb2.CountUnmatchedResponse.SerializeToString,
             ),
             'ExpireDue': grpc.unary_unary_rpc_method_handler(
                     servicer.ExpireDue,
@@ -566,6 +585,33 @@ class RiderService:
             '/lastmile.v1.RiderService/CountWaiting',
             api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingRequest.SerializeToString,
             api_dot_lastmile_dot_v1_dot_rider__pb2.CountWaitingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountUnmatched(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.RiderService/CountUnmatched',
+            api_dot_lastmile_dot_v1_dot_rider__pb2.CountUnmatchedRequest.SerializeToString,
+            api_dot_lastmile_dot_v1_dot_rider__pb2.CountUnmatchedResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -736,6 +736,10 @@ export interface components {
             trips: {
                 [key: string]: number;
             };
+            /** Unmatchedlasthour */
+            unmatchedLastHour: {
+                [key: string]: number;
+            };
         };
         /** SnapshotDriver */
         SnapshotDriver: {

@@ -160,6 +160,38 @@ const TRIP_TONE: Record<string, string> = {
   COMPLETED: "bg-indigo-50 text-indigo-900 ring-indigo-200",
   CANCELLED: "bg-slate-100 text-slate-800 ring-slate-300",
 };
+// Why riders went unmatched, in the operator's words, in the order of what to act on first.
+const UNMATCHED: [string, string, string][] = [
+  ["no_driver", "No driver going their way", "more drivers on these routes"],
+  ["no_seat", "Every car their way was full", "more seats"],
+  ["window", "A car came, before their window", "drivers later in the morning"],
+];
+
+function Unmatched({ counts }: { counts: Record<string, number> | undefined }) {
+  const total = Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
+  return (
+    <Card title="Unmatched in the last hour" testId="ops-unmatched">
+      {total === 0 ? (
+        <p className="text-sm text-slate-600">Every rider whose wait ended was matched.</p>
+      ) : (
+        <ul className="space-y-2 text-sm">
+          {UNMATCHED.map(([reason, what, needs]) => (
+            <li key={reason} className="flex items-baseline justify-between gap-3">
+              <span>
+                {what}
+                <span className="block text-xs text-slate-600">needs {needs}</span>
+              </span>
+              <span className="font-semibold" data-testid={`ops-unmatched-${reason}`}>
+                {counts?.[reason] ?? 0}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
 // A position older than this is flagged: the driver's app may have stopped sending.
 const STALE_S = 60;
 
@@ -287,6 +319,7 @@ function OperatorView() {
               ))}
             </dl>
           </Card>
+          <Unmatched counts={snap?.unmatchedLastHour} />
           <Card title="Stations">
             <ul className="divide-y divide-slate-100 text-sm" data-testid="ops-stations">
               {(snap?.stations ?? []).map((s) => (
