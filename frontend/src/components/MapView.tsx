@@ -52,15 +52,23 @@ function carIcon(count: number): L.DivIcon {
   });
 }
 
-/** Frames the stations (and path) once they are known, and again when they change. */
+/** Frames the stations (and path) once they are known, again when they change, and when the
+ * map changes size (a phone turned on its side): a frame made for another width cuts names off. */
 function FitTo({ points }: { points: LatLon[] }) {
   const map = useMap();
   const key = points.map((p) => `${p.lat.toFixed(4)},${p.lon.toFixed(4)}`).join(";");
   useEffect(() => {
     if (points.length === 0) return;
-    const bounds = L.latLngBounds(points.map(pt));
+    const bounds = L.latLngBounds(points.map(pt)).pad(points.length === 1 ? 0 : 0.25);
     // No animation: a card that unmounts mid-zoom would leave Leaflet moving a removed pane.
-    map.fitBounds(bounds.pad(points.length === 1 ? 0 : 0.25), { maxZoom: 14, animate: false });
+    // Room on the right for the names, which sit to the right of their stations.
+    const fit = () =>
+      map.fitBounds(bounds, { maxZoom: 14, animate: false, paddingBottomRight: [100, 0] });
+    fit();
+    map.on("resize", fit);
+    return () => {
+      map.off("resize", fit);
+    };
   }, [key, map]); // `key` stands for `points`: refit only when they really change
   return null;
 }
@@ -149,7 +157,13 @@ export function MapView({
     // On a phone the legend goes under the map, where it hides nothing; wider, in its corner.
     <div className="relative w-full" data-testid="map">
       <div className={`${height} w-full overflow-hidden rounded-2xl ring-1 ring-slate-300`}>
-        <MapContainer center={CENTRE} zoom={12} scrollWheelZoom={false} className="h-full w-full">
+        <MapContainer
+          center={CENTRE}
+          zoom={12}
+          zoomSnap={0.25}
+          scrollWheelZoom={false}
+          className="h-full w-full"
+        >
           {tileUrl && <TileLayer url={tileUrl} attribution={tileAttribution} />}
           <FitTo points={frame ?? [...stations.map((s) => s.location), ...(path ?? [])]} />
           <GeoJSON
