@@ -97,8 +97,12 @@ class RequestStore:
         await self.collection.create_index(
             [("tripId", ASCENDING), ("status", ASCENDING)], name="requests_by_trip"
         )
+        # Only expired requests are in it: a claim or a pick-up changes status and updatedAt,
+        # and an index over every request would be rewritten on each of them.
         await self.collection.create_index(
-            [("status", ASCENDING), ("updatedAt", ASCENDING)], name="recent_by_status"
+            [("status", ASCENDING), ("updatedAt", ASCENDING)],
+            partialFilterExpression={"status": RequestStatus.EXPIRED.value},
+            name="expired_by_time",
         )
         await self.collection.create_index(
             "expiryNotified",
