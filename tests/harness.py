@@ -340,11 +340,13 @@ class Cluster:
             if p is proc:
                 del self.running[key]
 
-    def stub_at(self, name: str, address: str, wait_for_ready: bool = True) -> Any:
-        """A stub of one particular process (e.g. one replica)."""
-        key = f"{name}@{address}/{wait_for_ready}"
+    def stub_at(
+        self, name: str, address: str, wait_for_ready: bool = True, timeout_s: float = 30
+    ) -> Any:
+        """A stub of one particular process (e.g. one replica), its calls' deadline `timeout_s`."""
+        key = f"{name}@{address}/{wait_for_ready}/{timeout_s}"
         if key not in self._channels:
-            self._channels[key] = aio_channel(address, 30, wait_for_ready)
+            self._channels[key] = aio_channel(address, timeout_s, wait_for_ready)
         return STUBS[name](self._channels[key])
 
     def stub(self, name: str) -> Any:
