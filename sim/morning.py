@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from common.geo import haversine_m
 from services.station.catalog import Station, load_seed
@@ -41,12 +41,15 @@ class Driver:
     area_id: str
     seats: int
     stops: tuple[Stop, ...]
+    start_s: float = 0.0  # when the route was offered: from then on the system knows it
 
 
 @dataclass(frozen=True, slots=True)
 class Morning:
     riders: tuple[Rider, ...]
     drivers: tuple[Driver, ...]
+    # Where stations and areas are, by id (lat, lon): what en-route matching measures.
+    places: dict[str, tuple[float, float]] = field(default_factory=dict, compare=False)
 
 
 def peak_rate(t: float) -> float:
@@ -102,8 +105,16 @@ def generate(
             trigger = clock - station.trigger_radius_m / speed
             stops.append(Stop(station.id, clock, trigger))
             here = station
-        out_drivers.append(Driver(f"d{len(out_drivers)}", area.id, rng.randint(1, 4), tuple(stops)))
-    return Morning(tuple(out_riders), tuple(out_drivers))
+        seats = rng.randint(1, 4)
+        out_drivers.append(Driver(f"d{len(out_drivers)}", area.id, seats, tuple(stops), t))
+    return Morning(tuple(out_riders), tuple(out_drivers), places_of(stations))
+
+
+def places_of(stations: list[Station]) -> dict[str, tuple[float, float]]:
+    places = {s.id: (s.location.lat, s.location.lon) for s in stations}
+    for station in stations:
+        places.update({a.id: (a.location.lat, a.location.lon) for a in station.areas})
+    return places
 
 
 def _apart(a: Station, b: Station) -> float:

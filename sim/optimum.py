@@ -7,18 +7,18 @@ import networkx as nx
 
 from sim.greedy import Assignment, by_station
 from sim.morning import Morning
-from sim.rules import eligible
+from sim.rules import EQUAL_DESTINATION, EqualDestination
 
 
-def optimum(morning: Morning) -> Assignment:
+def optimum(morning: Morning, rule: EqualDestination = EQUAL_DESTINATION) -> Assignment:
     riders = by_station(morning)
     graph = nx.DiGraph()
     stop_of: dict[tuple[str, str], object] = {}
     for driver in morning.drivers:
         graph.add_edge("source", ("d", driver.id), capacity=driver.seats)
         for stop in driver.stops:
-            for rider in riders.get((stop.station_id, driver.area_id), ()):
-                if eligible(rider, driver, stop) and (driver.id, rider.id) not in stop_of:
+            for rider in riders.get(stop.station_id, ()):
+                if rule(rider, driver, stop) and (driver.id, rider.id) not in stop_of:
                     graph.add_edge(("d", driver.id), ("r", rider.id), capacity=1)
                     graph.add_edge(("r", rider.id), "sink", capacity=1)
                     stop_of[(driver.id, rider.id)] = stop

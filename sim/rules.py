@@ -15,22 +15,32 @@ def open_at(rider: Rider, t: float) -> bool:
     return rider.booked_s <= t <= rider.arrival_s + EXPIRY_S
 
 
-def going_their_way(rider: Rider, driver: Driver, stop: Stop) -> bool:
-    """The driver passes the rider's station for the rider's destination while the request
-    is open (the window aside)."""
-    return (
-        stop.station_id == rider.station_id
-        and driver.area_id == rider.area_id
-        and open_at(rider, stop.trigger_s)
-    )
-
-
 def in_window(rider: Rider, stop: Stop) -> bool:
     return rider.arrival_s <= stop.eta_s + ARRIVAL_SLACK_S
 
 
-def eligible(rider: Rider, driver: Driver, stop: Stop) -> bool:
-    return going_their_way(rider, driver, stop) and in_window(rider, stop)
+class EqualDestination:
+    """The original rule: the driver goes to the rider's own area."""
+
+    def going_their_way(self, rider: Rider, driver: Driver, stop: Stop) -> bool:
+        """The driver passes the rider's station for the rider's destination while the
+        request is open (the window aside)."""
+        return (
+            stop.station_id == rider.station_id
+            and driver.area_id == rider.area_id
+            and open_at(rider, stop.trigger_s)
+        )
+
+    def detour_m(self, rider: Rider, driver: Driver, stop: Stop) -> float:
+        return 0.0
+
+    def __call__(self, rider: Rider, driver: Driver, stop: Stop) -> bool:
+        return self.going_their_way(rider, driver, stop) and in_window(rider, stop)
+
+
+EQUAL_DESTINATION = EqualDestination()
+eligible = EQUAL_DESTINATION
+going_their_way = EQUAL_DESTINATION.going_their_way
 
 
 def wait_s(rider: Rider, stop: Stop) -> float:

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from common.geo import destination_point, haversine_m, is_valid_lat_lon
+from common.geo import closest_on_path_m, destination_point, haversine_m, is_valid_lat_lon
 
 
 def test_haversine_of_a_known_distance() -> None:
@@ -43,3 +43,25 @@ def test_destination_point_wraps_longitude() -> None:
 )
 def test_valid_coordinates(lat: float, lon: float, ok: bool) -> None:
     assert is_valid_lat_lon(lat, lon) is ok
+
+
+def test_distance_to_a_path_and_how_far_along_it() -> None:
+    start = (12.97, 77.60)
+    end = destination_point(*start, 90, 2000)  # 2 km east
+    above = destination_point(*destination_point(*start, 90, 1000), 0, 1000)
+    gap, along = closest_on_path_m(*above, [start, end])
+    assert gap == pytest.approx(1000, rel=0.01)
+    assert along == pytest.approx(1000, rel=0.01)
+    beyond = destination_point(*end, 90, 500)
+    gap, along = closest_on_path_m(*beyond, [start, end])
+    assert gap == pytest.approx(500, rel=0.01)
+    assert along == pytest.approx(2000, rel=0.01)
+    # A path of one point is that point; a bend is measured leg by leg.
+    assert closest_on_path_m(*above, [start])[0] == pytest.approx(
+        haversine_m(*start, *above), rel=0.01
+    )
+    corner = destination_point(*end, 0, 1000)
+    gap, along = closest_on_path_m(*above, [start, end, corner])
+    assert gap == pytest.approx(1000, rel=0.01)
+    with pytest.raises(ValueError):
+        closest_on_path_m(*above, [])

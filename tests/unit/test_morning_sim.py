@@ -1,16 +1,21 @@
 """The commuter-morning simulation (sim/): eligibility as the services apply it, the greedy
-rule and the maximum-flow optimum on small days checked by hand, and properties of any day."""
+rule, seat-holding look-ahead, en-route eligibility and the maximum-flow optimum on small days
+checked by hand, and properties of any day."""
 
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.geo import destination_point
+from sim.enroute import EnRoute
 from sim.greedy import greedy
+from sim.lookahead import lookahead
 from sim.measures import measure, why_unmatched
 from sim.morning import PEAK_S, Driver, Morning, Rider, Stop, generate
 from sim.optimum import optimum
-from sim.rules import ARRIVAL_SLACK_S, EXPIRY_S, eligible
+from sim.rules import ARRIVAL_SLACK_S, EQUAL_DESTINATION, EXPIRY_S, eligible
 
 
 def _stop(station: str, trigger: float) -> Stop:
@@ -93,3 +98,90 @@ def test_the_optimum_is_a_valid_assignment_never_below_the_rule(seed: int, drive
         for rider_id, (driver_id, stop) in done.rides.items():
             assert stop in by_id[driver_id].stops
             assert eligible(riders[rider_id], by_id[driver_id], stop)
+
+
+def test_look_ahead_keeps_a_seat_for_a_rider_only_it_can_take() -> None:
+    """The day where the rule loses y: with B's route known when A reaches MG Road, A keeps
+    its seat for y at Trinity and leaves x to B. With B not yet offered, A cannot know."""
+    a = Driver("A", "ulsoor", 1, (_stop("mg-road", 100), _stop("trinity", 200)))
+    b = Driver("B", "ulsoor", 1, (_stop("mg-road", 150),))
+    x, y = _rider("x", "mg-road", 200), _rider("y", "trinity", 300)
+    done = lookahead(Morning((x, y), (a, b)))
+    assert {r: d for r, (d, _) in done.rides.items()} == {"x": "B", "y": "A"}
+    unknown_b = Driver("B", "ulsoor", 1, (_stop("mg-road", 150),), start_s=120)
+    done = lookahead(Morning((x, y), (a, unknown_b)))
+    assert {r: d for r, (d, _) in done.rides.items()} == {"x": "A"}
+
+
+def _places() -> dict[str, tuple[float, float]]:
+    """mg-road; its driver's destination 4 km north; 'near' 0.5 km east of the way, 'far'
+    1.5 km east of it."""
+    station = (12.97, 77.60)
+    halfway = destination_point(*station, 0, 2000)
+    return {
+        "mg-road": station,
+        "north": destination_point(*station, 0, 4000),
+        "near": destination_point(*halfway, 90, 500),
+        "far": destination_point(*halfway, 90, 1500),
+    }
+
+
+def test_en_route_eligibility_follows_the_detour_budget() -> None:
+    stop = _stop("mg-road", 1000)
+    driver = Driver("d", "north", 2, (stop,))
+    one_km, two_km = EnRoute(_places(), 1000), EnRoute(_places(), 2000)
+    near, far = _rider("n", "mg-road", 1100, "near"), _rider("f", "mg-road", 1100, "far")
+    assert one_km(near, driver, stop) and not one_km(far, driver, stop)
+    assert two_km(near, driver, stop) and two_km(far, driver, stop)
+    assert one_km.detour_m(near, driver, stop) == pytest.approx(500, rel=0.01)
+    assert one_km.detour_m(_rider("s", "mg-road", 1100, "north"), driver, stop) == 0
+    # The window and the station still hold.
+    assert not one_km(_rider("n", "mg-road", 1121 + ARRIVAL_SLACK_S, "near"), driver, stop)
+    assert not one_km(_rider("n", "trinity", 1100, "near"), driver, stop)
+
+
+def test_en_route_optimum_serves_riders_on_the_way_within_the_seats() -> None:
+    stop = _stop("mg-road", 1000)
+    driver = Driver("d", "north", 2, (stop,))
+    riders = tuple(
+        _rider(rid, "mg-road", arrival, area)
+        for rid, area, arrival in (
+            ("own", "north", 1050),
+            ("near", "near", 1100),
+            ("far", "far", 1100),
+            ("near2", "near", 1110),
+        )
+    )
+    day = Morning(riders, (driver,), _places())
+    assert set(optimum(day).rides) == {"own"}
+    one_km = EnRoute(day.places, 1000)
+    best = optimum(day, one_km)
+    assert best.served == 2 and "far" not in best.rides
+    rule = greedy(day, one_km)
+    assert set(rule.rides) == {"own", "near"}  # oldest first
+    assert measure(day, rule, one_km).mean_detour_m == pytest.approx(250, rel=0.02)
+    assert why_unmatched(riders[2], day, one_km) == "no_driver"
+    assert why_unmatched(riders[3], day, one_km) == "no_seat"
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(5, 40))
+def test_look_ahead_and_en_route_stay_valid_and_below_their_optimum(
+    seed: int, drivers: int
+) -> None:
+    day = generate(seed, riders=150, drivers=drivers)
+    one_km = EnRoute(day.places, 1000)
+    best, en_route_best = optimum(day), optimum(day, one_km)
+    assert en_route_best.served >= best.served
+    assert lookahead(day).served <= best.served
+    for rule, done, most in ((EQUAL_DESTINATION, lookahead(day), best),
+                             (one_km, lookahead(day, one_km), en_route_best),
+                             (one_km, greedy(day, one_km), en_route_best)):  # fmt: skip
+        assert done.served <= most.served
+        by_id = {d.id: d for d in day.drivers}
+        riders = {r.id: r for r in day.riders}
+        seats = Counter(d for d, _ in done.rides.values())
+        assert all(n <= by_id[d].seats for d, n in seats.items())
+        for rider_id, (driver_id, stop) in done.rides.items():
+            assert rule(riders[rider_id], by_id[driver_id], stop)
+            assert rule.detour_m(riders[rider_id], by_id[driver_id], stop) <= 1000
