@@ -30,8 +30,12 @@ BENCHES = [
      "baseline: the stack with tracing off, in the same round of the same run"),
     ("A commuter morning, simulated: the rule against the optimum", "bench_morning.py",
      "baseline: the maximum-flow optimum of the same mornings"),
-    ("What a ride costs: gRPC calls and database commands per step", "count_ride_calls.py",
-     "counted from the services' metrics over 20 rides; background sweeps made rare"),
+    ("A commuter morning through the real system, at 60x, every trigger duplicated",
+     "replay_morning.py",
+     "baseline: the simulation of the same rule, and the optimum, on the same morning"),
+    ("What a ride costs: gRPC calls, database commands and CPU per step", "count_ride_calls.py",
+     "counted from the services' metrics and /proc over 20 rides; background sweeps made "
+     "rare"),
 ]  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """What a ride costs: starts the services and the gateway on loopback, runs N rides over the REST
 API and prints, per step of the ride, the gRPC calls the services received and the MongoDB
-commands they sent (by collection), from the services' own metrics.
+commands they sent (by collection), from the services' own metrics, and the CPU each process
+(services, gateway workers, the embedded database) used over the ride's steps, from /proc.
 
 A ride: the rider asks for a ride, the driver offers a route, the driver's client pings twice
 on the way to MG Road (the second ping enters the trigger zone and matches), the rider reads
@@ -14,6 +15,7 @@ Usage: python scripts/count_ride_calls.py [--rides 20]
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -60,28 +62,59 @@ def counts(metrics_port: int) -> Counter[str]:
     return out
 
 
-class Meter:
-    """Counts of every service, taken between the steps of the rides."""
+TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, cluster: Cluster) -> None:
+
+def cpu_s(pid: int) -> float:
+    """User and system CPU seconds a process has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS_PER_S
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+class Meter:
+    """Counts of every service and the CPU every process used, taken between the steps of
+    the rides."""
+
+    def __init__(self, cluster: Cluster, processes: dict[str, list[int]]) -> None:
         self.cluster = cluster
+        self.processes = processes  # what CPU is read of: name -> pids
         self.by_step: dict[str, Counter[str]] = {s: Counter() for s in STEPS}
-        self._last = self._now()
+        self.cpu: Counter[str] = Counter()  # CPU seconds over the steps, by process
+        self._last, self._last_cpu = self._now(), self._cpu_now()
 
     def _now(self) -> Counter[str]:
         return sum((counts(p.metrics_port) for p in self.cluster.running.values()), Counter())
 
+    def _cpu_now(self) -> Counter[str]:
+        return Counter({n: sum(cpu_s(p) for p in pids) for n, pids in self.processes.items()})
+
     def step(self, name: str, action: Callable[[], object]) -> object:
         result = action()
-        now = self._now()
+        now, cpu = self._now(), self._cpu_now()
         self.by_step[name] += now - self._last
-        self._last = now
+        self.cpu.update({n: cpu[n] - self._last_cpu[n] for n in cpu})
+        self._last, self._last_cpu = now, cpu
         return result
 
     def idle(self, seconds: float) -> Counter[str]:
         time.sleep(seconds)
         now = self._now()
         quiet, self._last = now - self._last, now
+        self._last_cpu = self._cpu_now()
         return quiet
 
 
@@ -134,6 +167,11 @@ def report(meter: Meter, rides: int, idle: Counter[str], idle_s: float) -> None:
     for prefix, title in (("db ", "database commands by collection"), ("grpc ", "calls by method")):
         items = sorted(((n, k) for k, n in total.items() if k.startswith(prefix)), reverse=True)
         print(f"  {title}: " + ", ".join(f"{k[len(prefix) :]} {n / rides:.2f}" for n, k in items))
+    cpu_ms = {n: 1000 * v / rides for n, v in meter.cpu.items()}
+    print(
+        f"  CPU per ride {sum(cpu_ms.values()):.0f} ms: "
+        + ", ".join(f"{n} {v:.1f}" for n, v in sorted(cpu_ms.items(), key=lambda kv: -kv[1]))
+    )
     print(
         f"  idle {idle_s:.0f} s (background work, not counted above): "
         f"{sum(n for k, n in idle.items() if k.startswith('grpc '))} calls, "
@@ -153,7 +191,11 @@ def main() -> None:
             cluster.start(*ALL, env=QUIET)
             gateway = start_gateway(cluster, QUIET)
             try:
-                meter = Meter(cluster)
+                processes = {p.name: [p.proc.pid] for p in cluster.running.values() if p.proc}
+                assert gateway.proc is not None and mongo.proc is not None
+                processes["gateway"] = [gateway.proc.pid, *children(gateway.proc.pid)]
+                processes["database (embedded)"] = [mongo.proc.pid]
+                meter = Meter(cluster, processes)
                 started = time.monotonic()
                 with httpx.Client(base_url=gateway.url, timeout=30) as http:
                     for _ in range(args.rides):

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings
 from common.settings import ServiceSettings, TokenKeySettings
 from gateway.settings import GatewaySettings
 from services.location.server import LocationSettings
+from services.matching.server import MatchingSettings
 from services.notification.server import NotificationSettings
 from services.rider.server import RiderSettings
 from services.station.server import StationSettings
@@ -30,6 +31,7 @@ READERS: list[tuple[type[BaseSettings], str]] = [
     (StationSettings, "station"),
     (RiderSettings, "rider"),
     (LocationSettings, "location"),
+    (MatchingSettings, "matching"),
     (NotificationSettings, "notification"),
     (GatewaySettings, "gateway"),
 ]

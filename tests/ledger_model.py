@@ -165,9 +165,12 @@ class Model:
         route.status = "CANCELLED"
         return "OK"
 
-    def trigger(self, route: Route, station_id: str, eta: datetime) -> list[str]:
-        """The driver reached the station's zone: the eligible riders there, oldest arrival
-        first, take the free seats. Answers the requests matched."""
+    def trigger(
+        self, route: Route, station_id: str, eta: datetime, expired_before: datetime
+    ) -> list[str]:
+        """The driver reached the station's zone: the eligible riders there (not expired,
+        swept or not), oldest arrival first, take the free seats. Answers the requests
+        matched."""
         route.fired.add(station_id)
         latest = eta + ARRIVAL_SLACK
         eligible = sorted(
@@ -177,7 +180,7 @@ class Model:
                 if r.status == "WAITING"
                 and r.station_id == station_id
                 and r.area_id == route.area_id
-                and r.arrival <= latest
+                and expired_before <= r.arrival <= latest
             ),
             key=lambda r: (r.arrival, r.order),
         )

@@ -12,9 +12,10 @@ CANDIDATE_SLACK = 5
 MAX_ROUNDS = 20
 
 
-def latest_arrival(driver_eta: datetime) -> datetime:
-    """Riders reaching the station up to 5 minutes after the driver are worth waiting for."""
-    return driver_eta + ARRIVAL_SLACK
+def latest_arrival(driver_eta: datetime, slack: timedelta = ARRIVAL_SLACK) -> datetime:
+    """Riders reaching the station up to `slack` (5 minutes) after the driver are worth
+    waiting for."""
+    return driver_eta + slack
 
 
 def candidate_limit(seats_free: int, seen: int = 0) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import grpc
 
@@ -69,8 +69,9 @@ class Ledger:
 
 
 class MatchSaga:
-    def __init__(self, peers: Peers) -> None:
+    def __init__(self, peers: Peers, arrival_slack: timedelta = plan.ARRIVAL_SLACK) -> None:
         self.peers = peers
+        self.arrival_slack = arrival_slack
         self.catalog = StationCatalog(lambda: peers.station)
 
     async def run(self, route_id: str, station_id: str, driver_eta: datetime) -> Outcome:
@@ -90,7 +91,9 @@ class MatchSaga:
                 rider_pb2.FindEligibleRequest(
                     station_id=station_id,
                     destination_area_id=route.destination_area_id,
-                    latest_arrival=to_timestamp(plan.latest_arrival(driver_eta)),
+                    latest_arrival=to_timestamp(
+                        plan.latest_arrival(driver_eta, self.arrival_slack)
+                    ),
                     limit=limit,
                     trip_id=trip_id,
                 )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from pydantic import Field
+
 from api.lastmile.v1 import matching_pb2, matching_pb2_grpc
 from common.peers import Peers
 from common.server import Service, run
@@ -10,13 +14,24 @@ from services.matching.saga import MatchSaga
 from services.matching.servicer import MatchingServicer
 
 
-async def build(settings: ServiceSettings) -> Service:
+class MatchingSettings(ServiceSettings):
+    arrival_slack_s: float = Field(
+        300,
+        ge=0,
+        le=3600,
+        description="Riders reaching the station up to this long after the driver are matched "
+        "with it.",
+    )
+
+
+async def build(settings: MatchingSettings) -> Service:
     peers = Peers(settings)
+    saga = MatchSaga(peers, arrival_slack=timedelta(seconds=settings.arrival_slack_s))
     return Service(
         servicers=[
             (
                 matching_pb2_grpc.add_MatchingServiceServicer_to_server,
-                MatchingServicer(MatchSaga(peers)),
+                MatchingServicer(saga),
             )
         ],
         service_names=[matching_pb2.DESCRIPTOR.services_by_name["MatchingService"].full_name],
@@ -25,7 +40,7 @@ async def build(settings: ServiceSettings) -> Service:
 
 
 def main() -> None:
-    run(ServiceSettings, "matching", build)
+    run(MatchingSettings, "matching", build)
 
 
 if __name__ == "__main__":

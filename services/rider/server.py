@@ -29,11 +29,15 @@ async def build(settings: RiderSettings) -> Service:
     store = RequestStore(mongo.get_database(settings))
     await store.ensure_indexes()
     peers = Peers(settings)
-    expire = partial(expire_once, store, peers, timedelta(seconds=settings.request_expiry_s))
+    expiry = timedelta(seconds=settings.request_expiry_s)
+    expire = partial(expire_once, store, peers, expiry)
     sweep = partial(every, settings.expiry_sweep_s, expire, "expiry sweep")
     return Service(
         servicers=[
-            (rider_pb2_grpc.add_RiderServiceServicer_to_server, RiderServicer(store, peers, expire))
+            (
+                rider_pb2_grpc.add_RiderServiceServicer_to_server,
+                RiderServicer(store, peers, expire, expiry),
+            )
         ],
         service_names=[rider_pb2.DESCRIPTOR.services_by_name["RiderService"].full_name],
         background=[sweep],

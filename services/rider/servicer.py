@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import grpc
 
@@ -23,6 +24,7 @@ from services.rider.requests import (
     RequestStatus,
     RideRequest,
     check_trip_move,
+    expiry_cutoff,
     new_pin,
     validate_arrival,
 )
@@ -58,11 +60,16 @@ def request_message(r: RideRequest) -> rider_pb2.RideRequest:
 
 class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
     def __init__(
-        self, store: RequestStore, peers: Peers, expire: Callable[[], Awaitable[int]]
+        self,
+        store: RequestStore,
+        peers: Peers,
+        expire: Callable[[], Awaitable[int]],
+        expiry: timedelta,
     ) -> None:
         self.store = store
         self.peers = peers
         self.expire = expire
+        self.expiry = expiry
         self.catalog = StationCatalog(lambda: peers.station)
 
     async def CreateRequest(
@@ -197,6 +204,7 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
             request.destination_area_id,
             from_timestamp(request.latest_arrival),
             limit,
+            expiry_cutoff(utcnow(), self.expiry),
         )
         claimed = await self.store.claimed_for(request.trip_id) if request.trip_id else []
         return rider_pb2.FindEligibleResponse(

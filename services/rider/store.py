@@ -152,15 +152,22 @@ class RequestStore:
         return [to_request(d) async for d in cursor]
 
     async def eligible(
-        self, station_id: str, area_id: str, latest_arrival: datetime, limit: int
+        self,
+        station_id: str,
+        area_id: str,
+        latest_arrival: datetime,
+        limit: int,
+        expired_before: datetime,
     ) -> tuple[list[RideRequest], list[str]]:
         """WAITING requests here for the area arriving by `latest_arrival`, oldest arrival
         first, at most `limit`; and, in the same read, the ids of those arriving later that
-        the limit leaves room for (plus one)."""
+        the limit leaves room for (plus one). Requests arriving before `expired_before` have
+        expired, swept or not yet: they are never matched."""
         query = {
             "stationId": station_id,
             "destinationAreaId": area_id,
             "status": RequestStatus.WAITING.value,
+            "arrivalTime": {"$gte": expired_before},
         }
         found = await self._find(query, BY_ARRIVAL, limit + 1)
         eligible = [r for r in found if r.arrival_time <= latest_arrival][:limit]

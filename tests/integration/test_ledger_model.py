@@ -433,7 +433,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 if sid not in route.fired and zone_hit(self.fleet.zones[sid], zone.lat, zone.lon):
                     (ahead,) = etas(zone.lat, zone.lon, SPEED_MPS, [sid], self.fleet.zones)
                     at = now + timedelta(seconds=ahead.eta_s)
-                    expected[sid] = self.model.trigger(route, sid, at)
+                    expired_before = now - timedelta(seconds=EXPIRY_S)
+                    expected[sid] = self.model.trigger(route, sid, at, expired_before)
         SEEN["zone entries"] += 1
         SEEN["riders matched"] += sum(map(len, expected.values()))
         answers = self._send(update, 1 if how == "once" else 2, at_once=how != "twice")
@@ -483,7 +484,10 @@ class LedgerMachine(RuleBasedStateMachine):
                 "status": "WAITING",
                 "stationId": station_id,
                 "destinationAreaId": route.area_id,
-                "arrivalTime": {"$lte": now + lm.ARRIVAL_SLACK},
+                "arrivalTime": {
+                    "$gte": now - timedelta(seconds=EXPIRY_S),
+                    "$lte": now + lm.ARRIVAL_SLACK,
+                },
             }
         )
         assert left == 0, f"{left} eligible riders left WAITING at {station_id} beside a free seat"

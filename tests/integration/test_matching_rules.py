@@ -50,6 +50,25 @@ async def test_only_eligible_riders_are_matched(c: Cluster) -> None:
     assert got.trip_id == (await match_now(c, rival.id)).trip_id != result.trip_id
 
 
+async def test_a_request_past_its_expiry_is_never_matched_before_the_sweep_marks_it(
+    cluster: Cluster,
+) -> None:
+    """Expiry after 60 s, the sweep once an hour: a request that arrived 61 s ago has expired
+    though it is still WAITING, and a driver passing by does not take it; one that arrived
+    59 s ago is still open and does."""
+    cluster.start(*ride.ALL, env={"REQUEST_EXPIRY_S": "60", "EXPIRY_SWEEP_S": "3600"})
+    route = await ride.route(cluster, "d-1", ("mg-road",), "ulsoor", seats=2)
+    now = datetime.now(UTC)
+    gone = await ride.request(cluster, "r-gone", "mg-road", "ulsoor", now - timedelta(seconds=61))
+    kept = await ride.request(cluster, "r-kept", "mg-road", "ulsoor", now - timedelta(seconds=50))
+    result = await match_now(cluster, route.id)
+    assert list(result.request_ids) == [kept.id] and result.seats_free == 1
+    assert await ride.request_status(cluster, gone.id) == WAITING  # not swept yet
+    swept = await cluster.stub("rider").ExpireDue(rider_pb2.ExpireDueRequest())
+    assert swept.expired == 1
+    assert await ride.request_status(cluster, gone.id) == rider_pb2.REQUEST_STATUS_EXPIRED
+
+
 async def test_five_riders_three_seats_the_three_oldest_win(c: Cluster) -> None:
     route = await ride.route(c, "d-1", ("mg-road",), "ulsoor", seats=3)
     now = datetime.now(UTC)
