@@ -49,10 +49,10 @@ from sim.measures import Measures, measure
 from sim.morning import START_S, Driver, Morning, Rider, Stop, generate
 from sim.optimum import optimum
 from sim.rules import ARRIVAL_SLACK_S, EXPIRY_S
+from tests.e2e_http import PASSWORD
 from tests.harness import Cluster, EmbeddedMongo, start_gateway
 from tests.ride import ALL
 
-PASSWORD = "a good long password"
 MAX_PING_SPEED_MPS = 90.0  # the API takes up to 100
 PING_RETRIES = 3
 
