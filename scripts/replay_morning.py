@@ -11,7 +11,7 @@ Drivers offer their routes when they set off; riders book 0-20 (compressed) minu
 A second over the speedup is a lot of morning (at 60, one second is a minute), so lateness is
 measured: how late each call was sent against its time, and how long it took.
 
-    python scripts/replay_morning.py [--seed 1] [--riders 900] [--drivers 240] [--speedup 60]
+    python scripts/replay_morning.py [--seed 1] [--riders 600] [--drivers 160] [--speedup 60]
                                      [--matching 3] [--no-duplicate-triggers] [--log-dir DIR]
 """
 
@@ -106,7 +106,15 @@ class Replay:
             headers["Idempotency-Key"] = uuid.uuid4().hex
         for attempt in range(PING_RETRIES + 1):
             started = time.time()
-            answer = await self.http.post(event.path, json=event.body, headers=headers)
+            try:
+                answer = await self.http.post(event.path, json=event.body, headers=headers)
+            except httpx.TransportError:
+                # A kept-alive connection the gateway closed as it was reused: asked again.
+                if attempt == PING_RETRIES:
+                    self.failed.append(f"{event.what} connection lost")
+                    return
+                self.retried[f"{event.what} (connection)"] += 1
+                continue
             self.took_s.append(time.time() - started)
             if answer.status_code != 503 or attempt == PING_RETRIES:
                 break
@@ -291,8 +299,8 @@ def line(name: str, m: Measures, best: Measures) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--riders", type=int, default=900)
-    parser.add_argument("--drivers", type=int, default=240)
+    parser.add_argument("--riders", type=int, default=600)
+    parser.add_argument("--drivers", type=int, default=160)
     parser.add_argument("--speedup", type=float, default=60)
     parser.add_argument("--matching", type=int, default=3, help="matching replicas")
     parser.add_argument("--log-dir", type=Path, help="keep the processes' logs here")
