@@ -150,8 +150,9 @@ class RiderServiceServicer:
 
     def FindEligible(self, request, context):
         """WAITING requests at a station for a destination whose arrival time is at or before
-        latest_arrival, oldest arrival first; with a trip_id, also the requests already MATCHED to
-        that trip (a match interrupted between claim and booking left them claimed).
+        latest_arrival and not past the request expiry (swept or not yet), oldest arrival first;
+        with a trip_id, also the requests already MATCHED to that trip (a match interrupted
+        between claim and booking left them claimed).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
