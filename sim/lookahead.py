@@ -27,6 +27,7 @@ def _stops_at(morning: Morning) -> dict[str, list[tuple[Driver, Stop]]]:
 class SeatHolding:
     def __init__(self, morning: Morning) -> None:
         self.stops_at = _stops_at(morning)
+        self.drivers = {d.id: d for d in morning.drivers}
 
     def known_riders(self, play: Play, driver: Driver, stops: tuple[Stop, ...]) -> list[Rider]:
         """Riders booked by now, still waiting, whom `driver` could take at one of `stops`."""
@@ -57,7 +58,8 @@ class SeatHolding:
     def __call__(self, play: Play, driver: Driver, stop: Stop, here: list[Rider]) -> list[Rider]:
         free = play.free[driver.id]
         later = self.known_riders(play, driver, driver.stops[driver.stops.index(stop) + 1 :])
-        later = [r for r in later if r.id not in {h.id for h in here}]
+        here_ids = {h.id for h in here}
+        later = [r for r in later if r.id not in here_ids]
         if len(here) + len(later) <= free:
             return here
         graph = nx.DiGraph()
@@ -71,7 +73,7 @@ class SeatHolding:
                 graph.add_edge(other.id, rider.id, capacity=1)
         # The other drivers' own riders compete for their seats.
         for other in [n for n in graph.successors("source") if n != driver.id]:
-            mine = self.known_riders(play, self._driver(play, other), self._ahead(play, other))
+            mine = self.known_riders(play, self.drivers[other], self._ahead(play, other))
             for rider in mine:
                 if not graph.has_edge(other, rider.id):
                     graph.add_edge(other, rider.id, capacity=1)
@@ -82,13 +84,8 @@ class SeatHolding:
         rest = [r for r in here if flow[driver.id][("here", r.id)] == 0]
         return (planned + rest)[: max(0, free - kept)]
 
-    def _driver(self, play: Play, driver_id: str) -> Driver:
-        if not hasattr(self, "_drivers"):
-            self._drivers = {d.id: d for d in play.morning.drivers}
-        return self._drivers[driver_id]
-
     def _ahead(self, play: Play, driver_id: str) -> tuple[Stop, ...]:
-        return tuple(s for s in self._driver(play, driver_id).stops if s.trigger_s > play.now)
+        return tuple(s for s in self.drivers[driver_id].stops if s.trigger_s > play.now)
 
 
 def lookahead(morning: Morning, rule: EqualDestination = EQUAL_DESTINATION) -> Assignment:
