@@ -1,10 +1,12 @@
 """Admission control for password hashing, the one CPU-heavy thing the user service does.
 
 argon2id takes ~0.1 s of a core per password. At most `capacity` hashes run at a time, on
-threads of their own; the rest queue, log-ins ahead of sign-ups, so a flood of sign-ups
-cannot lock existing users out. A call is refused at once (RESOURCE_EXHAUSTED with a
-retry-after) when the queue is full, or when the work ahead of it means it would finish after
-its deadline: hashing for a caller who has already given up is CPU thrown away."""
+threads of their own, and `login_reserve` more for log-ins only; the rest queue, log-ins ahead
+of sign-ups. So a flood of sign-ups cannot lock existing users out: a log-in neither waits
+for a sign-up's hash to finish nor queues behind one. A call is refused at once
+(RESOURCE_EXHAUSTED with a retry-after) when the queue is full, or when the work ahead of it
+means it would finish after its deadline: hashing for a caller who has already given up is
+CPU thrown away."""
 
 from __future__ import annotations
 
@@ -49,9 +51,12 @@ class Priority(enum.IntEnum):
 
 
 class HashGate:
-    def __init__(self, capacity: int, max_waiting: int, estimate_s: float = 0.15) -> None:
+    def __init__(
+        self, capacity: int, max_waiting: int, estimate_s: float = 0.15, login_reserve: int = 1
+    ) -> None:
         self.capacity, self.max_waiting = capacity, max_waiting
-        self._pool = ThreadPoolExecutor(capacity, thread_name_prefix="argon2")
+        self._slots = {Priority.LOGIN: capacity + login_reserve, Priority.SIGN_UP: capacity}
+        self._pool = ThreadPoolExecutor(capacity + login_reserve, thread_name_prefix="argon2")
         self._running = 0
         self._waiting: dict[Priority, deque[asyncio.Future[None]]] = {p: deque() for p in Priority}
         self.estimate_s = estimate_s  # moving average of one hash's duration
@@ -63,7 +68,7 @@ class HashGate:
 
     def expected_s(self, priority: Priority) -> float:
         """When a call of `priority` arriving now would be done, at the current pace."""
-        return math.ceil((self._ahead(priority) + 1) / self.capacity) * self.estimate_s
+        return math.ceil((self._ahead(priority) + 1) / self._slots[priority]) * self.estimate_s
 
     def _refuse(self, expected_s: float) -> ResourceExhausted:
         self.refused += 1
@@ -107,7 +112,8 @@ class HashGate:
         return answer
 
     async def _slot(self, priority: Priority, patience: float | None) -> None:
-        if self._running < self.capacity and not any(self._waiting.values()):
+        ahead = any(self._waiting[p] for p in Priority if p <= priority)
+        if self._running < self._slots[priority] and not ahead:
             self._running += 1
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -133,7 +139,7 @@ class HashGate:
         self._running -= 1
         for priority in Priority:
             queue = self._waiting[priority]
-            while queue:
+            while queue and self._running < self._slots[priority]:
                 turn = queue.popleft()
                 if not turn.done():
                     self._running += 1

@@ -28,7 +28,7 @@ def _work(release: threading.Event, done: list[str], name: str) -> str:
 
 
 async def test_log_ins_go_ahead_of_sign_ups_and_each_gets_its_answer() -> None:
-    gate = HashGate(capacity=1, max_waiting=10, estimate_s=0.01)
+    gate = HashGate(capacity=1, max_waiting=10, estimate_s=0.01, login_reserve=0)
     release, done = threading.Event(), []
     first = asyncio.create_task(gate.run(Priority.SIGN_UP, _work, release, done, "first"))
     await asyncio.sleep(0.05)
@@ -39,6 +39,25 @@ async def test_log_ins_go_ahead_of_sign_ups_and_each_gets_its_answer() -> None:
     release.set()
     assert await asyncio.gather(first, signup, login) == ["first", "signup", "login"]
     assert done == ["first", "login", "signup"]
+    gate.close()
+
+
+async def test_a_log_in_runs_beside_busy_sign_ups_on_its_reserved_slot() -> None:
+    gate = HashGate(capacity=1, max_waiting=10, estimate_s=0.01, login_reserve=1)
+    release, done = threading.Event(), []
+    running = asyncio.create_task(gate.run(Priority.SIGN_UP, _work, release, done, "running"))
+    await asyncio.sleep(0.05)
+    queued = asyncio.create_task(gate.run(Priority.SIGN_UP, _work, release, done, "queued"))
+    await asyncio.sleep(0.01)
+    # The reserved slot is the log-in's alone: a deadline that leaves room for one hash only
+    # is enough, and the queued sign-up does not take the slot meanwhile.
+    with deadlines.serving(_Context(0.5)):  # type: ignore[arg-type]
+        assert await gate.run(Priority.LOGIN, lambda: "login") == "login"
+    await asyncio.sleep(0.05)
+    assert done == [] and not queued.done()
+    release.set()
+    assert await asyncio.gather(running, queued) == ["running", "queued"]
+    assert done == ["running", "queued"]
     gate.close()
 
 
