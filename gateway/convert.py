@@ -123,6 +123,9 @@ def trip(t: trip_pb2.Trip, ratings: dict[str, trip_pb2.RatingSummary] | None = N
                 station_id=r.station_id,
                 status=_enum(trip_pb2.TripRiderStatus, r.status, "TRIP_RIDER_STATUS_"),
                 rating=rating((ratings or {}).get(r.rider_id)),
+                destination_area_id=r.destination_area_id or None,
+                detour_m=round(r.detour_m),
+                drop_order=r.drop_order or None,
             )
             for r in t.riders
         ],

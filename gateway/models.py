@@ -189,6 +189,11 @@ class TripRider(Model):
     station_id: str
     status: Literal["MATCHED", "PICKED_UP", "DROPPED_OFF", "NO_SHOW", "CANCELLED"]
     rating: RatingSummary | None = None
+    # Where the rider leaves the driver, how far off the driver's way (en-route matching),
+    # and in which order among the riders holding a seat (from 1; null for the others).
+    destination_area_id: str | None = None
+    detour_m: int = 0
+    drop_order: int | None = None
 
 
 class Trip(Model):

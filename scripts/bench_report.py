@@ -33,6 +33,9 @@ BENCHES = [
     ("A commuter morning through the real system, at 60x, every trigger duplicated",
      "replay_morning.py",
      "baseline: the simulation of the same rule, and the optimum, on the same morning"),
+    ("The same morning through the real system with en-route matching within 1 km",
+     "replay_morning.py --enroute-m 1000",
+     "baseline: the equal-destination optimum of the same morning"),
     ("What a ride costs: gRPC calls, database commands and CPU per step", "count_ride_calls.py",
      "counted from the services' metrics and /proc over 20 rides; background sweeps made "
      "rare"),
@@ -58,10 +61,11 @@ def machine() -> str:
 
 def main() -> int:
     sections = []
-    for title, script, baseline in BENCHES:
+    for title, command, baseline in BENCHES:
         print(f"== {title}", flush=True)
+        script, *args = command.split()
         run = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / script)],
+            [sys.executable, str(ROOT / "scripts" / script), *args],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -71,7 +75,7 @@ def main() -> int:
             print(run.stderr[-3000:], file=sys.stderr)
             return run.returncode
         sections.append(
-            f"## {title}\n\n`scripts/{script}` ({baseline}).\n\n```\n{run.stdout.strip()}\n```\n"
+            f"## {title}\n\n`scripts/{command}` ({baseline}).\n\n```\n{run.stdout.strip()}\n```\n"
         )
     OUT.write_text(
         "# Benchmarks\n\n"

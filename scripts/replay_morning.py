@@ -11,8 +11,13 @@ Drivers offer their routes when they set off; riders book 0-20 (compressed) minu
 A second over the speedup is a lot of morning (at 60, one second is a minute), so lateness is
 measured: how late each call was sent against its time, and how long it took.
 
+With `--enroute-m M` the matching service runs en-route matching (ENROUTE_DETOUR_M) and the
+simulations and the optimum use the same rule; the equal-destination optimum is reported
+beside them.
+
     python scripts/replay_morning.py [--seed 1] [--riders 600] [--drivers 160] [--speedup 60]
                                      [--matching 3] [--no-duplicate-triggers] [--log-dir DIR]
+                                     [--enroute-m 0]
 """
 
 from __future__ import annotations
@@ -43,12 +48,13 @@ from common.geo import destination_point
 from common.ids import trip_id_for_route
 from common.zones import zone_hit
 from services.station.catalog import Station, load_seed
+from sim.enroute import EnRoute
 from sim.greedy import Assignment, greedy
 from sim.lookahead import lookahead
 from sim.measures import Measures, measure
 from sim.morning import START_S, Driver, Morning, Rider, Stop, generate
 from sim.optimum import optimum
-from sim.rules import ARRIVAL_SLACK_S, EXPIRY_S
+from sim.rules import ARRIVAL_SLACK_S, EQUAL_DESTINATION, EXPIRY_S
 from tests.e2e_http import PASSWORD
 from tests.harness import Cluster, EmbeddedMongo, start_gateway
 from tests.ride import ALL
@@ -310,6 +316,9 @@ def main() -> None:
         default=True,
         help="race every trigger ping with the same Trigger sent straight to a replica",
     )
+    parser.add_argument(
+        "--enroute-m", type=float, default=0, help="en-route detour budget (0 = equal destinations)"
+    )
     args = parser.parse_args()
     morning = generate(args.seed, riders=args.riders, drivers=args.drivers)
     env = {
@@ -318,12 +327,15 @@ def main() -> None:
         "REQUEST_EXPIRY_S": str(EXPIRY_S / args.speedup),
         "EXPIRY_SWEEP_S": "0.5",
         "ARRIVAL_SLACK_S": str(ARRIVAL_SLACK_S / args.speedup),
+        "ENROUTE_DETOUR_M": str(args.enroute_m),
     }
+    rule = EnRoute(morning.places, args.enroute_m) if args.enroute_m else EQUAL_DESTINATION
     print(
         f"seed {args.seed}: {len(morning.riders)} riders, {len(morning.drivers)} drivers, "
         f"5 h at {args.speedup:g}x ({5 * 3600 / args.speedup:.0f} s), "
         f"{args.matching} matching replicas"
-        + (", every trigger duplicated" if args.duplicate_triggers else ""),
+        + (", every trigger duplicated" if args.duplicate_triggers else "")
+        + (f", en-route within {args.enroute_m:g} m" if args.enroute_m else ""),
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -348,25 +360,33 @@ def main() -> None:
         finally:
             cluster.stop_all()
             mongo.stop()
-    best = measure(morning, optimum(morning))
+    simulated = greedy(morning, rule)
+    best = measure(morning, optimum(morning, rule), rule)
     rows = {
-        "system": measure(morning, system),
-        "simulated greedy": measure(morning, greedy(morning)),
-        "simulated look-ahead": measure(morning, lookahead(morning)),
+        "system": measure(morning, system, rule),
+        "simulated greedy": measure(morning, simulated, rule),
+        "simulated look-ahead": measure(morning, lookahead(morning, rule), rule),
         "optimum": best,
     }
+    if args.enroute_m:
+        rows["equal-dest. optimum"] = measure(morning, optimum(morning))
     print(
         "  served, share of the optimum, mean and p95 wait (min), riders per trip, "
         "unmatched by reason"
     )
     for name, m in rows.items():
         print(line(name, m, best))
-    rule = rows["simulated greedy"]
-    simulated = greedy(morning)
     lost = sorted(set(simulated.rides) - set(system.rides))
     extra = sorted(set(system.rides) - set(simulated.rides))
-    print(f"  system: {rows['system'].served / best.served:.2%} of optimum")
-    print(f"  system: {rows['system'].served / rule.served:.2%} of the simulation of its rule")
+    served = rows["system"].served
+    print(f"  system: {served / best.served:.2%} of optimum")
+    print(f"  system: {served / rows['simulated greedy'].served:.2%} of the simulation of its rule")
+    if args.enroute_m:
+        plain = rows["equal-dest. optimum"].served
+        print(
+            f"  en-route {args.enroute_m / 1000:g} km: {served / plain - 1:+.1%} over the "
+            f"equal-destination optimum, mean detour {rows['system'].mean_detour_m:.0f} m"
+        )
     print(
         f"  riders the simulated rule served and the system did not: {len(lost)}; the other way"
         f" round: {len(extra)} (a call's latency times {args.speedup:g} is morning time)"

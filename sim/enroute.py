@@ -6,6 +6,7 @@ far the rider's area lies from that way."""
 from __future__ import annotations
 
 from common.geo import closest_on_path_m
+from services.matching import way
 from sim.morning import Driver, Rider, Stop
 from sim.rules import EqualDestination, open_at
 
@@ -17,8 +18,8 @@ class EnRoute(EqualDestination):
         self._detours: dict[tuple[str, str, str], float] = {}
 
     def way(self, driver: Driver, stop: Stop) -> list[tuple[float, float]]:
-        rest = driver.stops[driver.stops.index(stop) :]
-        return [self.places[s.station_id] for s in rest] + [self.places[driver.area_id]]
+        stations = [s.station_id for s in driver.stops]
+        return way.way(self.places, stations, stop.station_id, driver.area_id)
 
     def detour_m(self, rider: Rider, driver: Driver, stop: Stop) -> float:
         if rider.area_id == driver.area_id:

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from common.geo import haversine_m
+from services.matching.way import places_of
 from services.station.catalog import Station, load_seed
 
 PEAK_S = 8.5 * 3600
@@ -108,13 +109,6 @@ def generate(
         seats = rng.randint(1, 4)
         out_drivers.append(Driver(f"d{len(out_drivers)}", area.id, seats, tuple(stops), t))
     return Morning(tuple(out_riders), tuple(out_drivers), places_of(stations))
-
-
-def places_of(stations: list[Station]) -> dict[str, tuple[float, float]]:
-    places = {s.id: (s.location.lat, s.location.lon) for s in stations}
-    for station in stations:
-        places.update({a.id: (a.location.lat, a.location.lon) for a in station.areas})
-    return places
 
 
 def _apart(a: Station, b: Station) -> float:

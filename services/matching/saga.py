@@ -35,7 +35,7 @@ from common.ids import trip_id_for_route
 from common.notify import notice
 from common.peers import Peers
 from common.station_catalog import StationCatalog
-from services.matching import plan
+from services.matching import plan, way
 
 log = logging.getLogger("lastmile.matching")
 Kind = notification_pb2.NotificationKind
@@ -69,9 +69,18 @@ class Ledger:
 
 
 class MatchSaga:
-    def __init__(self, peers: Peers, arrival_slack: timedelta = plan.ARRIVAL_SLACK) -> None:
+    def __init__(
+        self,
+        peers: Peers,
+        arrival_slack: timedelta = plan.ARRIVAL_SLACK,
+        detour_budget_m: float = 0.0,
+    ) -> None:
+        """`detour_budget_m` > 0 turns en-route matching on: riders bound to an area within
+        that distance of the driver's way are eligible too, not only those bound to its
+        destination."""
         self.peers = peers
         self.arrival_slack = arrival_slack
+        self.detour_budget_m = detour_budget_m
         self.catalog = StationCatalog(lambda: peers.station)
 
     async def run(self, route_id: str, station_id: str, driver_eta: datetime) -> Outcome:
@@ -81,6 +90,7 @@ class MatchSaga:
         if station_id not in route.station_ids:
             raise FailedPrecondition(f"route {route_id} does not pass station {station_id}")
         trip_id = trip_id_for_route(route_id)
+        drops = await self._on_the_way(route, station_id)
         ledger = await self._ledger(route)
         booked = 0
         left_behind: list[str] = []
@@ -96,6 +106,7 @@ class MatchSaga:
                     ),
                     limit=limit,
                     trip_id=trip_id,
+                    also_destination_area_ids=[a for a in drops if a != route.destination_area_id],
                 )
             )
             known = ledger.known
@@ -106,7 +117,7 @@ class MatchSaga:
             later = list(found.later)
             if not wanted:
                 break
-            ledger, lost, booked_now = await self._claim_and_book(route, trip_id, wanted)
+            ledger, lost, booked_now = await self._claim_and_book(route, trip_id, wanted, drops)
             booked += booked_now
             # Riders other drivers claimed first cost us seats: look again while seats are
             # free and there were more riders than we took.
@@ -130,6 +141,25 @@ class MatchSaga:
         outcome.rider_ids = [r.rider_id for r in here]
         return outcome
 
+    async def _on_the_way(self, route: driver_pb2.Route, station_id: str) -> dict[str, way.Drop]:
+        """With en-route matching on, the areas of this station on the driver's way, with
+        their detours and drop-off points; else none (only the destination is eligible)."""
+        if self.detour_budget_m <= 0:
+            return {}
+        stations = await self.catalog.stations()
+        places = way.places_of(stations.values())
+        needed = [*route.station_ids, route.destination_area_id]
+        if station_id not in stations or any(p not in places for p in needed):
+            return {}  # a place the catalog does not know yet: the original rule
+        return way.on_the_way(
+            places,
+            list(route.station_ids),
+            station_id,
+            route.destination_area_id,
+            [a.id for a in stations[station_id].areas],
+            self.detour_budget_m,
+        )
+
     async def _ledger(self, route: driver_pb2.Route) -> Ledger:
         try:
             trip = await self.peers.trip.GetTripByRoute(
@@ -144,7 +174,11 @@ class MatchSaga:
         return Ledger(trip.seats_free, trip)
 
     async def _claim_and_book(
-        self, route: driver_pb2.Route, trip_id: str, wanted: list[str]
+        self,
+        route: driver_pb2.Route,
+        trip_id: str,
+        wanted: list[str],
+        drops: dict[str, way.Drop],
     ) -> tuple[Ledger, int, int]:
         """Claims and books `wanted`; answers the ledger after it, how many of them other
         matches claimed first, and how many it booked."""
@@ -161,12 +195,7 @@ class MatchSaga:
                 driver_id=route.driver_id,
                 trip_id=trip_id,
                 seats_total=route.seats_total,
-                riders=[
-                    trip_pb2.NewTripRider(
-                        rider_id=r.rider_id, request_id=r.id, station_id=r.station_id
-                    )
-                    for r in claim.claimed
-                ],
+                riders=[_new_rider(r, drops) for r in claim.claimed],
             )
         )
         refused = [b.request_id for b in booked.bookings if b.outcome != BOOKED]
@@ -248,6 +277,20 @@ class MatchSaga:
         await self.peers.notification.NotifyBatch(
             notification_pb2.NotifyBatchRequest(notifications=notices)
         )
+
+
+def _new_rider(r: rider_pb2.RideRequest, drops: dict[str, way.Drop]) -> trip_pb2.NewTripRider:
+    # Without en-route matching every rider leaves at the destination: no detour, and the
+    # drop-offs keep the order of the matches.
+    there = drops.get(r.destination_area_id)
+    return trip_pb2.NewTripRider(
+        rider_id=r.rider_id,
+        request_id=r.id,
+        station_id=r.station_id,
+        destination_area_id=r.destination_area_id,
+        detour_m=there.detour_m if there else 0.0,
+        drop_along_m=there.along_m if there else 0.0,
+    )
 
 
 def _count_matches(claimed: list[rider_pb2.RideRequest], refused: set[str]) -> int:

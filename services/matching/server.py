@@ -22,11 +22,22 @@ class MatchingSettings(ServiceSettings):
         description="Riders reaching the station up to this long after the driver are matched "
         "with it.",
     )
+    enroute_detour_m: float = Field(
+        0,
+        ge=0,
+        le=5000,
+        description="En-route matching: riders bound to an area within this many metres of "
+        "the driver's way are matched with it too; 0 = off (destinations must be equal).",
+    )
 
 
 async def build(settings: MatchingSettings) -> Service:
     peers = Peers(settings)
-    saga = MatchSaga(peers, arrival_slack=timedelta(seconds=settings.arrival_slack_s))
+    saga = MatchSaga(
+        peers,
+        arrival_slack=timedelta(seconds=settings.arrival_slack_s),
+        detour_budget_m=settings.enroute_detour_m,
+    )
     return Service(
         servicers=[
             (

@@ -35,6 +35,8 @@ STATUS_TO_PROTO = {
 }
 STATUS_FROM_PROTO = {v: k for k, v in STATUS_TO_PROTO.items()}
 # The stored mark of each way a driver passes a rider by.
+# A station serves three or four areas: en-route matching never names more than these.
+MAX_AREAS = 20
 PASSED_FLAGS = {rider_pb2.PASSED_BY_FULL: "passedFull", rider_pb2.PASSED_BY_EARLY: "passedEarly"}
 Kind = notification_pb2.NotificationKind
 
@@ -199,9 +201,13 @@ class RiderServicer(rider_pb2_grpc.RiderServiceServicer):
         self, request: rider_pb2.FindEligibleRequest, context: grpc.aio.ServicerContext
     ) -> rider_pb2.FindEligibleResponse:
         limit = min(request.limit or 50, MAX_PAGE)
+        if len(request.also_destination_area_ids) > MAX_AREAS:
+            raise InvalidArgument(
+                f"at most {MAX_AREAS} areas besides the destination", "also_destination_area_ids"
+            )
         waiting, later = await self.store.eligible(
             request.station_id,
-            request.destination_area_id,
+            list(dict.fromkeys([request.destination_area_id, *request.also_destination_area_ids])),
             from_timestamp(request.latest_arrival),
             limit,
             expiry_cutoff(utcnow(), self.expiry),

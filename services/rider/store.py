@@ -4,6 +4,7 @@ values, never documents."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -154,18 +155,18 @@ class RequestStore:
     async def eligible(
         self,
         station_id: str,
-        area_id: str,
+        area_ids: Sequence[str],
         latest_arrival: datetime,
         limit: int,
         expired_before: datetime,
     ) -> tuple[list[RideRequest], list[str]]:
-        """WAITING requests here for the area arriving by `latest_arrival`, oldest arrival
-        first, at most `limit`; and, in the same read, the ids of those arriving later that
+        """WAITING requests here for any of the areas arriving by `latest_arrival`, oldest
+        arrival first, at most `limit`; and, in the same read, the ids of those arriving later that
         the limit leaves room for (plus one). Requests arriving before `expired_before` have
         expired, swept or not yet: they are never matched."""
         query = {
             "stationId": station_id,
-            "destinationAreaId": area_id,
+            "destinationAreaId": area_ids[0] if len(area_ids) == 1 else {"$in": list(area_ids)},
             "status": RequestStatus.WAITING.value,
             "arrivalTime": {"$gte": expired_before},
         }

@@ -67,6 +67,10 @@ class TripRider:
     station_id: str
     status: RiderStatus = RiderStatus.MATCHED
     cancelled_by: CancelledBy = CancelledBy.NOBODY
+    destination_area_id: str = ""
+    detour_m: float = 0.0
+    # Where along the driver's way the rider leaves (see services/matching/way.py).
+    drop_along_m: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,13 @@ class Trip:
     def current(self, rider_id: str) -> TripRider | None:
         """The rider's latest entry: the one the driver's actions address."""
         return next((r for r in reversed(self.riders) if r.rider_id == rider_id), None)
+
+    def drop_orders(self) -> dict[str, int]:
+        """The place of each seat holder's drop-off along the way, from 1, by request id;
+        riders at the same point keep the order they were matched in."""
+        holding = [r for r in self.riders if r.status in HOLDING]
+        ranked = sorted(holding, key=lambda r: r.drop_along_m)  # stable
+        return {r.request_id: place for place, r in enumerate(ranked, start=1)}
 
     def with_riders(self, riders: Iterable[TripRider], status: TripStatus | None = None) -> Trip:
         return replace(self, riders=tuple(riders), status=status or self.status)

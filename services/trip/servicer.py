@@ -42,6 +42,7 @@ REQUEST_STATUS = {
 
 
 def trip_message(trip: Trip) -> trip_pb2.Trip:
+    drop_orders = trip.drop_orders()
     message = trip_pb2.Trip(
         id=trip.id,
         route_id=trip.route_id,
@@ -53,6 +54,9 @@ def trip_message(trip: Trip) -> trip_pb2.Trip:
                 request_id=r.request_id,
                 station_id=r.station_id,
                 status=RIDER_STATUS[r.status],
+                destination_area_id=r.destination_area_id,
+                detour_m=r.detour_m,
+                drop_order=drop_orders.get(r.request_id, 0),
             )
             for r in trip.riders
         ],
@@ -121,7 +125,17 @@ class TripServicer(trip_pb2_grpc.TripServiceServicer):
         if request.trip_id != trip_id_for_route(request.route_id):
             raise InvalidArgument("trip_id does not belong to this route", "trip_id")
         lifecycle.check_capacity(request.seats_total)
-        wanted = [TripRider(r.rider_id, r.request_id, r.station_id) for r in request.riders]
+        wanted = [
+            TripRider(
+                r.rider_id,
+                r.request_id,
+                r.station_id,
+                destination_area_id=r.destination_area_id,
+                detour_m=max(0.0, r.detour_m),
+                drop_along_m=max(0.0, r.drop_along_m),
+            )
+            for r in request.riders
+        ]
         if not all(r.rider_id and r.request_id for r in wanted):
             raise InvalidArgument("every rider needs rider_id and request_id", "riders")
         outcomes: list[Booking] = []

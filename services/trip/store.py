@@ -33,6 +33,9 @@ def to_trip(doc: dict[str, Any]) -> Trip:
                 r["stationId"],
                 RiderStatus(r["status"]),
                 CancelledBy(r.get("cancelledBy", "")),
+                r.get("destinationAreaId", ""),
+                r.get("detourM", 0.0),
+                r.get("dropAlongM", 0.0),
             )
             for r in doc["riders"]
         ),
@@ -50,6 +53,9 @@ def _riders(trip: Trip) -> list[dict[str, Any]]:
             "stationId": r.station_id,
             "status": r.status.value,
             "cancelledBy": r.cancelled_by.value,
+            "destinationAreaId": r.destination_area_id,
+            "detourM": r.detour_m,
+            "dropAlongM": r.drop_along_m,
         }
         for r in trip.riders
     ]

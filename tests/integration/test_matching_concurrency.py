@@ -1,5 +1,5 @@
 """Many matching replicas, duplicate triggers, a replica killed mid-burst: no rider on two
-trips, no seat taken twice or lost."""
+trips, no seat taken twice or lost; with equal destinations and with en-route matching."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import pytest
 from api.lastmile.v1 import driver_pb2, matching_pb2, rider_pb2
 from common.convert import to_timestamp
 from lastmile.loadgen.openloop import bounded
+from services.matching.way import on_the_way, places_of
+from services.station.catalog import load_seed
 from tests.harness import Cluster
 from tests.invariants import check_match_invariants, seats_free
 
@@ -26,6 +28,36 @@ AREAS = ("ulsoor", "domlur")  # served by both stations
 # At most N calls at a time; failures come back as exceptions among the results.
 _bounded = partial(bounded, return_exceptions=True)
 BURST_DEADLINE_S = 120
+# En-route at 1.5 km: riders for Ulsoor (1.02 km off the way to Domlur) ride with drivers for
+# Domlur too, so matches for different destinations race for the same riders.
+EN_ROUTE_M = 1500
+PLACES = places_of(load_seed())
+
+
+@pytest.fixture(params=[0, EN_ROUTE_M], ids=["equal-destination", "en-route"])
+def detour_m(request: pytest.FixtureRequest) -> int:
+    return request.param
+
+
+def matching_env(detour_m: int) -> dict[str, str]:
+    return {"ENROUTE_DETOUR_M": str(detour_m)}
+
+
+def goes_their_way(route: dict, request: dict, detour_m: int) -> bool:
+    """The rule the matching service applies, for the check of what it left undone."""
+    if request["stationId"] not in route["stationIds"]:
+        return False
+    if route["destinationAreaId"] == request["destinationAreaId"]:
+        return True
+    near = on_the_way(
+        PLACES,
+        route["stationIds"],
+        request["stationId"],
+        route["destinationAreaId"],
+        [request["destinationAreaId"]],
+        detour_m,
+    )
+    return detour_m > 0 and request["destinationAreaId"] in near
 
 
 async def populate(
@@ -79,11 +111,11 @@ def triggers(routes: list[driver_pb2.Route], copies: int) -> list[matching_pb2.T
 
 
 async def test_duplicate_triggers_on_five_replicas_never_double_book(
-    cluster: Cluster, mongo_db
+    cluster: Cluster, mongo_db, detour_m: int
 ) -> None:
     rng = random.Random(7)
     cluster.start(*SERVICES)
-    replicas = cluster.start_replicas("matching", 5)
+    replicas = cluster.start_replicas("matching", 5, env=matching_env(detour_m))
     # What is checked is the books, not the speed: 60 sagas at once on two cores queue behind
     # one database, and a CI run saw a trigger pass 30 s in that queue.
     stubs = [cluster.stub_at("matching", p.address, timeout_s=BURST_DEADLINE_S) for p in replicas]
@@ -98,27 +130,34 @@ async def test_duplicate_triggers_on_five_replicas_never_double_book(
         failures = [r for r in results if isinstance(r, Exception)]
         assert not failures, failures[:3]
 
-    check_match_invariants(mongo_db)
-    # Nobody waits while a route through their station to their destination has room.
+    counts = check_match_invariants(mongo_db)
+    # Nobody waits while a route going their way has room.
     routes_now = list(mongo_db["routes"].find())
     free = seats_free(mongo_db)
     for req in mongo_db["ride_requests"].find({"status": "WAITING"}):
         room = [
-            r["_id"]
-            for r in routes_now
-            if r["destinationAreaId"] == req["destinationAreaId"]
-            and req["stationId"] in r["stationIds"]
-            and free[r["_id"]] > 0
+            r["_id"] for r in routes_now if free[r["_id"]] > 0 and goes_their_way(r, req, detour_m)
         ]
         assert not room, (req, room)
+    if detour_m:
+        trips = list(mongo_db["trips"].find())
+        routes = {r["_id"]: r for r in routes_now}
+        off_destination = [
+            e
+            for t in trips
+            for e in t["riders"]
+            if e["destinationAreaId"] != routes[t["routeId"]]["destinationAreaId"]
+        ]
+        assert off_destination and all(0 < e["detourM"] <= detour_m for e in off_destination)
+    print("matched", counts)
 
 
 async def test_a_replica_killed_mid_burst_then_retries_keep_the_books_straight(
-    cluster: Cluster, mongo_db
+    cluster: Cluster, mongo_db, detour_m: int
 ) -> None:
     rng = random.Random(11)
     cluster.start(*SERVICES)
-    replicas = cluster.start_replicas("matching", 3)
+    replicas = cluster.start_replicas("matching", 3, env=matching_env(detour_m))
     victim, survivors = replicas[0], replicas[1:]
     routes = await populate(cluster, routes=30, riders=120, rng=rng)
     sends = triggers(routes, copies=1)

@@ -69,6 +69,33 @@ async def test_a_request_past_its_expiry_is_never_matched_before_the_sweep_marks
     assert await ride.request_status(cluster, gone.id) == rider_pb2.REQUEST_STATUS_EXPIRED
 
 
+async def test_en_route_a_driver_takes_riders_whose_area_lies_near_its_way(
+    cluster: Cluster,
+) -> None:
+    """With a 1 km detour budget, a driver from Trinity to Domlur takes a rider for Victoria
+    Layout (0.7 km off its way), dropped off first, but not riders for Ulsoor (1.02 km off) or
+    Murphy Town (1.3 km); each rider's fare follows their own distance."""
+    cluster.start(*ride.ALL, env={"ENROUTE_DETOUR_M": "1000"})
+    route = await ride.route(cluster, "d-1", ("trinity",), "domlur", seats=4)
+    now = datetime.now(UTC)
+    own = await ride.request(cluster, "r-dom", "trinity", "domlur", now - timedelta(minutes=2))
+    near = await ride.request(cluster, "r-vic", "trinity", "victoria-layout", now)
+    off = [
+        await ride.request(cluster, f"r-{area}", "trinity", area, now - timedelta(minutes=5))
+        for area in ("ulsoor", "murphy-town")
+    ]
+    result = await match_now(cluster, route.id, "trinity")
+    assert list(result.request_ids) == [own.id, near.id] and result.seats_free == 2
+    for req in off:
+        assert await ride.request_status(cluster, req.id) == WAITING
+    trip = await cluster.stub("trip").GetTrip(trip_pb2.GetTripRequest(trip_id=result.trip_id))
+    drops = {r.request_id: r for r in trip.riders}
+    assert drops[near.id].destination_area_id == "victoria-layout"
+    assert 600 < drops[near.id].detour_m < 800 and drops[own.id].detour_m == 0
+    assert (drops[near.id].drop_order, drops[own.id].drop_order) == (1, 2)
+    assert 0 < near.fare.amount < own.fare.amount
+
+
 async def test_five_riders_three_seats_the_three_oldest_win(c: Cluster) -> None:
     route = await ride.route(c, "d-1", ("mg-road",), "ulsoor", seats=3)
     now = datetime.now(UTC)

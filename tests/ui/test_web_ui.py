@@ -137,6 +137,8 @@ def test_a_rider_and_a_driver_complete_a_ride_live(
     # The driver sees Asha at MG Road and picks her up with her PIN: a wrong one first.
     matched = driver.get_by_test_id("matched-rider").filter(has_text="Asha")
     expect(matched).to_be_visible(timeout=30_000)
+    # Bina has cancelled: Asha, bound for the driver's own destination, is the only drop-off.
+    expect(matched.get_by_test_id("drop-off")).to_have_text("Drop 1: Ulsoor")
     wrong = "0000" if pin != "0000" else "1111"
     console.expected.append(("409", "/pickup"))
     matched.get_by_test_id("pin-input").fill(wrong)

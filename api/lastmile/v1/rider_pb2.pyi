@@ -153,18 +153,20 @@ class CancelRideRequestRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., rider_id: _Optional[str] = ..., reason: _Optional[_Union[CancelReason, str]] = ...) -> None: ...
 
 class FindEligibleRequest(_message.Message):
-    __slots__ = ("station_id", "destination_area_id", "latest_arrival", "limit", "trip_id")
+    __slots__ = ("station_id", "destination_area_id", "latest_arrival", "limit", "trip_id", "also_destination_area_ids")
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_AREA_ID_FIELD_NUMBER: _ClassVar[int]
     LATEST_ARRIVAL_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    ALSO_DESTINATION_AREA_IDS_FIELD_NUMBER: _ClassVar[int]
     station_id: str
     destination_area_id: str
     latest_arrival: _timestamp_pb2.Timestamp
     limit: int
     trip_id: str
-    def __init__(self, station_id: _Optional[str] = ..., destination_area_id: _Optional[str] = ..., latest_arrival: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ..., trip_id: _Optional[str] = ...) -> None: ...
+    also_destination_area_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, station_id: _Optional[str] = ..., destination_area_id: _Optional[str] = ..., latest_arrival: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ..., trip_id: _Optional[str] = ..., also_destination_area_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FindEligibleResponse(_message.Message):
     __slots__ = ("requests", "claimed", "later")

@@ -149,8 +149,9 @@ class RiderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FindEligible(self, request, context):
-        """WAITING requests at a station for a destination whose arrival time is at or before
-        latest_arrival and not past the request expiry (swept or not yet), oldest arrival first;
+        """WAITING requests at a station for a destination (or, en-route, any of several) whose
+        arrival time is at or before latest_arrival and not past the request expiry (swept or
+        not yet), oldest arrival first;
         with a trip_id, also the requests already MATCHED to that trip (a match interrupted
         between claim and booking left them claimed).
         """

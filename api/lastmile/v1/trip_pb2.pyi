@@ -54,16 +54,22 @@ BOOKING_OUTCOME_ENDED: BookingOutcome
 BOOKING_OUTCOME_DUPLICATE_RIDER: BookingOutcome
 
 class TripRider(_message.Message):
-    __slots__ = ("rider_id", "request_id", "station_id", "status")
+    __slots__ = ("rider_id", "request_id", "station_id", "status", "destination_area_id", "detour_m", "drop_order")
     RIDER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_AREA_ID_FIELD_NUMBER: _ClassVar[int]
+    DETOUR_M_FIELD_NUMBER: _ClassVar[int]
+    DROP_ORDER_FIELD_NUMBER: _ClassVar[int]
     rider_id: str
     request_id: str
     station_id: str
     status: TripRiderStatus
-    def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ..., status: _Optional[_Union[TripRiderStatus, str]] = ...) -> None: ...
+    destination_area_id: str
+    detour_m: float
+    drop_order: int
+    def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ..., status: _Optional[_Union[TripRiderStatus, str]] = ..., destination_area_id: _Optional[str] = ..., detour_m: _Optional[float] = ..., drop_order: _Optional[int] = ...) -> None: ...
 
 class Trip(_message.Message):
     __slots__ = ("id", "route_id", "driver_id", "status", "riders", "created_at", "updated_at", "seats_total", "seats_free")
@@ -88,14 +94,20 @@ class Trip(_message.Message):
     def __init__(self, id: _Optional[str] = ..., route_id: _Optional[str] = ..., driver_id: _Optional[str] = ..., status: _Optional[_Union[TripStatus, str]] = ..., riders: _Optional[_Iterable[_Union[TripRider, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seats_total: _Optional[int] = ..., seats_free: _Optional[int] = ...) -> None: ...
 
 class NewTripRider(_message.Message):
-    __slots__ = ("rider_id", "request_id", "station_id")
+    __slots__ = ("rider_id", "request_id", "station_id", "destination_area_id", "detour_m", "drop_along_m")
     RIDER_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_AREA_ID_FIELD_NUMBER: _ClassVar[int]
+    DETOUR_M_FIELD_NUMBER: _ClassVar[int]
+    DROP_ALONG_M_FIELD_NUMBER: _ClassVar[int]
     rider_id: str
     request_id: str
     station_id: str
-    def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
+    destination_area_id: str
+    detour_m: float
+    drop_along_m: float
+    def __init__(self, rider_id: _Optional[str] = ..., request_id: _Optional[str] = ..., station_id: _Optional[str] = ..., destination_area_id: _Optional[str] = ..., detour_m: _Optional[float] = ..., drop_along_m: _Optional[float] = ...) -> None: ...
 
 class BookSeatsRequest(_message.Message):
     __slots__ = ("route_id", "driver_id", "trip_id", "seats_total", "riders")

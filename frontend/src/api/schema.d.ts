@@ -838,6 +838,15 @@ export interface components {
              */
             status: "MATCHED" | "PICKED_UP" | "DROPPED_OFF" | "NO_SHOW" | "CANCELLED";
             rating?: components["schemas"]["RatingSummary"];
+            /** Destinationareaid */
+            destinationAreaId?: string;
+            /**
+             * Detourm
+             * @default 0
+             */
+            detourM?: number;
+            /** Droporder */
+            dropOrder?: number;
         };
         /** Updated */
         Updated: {

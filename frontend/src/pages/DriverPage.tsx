@@ -369,6 +369,10 @@ function Drive({
   const destination = routeStations
     .flatMap((s) => s.areas)
     .find((a) => a.id === route.destinationAreaId);
+  const areaNames = useMemo(
+    () => new Map(stations.flatMap((s) => s.areas).map((a) => [a.id, a.name])),
+    [stations],
+  );
   const path = destination
     ? drivePath(
         routeStations.map((s) => s.location),
@@ -579,6 +583,13 @@ function Drive({
                           {names[r.riderId] ?? "Rider"} <Stars rating={r.rating} />
                         </span>
                         <StatusBadge status={r.status} label={DRIVER_LABELS[r.status]} />
+                        {r.dropOrder != null && r.destinationAreaId && (
+                          <span className="w-full text-sm text-slate-600" data-testid="drop-off">
+                            Drop {r.dropOrder}: {areaNames.get(r.destinationAreaId) ?? "their area"}
+                            {(r.detourM ?? 0) > 0 &&
+                              ` (${((r.detourM ?? 0) / 1000).toFixed(1)} km off your way)`}
+                          </span>
+                        )}
                         {r.status === "MATCHED" && trip && (
                           <div className="flex w-full flex-wrap items-center gap-2">
                             <input
