@@ -138,9 +138,10 @@ k8s: $(STAMP)
 # the suite waits on sleeps and subprocesses more than on the CPU (measured: 0.95 cores).
 # Then the modules marked heavy (whole-system load, rate limits in time windows) on their own:
 # beside another test process they measure the machine, not LastMile.
-# Two by default (10.5 min against 15.5 in one). With two, log-ins beside a loaded machine
-# were once answered 503 now and then: they queued behind sign-ups' password hashes, and now
-# have a hashing slot of their own (services/user/hashing.py). TEST_WORKERS=1 for one.
+# Two by default (10.5 min against 15.5 in one). With two, user-service calls were once
+# answered 503 now and then, never explained for certain; log-ins then queued behind sign-ups'
+# password hashes and now have a hashing slot of their own (services/user/hashing.py), and
+# clean runs with two have passed since. TEST_WORKERS=1 for one.
 TEST_WORKERS ?= 2
 test: lint $(K8S_STAMP) ui ui-test chromium prometheus docker-tools
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not heavy" --durations=40
