@@ -2,6 +2,7 @@
 latency under load, on the embedded database. Prints figures; asserts nothing.
 
     python scripts/bench_flow.py [--drivers 500] [--riders 2000] [--streams 20] [--updates 2000]
+    python scripts/bench_flow.py --steps 5,10,20,40 [--seconds 20] [--break-ms 500]
 
 1. Baseline: the rate at which this machine moves PositionUpdate messages through an empty
    grpc.aio client stream (a server process that only counts them).
@@ -10,6 +11,9 @@ latency under load, on the embedded database. Prints figures; asserts nothing.
 3. Matching latency: every driver enters a station's trigger zone, at a steady rate; for a
    sample of drivers the time from sending that position to their MATCHED notification
    arriving on their Subscribe stream.
+
+With --steps, only capacity: zone entries stepped up (each step with drivers and riders of its
+own) until trigger -> MATCHED p99 passes --break-ms, the first step the baseline.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -123,6 +129,196 @@ async def enter_zone(
 # --- the run -------------------------------------------------------------------------------
 
 
+Plan = tuple[str, station_pb2.Station, str]  # driver, the station its route passes, destination
+
+
+async def populate(
+    cluster: Cluster,
+    stations: list[station_pb2.Station],
+    drivers: int,
+    riders: int,
+    rng: random.Random,
+    tag: str,
+) -> list[Plan]:
+    """`drivers` routes through one station each, and `riders` requests waiting at random
+    stations for their areas, arriving within 10 minutes."""
+    plans = []
+    for i in range(drivers):
+        s = rng.choice(stations)
+        plans.append((f"bench-driver-{tag}{i}", s, rng.choice(s.areas).id))
+    await bounded(
+        32,
+        [
+            partial(
+                cluster.stub("driver").CreateRoute,
+                driver_pb2.CreateRouteRequest(
+                    driver_id=d, station_ids=[s.id], destination_area_id=a, seats=4
+                ),
+            )
+            for d, s, a in plans
+        ],
+    )
+    now = datetime.now(UTC)
+    await bounded(
+        32,
+        [
+            partial(
+                cluster.stub("rider").CreateRequest,
+                rider_pb2.CreateRideRequestRequest(
+                    rider_id=f"bench-rider-{tag}{i}",
+                    station_id=(s := rng.choice(stations)).id,
+                    destination_area_id=rng.choice(s.areas).id,
+                    arrival_time=to_timestamp(now + timedelta(minutes=rng.randint(0, 10))),
+                ),
+            )
+            for i in range(riders)
+        ],
+    )
+    return plans
+
+
+@dataclass
+class Entries:
+    """What one burst of zone entries measured."""
+
+    rate: float
+    drivers: int
+    matched: int
+    sent_late_s: float  # how far behind its schedule the last entry was sent
+    spans_ms: list[float]  # the position update that fires the trigger (returns after matching)
+    latencies_ms: list[float]  # trigger -> MATCHED notification, sampled drivers
+    failed: Counter[str]  # calls that got an error instead of an answer, by method and code
+
+
+async def zone_entries(
+    cluster: Cluster, plans: list[Plan], rate: float, sample_size: int, rng: random.Random
+) -> Entries:
+    """Every planned driver enters its station's zone, `rate` a second (open loop: an entry
+    is sent on time whether or not the earlier ones were answered)."""
+    picked = rng.sample(range(len(plans)), min(sample_size, len(plans)))
+    sample = {plans[i][0] for i in picked}
+    arrivals: dict[str, float] = {}
+    failed: Counter[str] = Counter()
+    ready = asyncio.Event()
+    ready_count = 0
+
+    async def follow(driver_id: str) -> None:
+        nonlocal ready_count
+        call = cluster.stub("notification").Subscribe(
+            notification_pb2.SubscribeRequest(user_id=driver_id, heartbeat_seconds=30)
+        )
+        ready_count += 1
+        if ready_count == len(sample):
+            ready.set()
+        try:
+            async for event in call:
+                if event.HasField("notification") and driver_id not in arrivals:
+                    arrivals[driver_id] = time.perf_counter()
+        except grpc.aio.AioRpcError as exc:
+            failed[f"Subscribe {exc.code().name}"] += 1
+
+    followers = [asyncio.create_task(follow(d)) for d in sample]
+    await ready.wait()
+    await asyncio.sleep(1)
+    sent: dict[str, float] = {}
+    calls: dict[str, float] = {}
+    matched_drivers: set[str] = set()
+    location = cluster.stub("location")
+
+    async def enter(driver_id: str, station: station_pb2.Station) -> None:
+        try:
+            sent[driver_id], calls[driver_id], matched = await enter_zone(
+                location, driver_id, station
+            )
+        except grpc.aio.AioRpcError as exc:
+            failed[f"UpdatePosition {exc.code().name}"] += 1
+            return
+        if matched:
+            matched_drivers.add(driver_id)
+
+    interval = 1 / rate
+    t0 = time.perf_counter()
+    tasks = []
+    late = 0.0
+    for i, (driver_id, station, _) in enumerate(plans):
+        delay = t0 + i * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        late = max(late, -delay)
+        tasks.append(asyncio.create_task(enter(driver_id, station)))
+    await asyncio.gather(*tasks)
+    await asyncio.sleep(2)
+    for task in followers:
+        task.cancel()
+    latencies = [
+        (arrivals[d] - sent[d]) * 1000 for d in sample if d in arrivals and d in matched_drivers
+    ]
+    return Entries(
+        rate,
+        len(plans),
+        len(matched_drivers),
+        late,
+        sorted(v * 1000 for v in calls.values()),
+        sorted(latencies),
+        failed,
+    )
+
+
+def report(entries: Entries) -> None:
+    spans, latencies = entries.spans_ms, entries.latencies_ms
+    print(
+        f"triggers: {entries.drivers} drivers entering zones at {entries.rate:g}/s; "
+        f"{entries.matched} matched riders"
+    )
+    print(
+        f"position update that fires the trigger (returns after matching): "
+        f"p50 {percentile(spans, 50):.0f} ms, p99 {percentile(spans, 99):.0f} ms"
+    )
+    if latencies:
+        print(
+            f"trigger -> MATCHED notification ({len(latencies)} sampled drivers): "
+            f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
+            f"p99 {percentile(latencies, 99):.0f} ms, max {max(latencies):.0f} ms, "
+            f"mean {statistics.fmean(latencies):.0f} ms"
+        )
+
+
+async def capacity(
+    cluster: Cluster, stations: list[station_pb2.Station], args: argparse.Namespace
+) -> None:
+    """Zone entries stepped up, each step with drivers and riders of its own for `--seconds`,
+    until trigger -> MATCHED p99 passes `--break-ms`; the first step is the baseline."""
+    rng = random.Random(2)
+    print(
+        f"capacity: zone entries per second stepped up for {args.seconds:g} s each, "
+        f"{args.riders_per_driver} waiting riders per driver; trigger -> MATCHED p99 "
+        f"against the first step's"
+    )
+    baseline = None
+    for n, rate in enumerate(float(r) for r in args.steps.split(",")):
+        drivers = max(1, round(rate * args.seconds))
+        plans = await populate(
+            cluster, stations, drivers, drivers * args.riders_per_driver, rng, f"s{n}-"
+        )
+        got = await zone_entries(cluster, plans, rate, min(drivers, args.sample), rng)
+        failures = ", ".join(f"{k} {v}" for k, v in got.failed.items())
+        if not got.latencies_ms:
+            print(f"  {rate:5g}/s: no sampled driver was matched ({failures}); stopped")
+            break
+        p99 = percentile(got.latencies_ms, 99)
+        baseline = baseline or p99
+        print(
+            f"  {rate:5g}/s: {got.matched:4d} of {drivers} drivers matched; trigger -> MATCHED "
+            f"p50 {percentile(got.latencies_ms, 50):5.0f} ms, p99 {p99:5.0f} ms "
+            f"({p99 / baseline:4.1f}x the first step); firing update p99 "
+            f"{percentile(got.spans_ms, 99):5.0f} ms; sent up to {got.sent_late_s * 1000:.0f} ms "
+            f"late; failed: {failures or 0}"
+        )
+        if p99 > args.break_ms or got.failed:
+            print(f"  trigger -> MATCHED p99 {p99:.0f} ms or calls failed at {rate:g}/s: stopped")
+            break
+
+
 async def run(args: argparse.Namespace) -> None:
     rng = random.Random(1)
     tmp = Path(tempfile.mkdtemp(prefix="lastmile-bench-"))
@@ -136,46 +332,16 @@ async def run(args: argparse.Namespace) -> None:
     try:
         cluster.start(*SERVICES, env={"LOG_LEVEL": "WARNING"})
         print(f"machine: {args.machine}")
-        stations = (
-            await cluster.stub("station").ListStations(station_pb2.ListStationsRequest())
-        ).stations
-
-        # Routes: each driver passes one station, heading to one of its areas.
-        plans = []
-        for i in range(args.drivers):
-            s = rng.choice(stations)
-            plans.append((f"bench-driver-{i}", s, rng.choice(s.areas).id))
+        stations = list(
+            (await cluster.stub("station").ListStations(station_pb2.ListStationsRequest())).stations
+        )
+        if args.steps:
+            await capacity(cluster, stations, args)
+            return
         t0 = time.perf_counter()
-        routes = await bounded(
-            32,
-            [
-                partial(
-                    cluster.stub("driver").CreateRoute,
-                    driver_pb2.CreateRouteRequest(
-                        driver_id=d, station_ids=[s.id], destination_area_id=a, seats=4
-                    ),
-                )
-                for d, s, a in plans
-            ],
-        )
-        now = datetime.now(UTC)
-        await bounded(
-            32,
-            [
-                partial(
-                    cluster.stub("rider").CreateRequest,
-                    rider_pb2.CreateRideRequestRequest(
-                        rider_id=f"bench-rider-{i}",
-                        station_id=(s := rng.choice(stations)).id,
-                        destination_area_id=rng.choice(s.areas).id,
-                        arrival_time=to_timestamp(now + timedelta(minutes=rng.randint(0, 10))),
-                    ),
-                )
-                for i in range(args.riders)
-            ],
-        )
+        plans = await populate(cluster, stations, args.drivers, args.riders, rng, "")
         print(
-            f"setup: {len(routes)} routes, {args.riders} waiting riders "
+            f"setup: {len(plans)} routes, {args.riders} waiting riders "
             f"in {time.perf_counter() - t0:.1f} s"
         )
 
@@ -191,70 +357,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"ingestion / raw:             {real_rate / raw_rate:10.1%}")
 
         # 3: trigger -> MATCHED latency.
-        sample = {plans[i][0] for i in rng.sample(range(len(plans)), min(args.sample, len(plans)))}
-        arrivals: dict[str, float] = {}
-        ready = asyncio.Event()
-        ready_count = 0
-
-        async def follow(driver_id: str) -> None:
-            nonlocal ready_count
-            call = cluster.stub("notification").Subscribe(
-                notification_pb2.SubscribeRequest(user_id=driver_id, heartbeat_seconds=30)
-            )
-            ready_count += 1
-            if ready_count == len(sample):
-                ready.set()
-            async for event in call:
-                if event.HasField("notification") and driver_id not in arrivals:
-                    arrivals[driver_id] = time.perf_counter()
-
-        followers = [asyncio.create_task(follow(d)) for d in sample]
-        await ready.wait()
-        await asyncio.sleep(1)
-        sent: dict[str, float] = {}
-        calls: dict[str, float] = {}
-        matched_drivers: set[str] = set()
-        location = cluster.stub("location")
-
-        async def enter(driver_id: str, station: station_pb2.Station) -> None:
-            sent[driver_id], calls[driver_id], matched = await enter_zone(
-                location, driver_id, station
-            )
-            if matched:
-                matched_drivers.add(driver_id)
-
-        interval = 1 / args.rate
-        t0 = time.perf_counter()
-        tasks = []
-        for i, (driver_id, station, _) in enumerate(plans):
-            delay = t0 + i * interval - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(enter(driver_id, station)))
-        await asyncio.gather(*tasks)
-        await asyncio.sleep(2)
-        for task in followers:
-            task.cancel()
-        latencies = [
-            (arrivals[d] - sent[d]) * 1000 for d in sample if d in arrivals and d in matched_drivers
-        ]
-        print(
-            f"triggers: {len(plans)} drivers entering zones at {args.rate}/s; "
-            f"{len(matched_drivers)} matched riders"
-        )
-        spans = sorted(v * 1000 for v in calls.values())
-        print(
-            f"position update that fires the trigger (returns after matching): "
-            f"p50 {percentile(spans, 50):.0f} ms, p99 {percentile(spans, 99):.0f} ms"
-        )
-        if latencies:
-            latencies.sort()
-            print(
-                f"trigger -> MATCHED notification ({len(latencies)} sampled drivers): "
-                f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
-                f"p99 {percentile(latencies, 99):.0f} ms, max {max(latencies):.0f} ms, "
-                f"mean {statistics.fmean(latencies):.0f} ms"
-            )
+        report(await zone_entries(cluster, plans, args.rate, args.sample, rng))
         if args.breakdown:
             print_breakdown(cluster)
     finally:
@@ -297,6 +400,14 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=100, help="drivers whose latency is measured")
     parser.add_argument("--machine", default=f"{__import__('os').cpu_count()} cores")
     parser.add_argument("--breakdown", action="store_true", help="server time per RPC method")
+    parser.add_argument(
+        "--steps", default="", help="capacity: zone entries per second to step through, e.g. 5,10"
+    )
+    parser.add_argument("--seconds", type=float, default=20, help="capacity: length of a step")
+    parser.add_argument("--riders-per-driver", type=int, default=3, help="capacity: riders")
+    parser.add_argument(
+        "--break-ms", type=float, default=500, help="capacity: stop past this trigger p99"
+    )
     parser.add_argument("--serve-raw", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_raw:

@@ -16,6 +16,9 @@ OUT = ROOT / "docs" / "benchmarks.md"
 BENCHES = [
     ("Ride flow (gRPC): position ingestion and trigger -> MATCHED latency", "bench_flow.py",
      "baseline: the same position stream into a server that only counts (no service work)"),
+    ("Capacity: zone entries per second stepped up until trigger -> MATCHED p99 passes 500 ms",
+     "bench_flow.py --steps 5,10,20,40,80",
+     "baseline: the first step, 5 entries a second"),
     ("Gateway: proxied endpoints against a trivial Flask endpoint, and idle streams",
      "bench_gateway.py",
      "baseline: a trivial endpoint on the same gunicorn settings, run before and after each "
