@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NoReturn
 
 import grpc
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from common import deadlines, metrics
 from common.errors import STATUS_DETAILS_KEY, DomainError
@@ -162,6 +163,15 @@ class _Call:
                 (k, v) for k, v in exc.trailing_metadata() or () if k == STATUS_DETAILS_KEY
             )
             await context.abort(code, exc.details() or code.name, details)
+        if _database_unavailable(exc):
+            # Not a bug but a database out of reach or out of time: the caller may try again.
+            log.warning(
+                "database unavailable in %s/%s: %s",
+                self.service,
+                self.method,
+                exc.__class__.__name__,
+            )
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the database did not answer in time")
         if isinstance(exc, Exception):
             log.exception("unhandled error in %s/%s", self.service, self.method)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
@@ -214,7 +224,14 @@ def _code_for(exc: BaseException) -> grpc.StatusCode:
         return grpc.StatusCode.CANCELLED
     if isinstance(exc, grpc.aio.AbortError):
         return grpc.StatusCode.UNKNOWN  # the context knows the real code
+    if _database_unavailable(exc):
+        return grpc.StatusCode.UNAVAILABLE
     return grpc.StatusCode.INTERNAL
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached, or did not answer within the operation's time."""
+    return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
 
 
 def _final_code(context: grpc.aio.ServicerContext, fallback: grpc.StatusCode) -> grpc.StatusCode:
