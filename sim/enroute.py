@@ -5,7 +5,6 @@ far the rider's area lies from that way."""
 
 from __future__ import annotations
 
-from common.geo import closest_on_path_m
 from services.matching import way
 from sim.morning import Driver, Rider, Stop
 from sim.rules import EqualDestination, open_at
@@ -17,17 +16,12 @@ class EnRoute(EqualDestination):
         self.budget_m = budget_m
         self._detours: dict[tuple[str, str, str], float] = {}
 
-    def way(self, driver: Driver, stop: Stop) -> list[tuple[float, float]]:
-        stations = [s.station_id for s in driver.stops]
-        return way.way(self.places, stations, stop.station_id, driver.area_id)
-
     def detour_m(self, rider: Rider, driver: Driver, stop: Stop) -> float:
-        if rider.area_id == driver.area_id:
-            return 0.0
         key = (rider.area_id, driver.id, stop.station_id)
         if key not in self._detours:
-            lat, lon = self.places[rider.area_id]
-            self._detours[key] = closest_on_path_m(lat, lon, self.way(driver, stop))[0]
+            stations = [s.station_id for s in driver.stops]
+            there = way.drop(self.places, stations, stop.station_id, driver.area_id, rider.area_id)
+            self._detours[key] = there.detour_m
         return self._detours[key]
 
     def going_their_way(self, rider: Rider, driver: Driver, stop: Stop) -> bool:

@@ -58,12 +58,7 @@ def drop(
     area_id: str,
 ) -> Drop:
     """Where a rider bound to `area_id`, picked up at `from_station`, leaves the driver."""
-    before = length_m([places[s] for s in station_ids[: station_ids.index(from_station) + 1]])
-    path = way(places, station_ids, from_station, destination_area_id)
-    if area_id == destination_area_id:
-        return Drop(area_id, 0.0, before + length_m(path))
-    detour, along = closest_on_path_m(*places[area_id], path)
-    return Drop(area_id, detour, before + along)
+    return _Way(places, station_ids, from_station, destination_area_id).drop(area_id)
 
 
 def on_the_way(
@@ -75,15 +70,34 @@ def on_the_way(
     budget_m: float,
 ) -> dict[str, Drop]:
     """The areas among `area_ids` within `budget_m` of the way (the destination always)."""
-    found = {
-        destination_area_id: drop(
-            places, station_ids, from_station, destination_area_id, destination_area_id
-        )
-    }
+    ahead = _Way(places, station_ids, from_station, destination_area_id)
+    found = {destination_area_id: ahead.drop(destination_area_id)}
     for area_id in area_ids:
         if area_id in found or area_id not in places:
             continue
-        there = drop(places, station_ids, from_station, destination_area_id, area_id)
+        there = ahead.drop(area_id)
         if there.detour_m <= budget_m:
             found[area_id] = there
     return found
+
+
+class _Way:
+    """The way from one pick-up, measured once for all the areas asked about."""
+
+    def __init__(
+        self,
+        places: Mapping[str, LatLon],
+        station_ids: Sequence[str],
+        from_station: str,
+        destination_area_id: str,
+    ) -> None:
+        self.places, self.destination_area_id = places, destination_area_id
+        passed = station_ids[: station_ids.index(from_station) + 1]
+        self.before_m = length_m([places[s] for s in passed])
+        self.path = way(places, station_ids, from_station, destination_area_id)
+
+    def drop(self, area_id: str) -> Drop:
+        if area_id == self.destination_area_id:
+            return Drop(area_id, 0.0, self.before_m + length_m(self.path))
+        detour, along = closest_on_path_m(*self.places[area_id], self.path)
+        return Drop(area_id, detour, self.before_m + along)
